@@ -1,0 +1,10 @@
+//! Who is signed in, what their role allows, and the sessions that carry them.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod permissions;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use model::{CurrentUser, Role};

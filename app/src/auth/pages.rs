@@ -1,0 +1,131 @@
+use crate::auth::api::{get_current_user, Login, Logout, SetupFirstAdmin};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::i18n::{t, use_i18n, Key};
+use crate::ui::{field_error, ErrorNotice};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+/// Sign-in state shared by every component.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+pub fn provide_auth() {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| get_current_user(),
+    );
+    provide_context(Auth { user, login, logout });
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Renders `children` with the signed-in user; sends everyone else to the sign-in page.
+#[component]
+pub fn Protected(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => {
+                        provide_context(user);
+                        children.read_value()().into_any()
+                    }
+                    Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The user inside a `Protected` block.
+pub fn use_user() -> CurrentUser {
+    expect_context::<CurrentUser>()
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
+    // With JavaScript the action reports the error; without it, the server redirects here
+    // with `?error=credentials`.
+    let error = move || {
+        match auth.login.value().get() {
+            Some(Err(e)) => Some(e),
+            _ => query
+                .read()
+                .get("error")
+                .map(|_| AppError::InvalidCredentials),
+        }
+    };
+    view! {
+        <section class="page narrow card">
+            <h1>{t(Key::SignInTitle)}</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    matches!(needs_setup.await, Ok(true)).then(|| view! { <Redirect path="/setup" /> })
+                })}
+            </Suspense>
+            {move || error().map(|e| view! { <ErrorNotice error=e /> })}
+            <ActionForm action=auth.login attr:class="stack" attr:data-testid="login-form">
+                <label>
+                    {t(Key::Email)}
+                    <input type="email" name="email" autocomplete="username" required />
+                </label>
+                <label>
+                    {t(Key::Password)}
+                    <input type="password" name="password" autocomplete="current-password" required />
+                </label>
+                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>
+                    {move || i18n.t(Key::SignIn)}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let action = ServerAction::<SetupFirstAdmin>::new();
+    let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
+    let result = move || action.value().get().and_then(|r| r.err());
+    view! {
+        <section class="page narrow card">
+            <h1>{t(Key::SetupTitle)}</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match needs_setup.await {
+                        Ok(true) => view! {
+                            <p>{t(Key::SetupIntro)}</p>
+                            {move || result().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
+                            <ActionForm action=action attr:class="stack">
+                                <label>{t(Key::Name)}<input name="name" required maxlength="120" /></label>
+                                {field_error(result, "name")}
+                                <label>{t(Key::Email)}<input type="email" name="email" required /></label>
+                                {field_error(result, "email")}
+                                <label>{t(Key::Password)}<input type="password" name="password" required minlength="8" autocomplete="new-password" /></label>
+                                {field_error(result, "password")}
+                                <button type="submit" class="primary">{t(Key::CreateAdmin)}</button>
+                            </ActionForm>
+                        }.into_any(),
+                        _ => view! { <Redirect path="/login" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

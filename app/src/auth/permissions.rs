@@ -1,0 +1,265 @@
+//! The one place that answers "may this user do X to this record". Services call these
+//! functions before every read and write; the list queries use [`customer_visibility`]
+//! so a list can never show what a read would refuse.
+
+use crate::auth::{CurrentUser, Role};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Key;
+use crate::ids::{TeamId, UserId};
+
+/// Customer levels of the two-level model.
+pub const LEVEL_KEY: i64 = 1;
+pub const LEVEL_STANDARD: i64 = 2;
+
+/// The facts about a customer that decide who may see and change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerScope {
+    pub level: i64,
+    pub owner_id: UserId,
+    pub service_manager_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+}
+
+/// A staff member who could be assigned as owner or service manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignee {
+    pub id: UserId,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerAction {
+    Read,
+    Update,
+    /// Change level or grade: a tier decision, not day-to-day service.
+    ChangeTier,
+    Reassign,
+    Delete,
+}
+
+fn same_team(user: &CurrentUser, team: Option<TeamId>) -> bool {
+    user.team_id.is_some() && user.team_id == team
+}
+
+/// Whether the user may see this customer at all.
+pub fn may_see_customer(user: &CurrentUser, c: &CustomerScope) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Tier1Manager => c.owner_id == user.id || same_team(user, c.team_id),
+        Role::Tier2Manager => c.owner_id == user.id || c.service_manager_id == Some(user.id),
+        // Support agents reach customers only through complaints assigned to them;
+        // viewers see aggregates only.
+        Role::SupportAgent | Role::Viewer => false,
+    }
+}
+
+/// Whether the user may perform `action` on this customer.
+pub fn may(user: &CurrentUser, action: CustomerAction, c: &CustomerScope) -> bool {
+    if !may_see_customer(user, c) {
+        return false;
+    }
+    match (user.role, action) {
+        (Role::Admin, _) => true,
+        (Role::Tier1Manager, _) => true,
+        (Role::Tier2Manager, CustomerAction::Read | CustomerAction::Update) => true,
+        _ => false,
+    }
+}
+
+/// Whether the customer list (names, e-mails, phones) is open to this role.
+pub fn may_list_customers(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+pub fn may_create_customers(user: &CurrentUser) -> bool {
+    may_list_customers(user)
+}
+
+/// Tier-2 managers never see credit rating, contracts or payments of level-1 accounts.
+pub fn may_see_financials(user: &CurrentUser, c: &CustomerScope) -> bool {
+    may_see_customer(user, c) && !(user.role == Role::Tier2Manager && c.level == LEVEL_KEY)
+}
+
+pub fn may_manage_users(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
+pub fn may_read_audit_log(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
+/// Aggregate dashboards: every signed-in role.
+pub fn may_see_dashboard(_user: &CurrentUser) -> bool {
+    true
+}
+
+/// Whether `actor` may make `candidate` the owner or service manager of a customer.
+/// Admins assign anyone; tier-1 managers assign within their own team (or themselves);
+/// tier-2 managers only ever themselves, when they create a standard account.
+pub fn may_assign_to(actor: &CurrentUser, candidate: &Assignee) -> bool {
+    match actor.role {
+        Role::Admin => true,
+        Role::Tier1Manager => {
+            candidate.id == actor.id
+                || (actor.team_id.is_some() && candidate.team_id == actor.team_id)
+        }
+        Role::Tier2Manager => candidate.id == actor.id,
+        _ => false,
+    }
+}
+
+/// The two-level rules for who may hold a customer: a key (level-1) account is owned by
+/// a tier-1 manager; a standard account by any account manager; the service manager, if
+/// any, is a tier-2 manager. Only active staff can be assigned.
+pub fn check_assignment(
+    level: i64,
+    owner: &Assignee,
+    service_manager: Option<&Assignee>,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let owner_ok = owner.active
+        && match level {
+            LEVEL_KEY => owner.role == Role::Tier1Manager,
+            _ => owner.role.is_manager(),
+        };
+    if !owner_ok {
+        errors.push(FieldError::new(
+            "owner_id",
+            if level == LEVEL_KEY {
+                Key::ErrOwnerMustBeTier1
+            } else {
+                Key::ErrOwnerMustBeManager
+            },
+        ));
+    }
+    if let Some(sm) = service_manager {
+        if !(sm.active && sm.role == Role::Tier2Manager) || sm.id == owner.id {
+            errors.push(FieldError::new(
+                "service_manager_id",
+                Key::ErrServiceManagerMustBeTier2,
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Appends the visibility condition of `user` to a customer query (`c` is the customers
+/// alias). Mirrors [`may_see_customer`]; the integration tests hold the two together.
+#[cfg(feature = "ssr")]
+pub fn customer_visibility(user: &CurrentUser, q: &mut crate::db::SqlBuilder) {
+    use crate::db::SqlValue;
+    match user.role {
+        Role::Admin => {}
+        Role::Tier1Manager => {
+            q.push(" AND (c.owner_id = ").bind(SqlValue::Int(user.id.0));
+            if let Some(team) = user.team_id {
+                q.push(" OR c.team_id = ").bind(SqlValue::Int(team.0));
+            }
+            q.push(")");
+        }
+        Role::Tier2Manager => {
+            q.push(" AND (c.owner_id = ")
+                .bind(SqlValue::Int(user.id.0))
+                .push(" OR c.service_manager_id = ")
+                .bind(SqlValue::Int(user.id.0))
+                .push(")");
+        }
+        Role::SupportAgent | Role::Viewer => {
+            q.push(" AND 1 = 0");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn user(id: i64, role: Role, team: Option<i64>) -> CurrentUser {
+        CurrentUser {
+            id: UserId(id),
+            email: format!("u{id}@example.com"),
+            name: format!("User {id}"),
+            role,
+            team_id: team.map(TeamId),
+            language: Lang::En,
+        }
+    }
+
+    fn scope(level: i64, owner: i64, service: Option<i64>, team: Option<i64>) -> CustomerScope {
+        CustomerScope {
+            level,
+            owner_id: UserId(owner),
+            service_manager_id: service.map(UserId),
+            team_id: team.map(TeamId),
+        }
+    }
+
+    #[test]
+    fn tier2_sees_only_owned_or_served() {
+        let t2 = user(5, Role::Tier2Manager, Some(1));
+        assert!(may_see_customer(&t2, &scope(2, 5, None, Some(1))));
+        assert!(may_see_customer(&t2, &scope(1, 2, Some(5), Some(1))));
+        assert!(!may_see_customer(&t2, &scope(2, 6, None, Some(1))));
+        assert!(may(&t2, CustomerAction::Update, &scope(2, 5, None, Some(1))));
+        assert!(!may(&t2, CustomerAction::Reassign, &scope(2, 5, None, Some(1))));
+        assert!(!may(&t2, CustomerAction::Delete, &scope(2, 5, None, Some(1))));
+        assert!(!may(&t2, CustomerAction::ChangeTier, &scope(2, 5, None, Some(1))));
+    }
+
+    #[test]
+    fn tier1_sees_own_and_team() {
+        let t1 = user(2, Role::Tier1Manager, Some(1));
+        assert!(may_see_customer(&t1, &scope(1, 2, None, Some(9))));
+        assert!(may_see_customer(&t1, &scope(2, 7, None, Some(1))));
+        assert!(!may_see_customer(&t1, &scope(2, 7, None, Some(3))));
+        let lone = user(3, Role::Tier1Manager, None);
+        assert!(!may_see_customer(&lone, &scope(2, 7, None, None)));
+    }
+
+    #[test]
+    fn support_and_viewer_see_no_customers() {
+        for role in [Role::SupportAgent, Role::Viewer] {
+            let u = user(9, role, Some(1));
+            assert!(!may_see_customer(&u, &scope(2, 9, None, Some(1))));
+            assert!(!may_list_customers(&u));
+        }
+    }
+
+    #[test]
+    fn financials_hidden_from_tier2_on_key_accounts() {
+        let t2 = user(5, Role::Tier2Manager, Some(1));
+        assert!(!may_see_financials(&t2, &scope(1, 2, Some(5), Some(1))));
+        assert!(may_see_financials(&t2, &scope(2, 5, None, Some(1))));
+    }
+
+    #[test]
+    fn assignment_follows_two_levels() {
+        let t1 = Assignee { id: UserId(2), role: Role::Tier1Manager, team_id: Some(TeamId(1)), active: true };
+        let t2 = Assignee { id: UserId(5), role: Role::Tier2Manager, team_id: Some(TeamId(1)), active: true };
+        let gone = Assignee { active: false, ..t2 };
+        assert!(check_assignment(LEVEL_KEY, &t1, Some(&t2)).is_ok());
+        assert!(check_assignment(LEVEL_KEY, &t2, None).is_err());
+        assert!(check_assignment(LEVEL_STANDARD, &t2, None).is_ok());
+        assert!(check_assignment(LEVEL_STANDARD, &gone, None).is_err());
+        assert!(check_assignment(LEVEL_KEY, &t1, Some(&t1)).is_err());
+    }
+
+    #[test]
+    fn tier1_assigns_within_team_only() {
+        let actor = user(2, Role::Tier1Manager, Some(1));
+        let mate = Assignee { id: UserId(5), role: Role::Tier2Manager, team_id: Some(TeamId(1)), active: true };
+        let other = Assignee { team_id: Some(TeamId(2)), ..mate };
+        assert!(may_assign_to(&actor, &mate));
+        assert!(!may_assign_to(&actor, &other));
+    }
+}

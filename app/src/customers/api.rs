@@ -1,0 +1,83 @@
+use crate::customers::model::{ContactInput, Customer, CustomerFilter, CustomerInput, CustomerPage, Tag};
+use crate::error::AppError;
+use crate::ids::{ContactId, CustomerId};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::customers::model::{ContactDraft, ParsedFilter};
+    pub use crate::customers::service;
+    pub use crate::state::{app_state, require_user};
+}
+
+#[server(endpoint = "customers/list")]
+pub async fn list_customers(filter: CustomerFilter) -> Result<CustomerPage, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let filter = ParsedFilter::try_from(&filter)?;
+    service::list(&app_state()?.db, &user, &filter).await
+}
+
+#[server(endpoint = "customers/get")]
+pub async fn get_customer(id: CustomerId) -> Result<Customer, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let result = service::get(&app_state()?.db, &user, id).await;
+    if matches!(result, Err(AppError::NotFound)) {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    result
+}
+
+#[server(endpoint = "customers/create")]
+pub async fn create_customer(input: CustomerInput) -> Result<CustomerId, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let draft = service::parse_draft(&input)?;
+    let id = service::create(&app_state()?.db, &user, draft).await?;
+    leptos_axum::redirect(&format!("/customers/{id}"));
+    Ok(id)
+}
+
+#[server(endpoint = "customers/update")]
+pub async fn update_customer(id: CustomerId, input: CustomerInput) -> Result<CustomerId, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let draft = service::parse_draft(&input)?;
+    service::update(&app_state()?.db, &user, id, draft).await?;
+    leptos_axum::redirect(&format!("/customers/{id}"));
+    Ok(id)
+}
+
+#[server(endpoint = "customers/delete")]
+pub async fn delete_customer(id: CustomerId) -> Result<(), AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::delete(&app_state()?.db, &user, id).await?;
+    leptos_axum::redirect("/customers");
+    Ok(())
+}
+
+#[server(endpoint = "customers/contacts/add")]
+pub async fn add_contact(customer: CustomerId, input: ContactInput) -> Result<ContactId, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let draft = ContactDraft::try_from(&input)?;
+    service::add_contact(&app_state()?.db, &user, customer, draft).await
+}
+
+#[server(endpoint = "customers/contacts/remove")]
+pub async fn remove_contact(id: ContactId) -> Result<(), AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::remove_contact(&app_state()?.db, &user, id).await
+}
+
+#[server(endpoint = "tags/list")]
+pub async fn list_tags() -> Result<Vec<Tag>, AppError> {
+    use ssr::*;
+    require_user().await?;
+    service::list_tags(&app_state()?.db).await
+}

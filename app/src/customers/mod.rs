@@ -1,0 +1,8 @@
+//! The customer archive: list, search, create, edit, contacts, tags, owner and service
+//! manager assignment.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,202 @@
+//! The data-layer boundary: one `sqlx::Any` pool serving SQLite or PostgreSQL, chosen by
+//! the `DATABASE_URL` scheme. Queries are written once in portable SQL (`$n` placeholders,
+//! `RETURNING`, integer timestamps); see ARCHITECTURE.md for why.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+pub use sqlx::Row;
+
+/// Which engine sits behind the pool; a few statements (backup, search escapes) differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn from_url(url: &str) -> Result<Engine, DbSetupError> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(DbSetupError::UnsupportedScheme)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("DATABASE_URL must start with sqlite: or postgres://")]
+    UnsupportedScheme,
+    #[error("could not create the data folder {0}: {1}")]
+    DataFolder(String, std::io::Error),
+    #[error("could not connect to the database: {0}")]
+    Connect(sqlx::Error),
+    #[error("a database migration failed, nothing was started: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+/// The handle every service takes. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub engine: Engine,
+}
+
+pub type DbRow = AnyRow;
+
+impl Db {
+    /// Connects without migrating. SQLite files (and their folder) are created on first use.
+    pub async fn connect(url: &str) -> Result<Db, DbSetupError> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(url)?;
+        let url = match engine {
+            Engine::Sqlite => prepare_sqlite_url(url)?,
+            Engine::Postgres => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match engine {
+                Engine::Sqlite => 8,
+                Engine::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if engine == Engine::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(&url).await.map_err(DbSetupError::Connect)?;
+        if engine == Engine::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(DbSetupError::Connect)?;
+        }
+        Ok(Db { pool, engine })
+    }
+
+    /// Connects and applies every pending migration of this engine.
+    pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbSetupError> {
+        let migrator = match self.engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(DbSetupError::Migrate)
+    }
+
+    /// `SELECT 1`, for health checks.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Makes sure the folder of an SQLite file exists and that the file is created on first start.
+fn prepare_sqlite_url(url: &str) -> Result<String, DbSetupError> {
+    let path_part = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let file = path_part.split('?').next().unwrap_or_default();
+    if !file.is_empty() && file != ":memory:" {
+        if let Some(parent) = std::path::Path::new(file).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| DbSetupError::DataFolder(parent.display().to_string(), e))?;
+            }
+        }
+    }
+    if url.contains("mode=") {
+        Ok(url.to_string())
+    } else if url.contains('?') {
+        Ok(format!("{url}&mode=rwc"))
+    } else {
+        Ok(format!("{url}?mode=rwc"))
+    }
+}
+
+/// Seconds since the Unix epoch; every stored timestamp uses it, on both engines.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn like_contains(needle: &str) -> String {
+    let mut out = String::with_capacity(needle.len() + 2);
+    out.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Builds a parameterised query piece by piece: values never enter the SQL text, only
+/// `$n` placeholders do, numbered in the order they are pushed.
+pub struct SqlBuilder {
+    sql: String,
+    args: Vec<SqlValue>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SqlValue {
+    Int(i64),
+    Text(String),
+    OptInt(Option<i64>),
+    OptText(Option<String>),
+}
+
+impl SqlBuilder {
+    pub fn new(sql: impl Into<String>) -> Self {
+        SqlBuilder {
+            sql: sql.into(),
+            args: Vec::new(),
+        }
+    }
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: SqlValue) -> &mut Self {
+        self.args.push(value);
+        self.sql.push('$');
+        self.sql.push_str(&self.args.len().to_string());
+        self
+    }
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.sql);
+        for a in &self.args {
+            q = match a {
+                SqlValue::Int(v) => q.bind(*v),
+                SqlValue::Text(v) => q.bind(v.as_str()),
+                SqlValue::OptInt(v) => q.bind(*v),
+                SqlValue::OptText(v) => q.bind(v.as_deref()),
+            };
+        }
+        q
+    }
+}

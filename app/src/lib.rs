@@ -1,0 +1,123 @@
+//! Rapport: the application crate. Components and server functions compile for both the
+//! browser (`hydrate`) and the server (`ssr`); services and SQL only for the server.
+
+pub mod audit;
+pub mod auth;
+pub mod customers;
+pub mod dashboard;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+#[cfg(feature = "ssr")]
+pub mod state;
+pub mod ui;
+pub mod users;
+
+use i18n::Lang;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The language of this request: the saved choice, else the browser's, else English.
+#[cfg(feature = "ssr")]
+fn request_lang() -> Lang {
+    state::request_cookie(i18n::LANG_COOKIE)
+        .and_then(|c| Lang::parse(&c))
+        .or_else(|| state::request_accept_language().and_then(|h| Lang::from_accept_language(&h)))
+        .unwrap_or_default()
+}
+
+/// The language the server rendered the page in, read back from `<html lang>`.
+fn initial_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        request_lang()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        web_sys_lang().unwrap_or_default()
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn web_sys_lang() -> Option<Lang> {
+    #[cfg(feature = "hydrate")]
+    {
+        let el = web_sys::window()?.document()?.document_element()?;
+        Lang::parse(&el.get_attribute("lang")?)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let lang = request_lang();
+    #[cfg(not(feature = "ssr"))]
+    let lang = Lang::En;
+    // The security-header middleware minted a nonce for this response; the hydration
+    // scripts must carry the same one.
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="theme-color" content="#1d4ed8" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The per-response CSP nonce, placed in request extensions by the server's middleware.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = i18n::provide_i18n(initial_lang());
+    auth::pages::provide_auth();
+    ui::register_service_worker();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rapport.css" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Link rel="icon" href="/icons/icon-192.png" />
+        <Meta name="description" content="Rapport customer relationship platform" />
+        <Title text=move || i18n.t(i18n::Key::AppName) />
+        <Router>
+            <ui::layout::Layout>
+                <Routes fallback=ui::NotFoundPage>
+                    <Route path=path!("/") view=dashboard::pages::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=auth::pages::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=auth::pages::SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers") view=customers::pages::CustomerListPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/new") view=customers::pages::CustomerCreatePage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id") view=customers::pages::CustomerDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/edit") view=customers::pages::CustomerEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=users::pages::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=audit::pages::AuditPage ssr=SsrMode::Async />
+                </Routes>
+            </ui::layout::Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,87 @@
+use crate::auth::pages::use_auth;
+use crate::auth::Role;
+use crate::i18n::{t, use_i18n, Key, Lang};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The frame of every page: navigation for the signed-in user, language switch, sign-out.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let auth = use_auth();
+    let nav = move || {
+        auth.user.get().and_then(|r| r.ok()).flatten().map(|user| {
+            let is_admin = user.role == Role::Admin;
+            let sees_customers = crate::auth::permissions::may_list_customers(&user);
+            let role = user.role.label();
+            view! {
+                <nav class="main-nav" aria-label="main">
+                    <A href="/">{t(Key::NavDashboard)}</A>
+                    <Show when=move || sees_customers>
+                        <A href="/customers">{t(Key::NavCustomers)}</A>
+                    </Show>
+                    <Show when=move || is_admin>
+                        <A href="/admin/users">{t(Key::NavUsers)}</A>
+                        <A href="/admin/audit">{t(Key::NavAudit)}</A>
+                    </Show>
+                </nav>
+                <div class="who">
+                    <span class="user-name" data-testid="current-user">{user.name.clone()}</span>
+                    <span class="role-badge">{t(role)}</span>
+                    <ActionForm action=auth.logout attr:class="inline">
+                        <button type="submit" class="link-button">{t(Key::SignOut)}</button>
+                    </ActionForm>
+                </div>
+            }
+        })
+    };
+    view! {
+        <header class="topbar">
+            <a href="/" class="brand">{t(Key::AppName)}</a>
+            <Transition fallback=|| ()>{nav}</Transition>
+            <LanguageSwitch />
+        </header>
+        <main id="content">{children()}</main>
+    }
+}
+
+/// Two tiny forms, so the switch works with and without JavaScript.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<crate::auth::api::SetLanguage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(lang)) = action.value().get() {
+            i18n.lang.set(lang);
+            #[cfg(feature = "hydrate")]
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = el.set_attribute("lang", lang.code());
+            }
+        }
+    });
+    view! {
+        <div class="lang-switch" aria-label=t(Key::Language)>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    view! {
+                        <ActionForm action=action attr:class="inline">
+                            <input type="hidden" name="lang" value=lang.code() />
+                            <button
+                                type="submit"
+                                class="link-button"
+                                lang=lang.code()
+                                data-testid=format!("lang-{}", lang.code())
+                                aria-pressed=move || (i18n.lang.get() == lang).to_string()
+                            >
+                                {lang.native_name()}
+                            </button>
+                        </ActionForm>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}

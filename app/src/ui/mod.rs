@@ -1,0 +1,64 @@
+//! Reusable pieces of the staff interface.
+
+pub mod layout;
+
+use crate::error::AppError;
+use crate::i18n::{t, use_i18n, Key};
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="page narrow">
+            <h1>{t(Key::NotFoundTitle)}</h1>
+            <p>{t(Key::NotFoundBody)}</p>
+            <a href="/">{t(Key::BackHome)}</a>
+        </section>
+    }
+}
+
+/// A page-level error message, translated.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = error.message_key();
+    view! { <p class="notice error" role="alert">{move || i18n.t(key)}</p> }
+}
+
+/// The validation message under one form field, if the last submission had one.
+pub fn field_error(
+    result: impl Fn() -> Option<AppError> + Send + Sync + 'static,
+    field: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        result()
+            .and_then(|e| e.field_error(field))
+            .map(|k| view! { <span class="field-error" role="alert">{i18n.t(k)}</span> })
+    }
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM` (UTC).
+pub fn format_time(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Registers the service worker that caches the app shell (browser only, once).
+pub fn register_service_worker() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().service_worker().register("/sw.js");
+            // A marker for end-to-end tests: clicks before hydration would be lost.
+            if let Some(body) = window.document().and_then(|d| d.body()) {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        }
+    });
+}

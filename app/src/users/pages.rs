@@ -1,0 +1,187 @@
+use crate::auth::pages::Protected;
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::i18n::{t, Key, Lang};
+use crate::ui::{field_error, ErrorNotice};
+use crate::users::api::*;
+use crate::users::model::{StaffMember, Team};
+use leptos::prelude::*;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! { <Protected><UsersAdmin /></Protected> }
+}
+
+#[component]
+fn UsersAdmin() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let create_team = ServerAction::<CreateTeam>::new();
+    let rename_team = ServerAction::<RenameTeam>::new();
+    let staff = Resource::new(
+        move || (create.version().get(), update.version().get()),
+        |_| list_staff(),
+    );
+    let teams = Resource::new(
+        move || (create_team.version().get(), rename_team.version().get()),
+        |_| list_teams(),
+    );
+    let create_err = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let update_err = Signal::derive(move || update.value().get().and_then(|r| r.err()));
+    let reset_err = Signal::derive(move || reset.value().get().and_then(|r| r.err()));
+    let team_err = Signal::derive(move || {
+        create_team.value().get().and_then(|r| r.err()).or_else(|| rename_team.value().get().and_then(|r| r.err()))
+    });
+    let reset_ok = move || matches!(reset.value().get(), Some(Ok(())));
+
+    view! {
+        <section class="page">
+            <h1>{t(Key::NavUsers)}</h1>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    let teams = match teams.await {
+                        Ok(t) => t,
+                        Err(e) => return view! { <ErrorNotice error=e /> }.into_any(),
+                    };
+                    let staff = match staff.await {
+                        Ok(s) => s,
+                        Err(e) => return view! { <ErrorNotice error=e /> }.into_any(),
+                    };
+                    let teams_for_create = teams.clone();
+                    let teams_for_rows = teams.clone();
+                    view! {
+                        {move || update_err.get().map(|e| view! { <ErrorNotice error=e /> })}
+                        {move || reset_err.get().map(|e| view! { <ErrorNotice error=e /> })}
+                        {move || reset_ok().then(|| view! { <p class="notice ok" role="status">{t(Key::PasswordReset)}</p> })}
+                        <div class="table-wrap">
+                            <table class="data" data-testid="users-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{t(Key::Name)}</th>
+                                        <th scope="col">{t(Key::Email)}</th>
+                                        <th scope="col">{t(Key::Role)}</th>
+                                        <th scope="col">{t(Key::Team)}</th>
+                                        <th scope="col">{t(Key::Language)}</th>
+                                        <th scope="col">{t(Key::Active)}</th>
+                                        <th scope="col"></th>
+                                        <th scope="col">{t(Key::ResetPassword)}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {staff.into_iter().map(|s| view! { <UserRow user=s teams=teams_for_rows.clone() update reset /> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <div class="columns">
+                            <div class="card">
+                                <h2>{t(Key::NewUser)}</h2>
+                                {move || create_err.get().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
+                                <ActionForm action=create attr:class="stack" attr:data-testid="new-user-form">
+                                    <label>{t(Key::Name)}<input name="input[name]" required maxlength="120" /></label>
+                                    {field_error(move || create_err.get(), "name")}
+                                    <label>{t(Key::Email)}<input type="email" name="input[email]" required /></label>
+                                    {field_error(move || create_err.get(), "email")}
+                                    <label>{t(Key::Password)}<input type="password" name="input[password]" required minlength="8" autocomplete="new-password" /></label>
+                                    {field_error(move || create_err.get(), "password")}
+                                    <label>{t(Key::Role)}<RoleSelect name="input[role]" selected=Role::Tier2Manager /></label>
+                                    <label>{t(Key::Team)}<TeamSelect name="input[team_id]" teams=teams_for_create.clone() selected=None /></label>
+                                    {field_error(move || create_err.get(), "team_id")}
+                                    <label>{t(Key::Language)}<LangSelect name="input[language]" selected=Lang::En /></label>
+                                    <button type="submit" class="primary">{t(Key::CreateUser)}</button>
+                                </ActionForm>
+                            </div>
+                            <div class="card">
+                                <h2>{t(Key::Teams)}</h2>
+                                {move || team_err.get().map(|e| view! { <ErrorNotice error=e /> })}
+                                <ul class="plain">
+                                    {teams.into_iter().map(|tm: Team| view! {
+                                        <li>
+                                            <ActionForm action=rename_team attr:class="inline">
+                                                <input type="hidden" name="id" value=tm.id.to_string() />
+                                                <input name="name" value=tm.name.clone() aria-label=t(Key::Name) maxlength="80" />
+                                                <button type="submit">{t(Key::Rename)}</button>
+                                            </ActionForm>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                <ActionForm action=create_team attr:class="inline">
+                                    <input name="name" required maxlength="80" aria-label=t(Key::NewTeam) placeholder=t(Key::NewTeam) />
+                                    <button type="submit">{t(Key::CreateTeam)}</button>
+                                </ActionForm>
+                            </div>
+                        </div>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: StaffMember,
+    teams: Vec<Team>,
+    update: ServerAction<UpdateUser>,
+    reset: ServerAction<ResetPassword>,
+) -> impl IntoView {
+    let form_id = format!("user-{}", user.id);
+    view! {
+        <tr data-testid=format!("user-row-{}", user.email)>
+            <td><input form=form_id.clone() name="input[name]" value=user.name.clone() aria-label=t(Key::Name) maxlength="120" /></td>
+            <td>{user.email.clone()}</td>
+            <td><RoleSelect name="input[role]" selected=user.role form=form_id.clone() /></td>
+            <td><TeamSelect name="input[team_id]" teams selected=user.team_id.map(|t| t.0) form=form_id.clone() /></td>
+            <td><LangSelect name="input[language]" selected=user.language form=form_id.clone() /></td>
+            <td><input type="checkbox" form=form_id.clone() name="input[active]" checked=user.active aria-label=t(Key::Active) /></td>
+            <td>
+                <ActionForm action=update attr:id=form_id.clone() attr:class="inline">
+                    <input type="hidden" name="id" value=user.id.to_string() />
+                    <button type="submit">{t(Key::Save)}</button>
+                </ActionForm>
+            </td>
+            <td>
+                <ActionForm action=reset attr:class="inline">
+                    <input type="hidden" name="id" value=user.id.to_string() />
+                    <input type="password" name="password" minlength="8" required autocomplete="new-password" aria-label=t(Key::NewPassword) />
+                    <button type="submit">{t(Key::ResetPassword)}</button>
+                </ActionForm>
+                {field_error(move || reset.value().get().and_then(|r| r.err()), "password")}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn RoleSelect(name: &'static str, selected: Role, #[prop(optional, into)] form: Option<String>) -> impl IntoView {
+    view! {
+        <select name=name form=form data-testid="role-select">
+            {Role::ALL.into_iter().map(|r| view! {
+                <option value=r.as_str() selected=r == selected>{t(r.label())}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn TeamSelect(name: &'static str, teams: Vec<Team>, selected: Option<i64>, #[prop(optional, into)] form: Option<String>) -> impl IntoView {
+    view! {
+        <select name=name form=form>
+            <option value="">{t(Key::NoneChoice)}</option>
+            {teams.into_iter().map(|tm| view! {
+                <option value=tm.id.to_string() selected=Some(tm.id.0) == selected>{tm.name}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn LangSelect(name: &'static str, selected: Lang, #[prop(optional, into)] form: Option<String>) -> impl IntoView {
+    view! {
+        <select name=name form=form>
+            {Lang::ALL.into_iter().map(|l| view! {
+                <option value=l.code() selected=l == selected>{l.native_name()}</option>
+            }).collect_view()}
+        </select>
+    }
+}
