@@ -5,7 +5,7 @@ use app::state::{AppConfig, AppState};
 use app::users::model::NewUserInput;
 use clap::{Parser, Subcommand};
 use leptos::config::LeptosOptions;
-use server::{backup, config, demo, web};
+use rapport_server::{backup, config, demo, web};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;

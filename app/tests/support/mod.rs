@@ -1,0 +1,118 @@
+//! Runs each integration case once on SQLite and once on PostgreSQL, each time on a
+//! fresh, migrated database. PostgreSQL comes from `TEST_DATABASE_URL`, else
+//! `DATABASE_URL`, else the local server; if it cannot be reached the test fails.
+
+#![allow(dead_code)]
+
+use app::auth::{CurrentUser, Role};
+use app::db::{Db, Row};
+use app::i18n::Lang;
+use app::ids::{TeamId, UserId};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{prefix}_{}_{n}_{nanos}", std::process::id())
+}
+
+pub fn postgres_base_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")))
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub async fn sqlite_db() -> (Db, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(unique("rapport_test"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("test.db").display());
+    let db = Db::connect_and_migrate(&url).await.expect("sqlite database");
+    (db, dir)
+}
+
+/// A fresh schema in the test PostgreSQL database, migrated.
+pub async fn postgres_db() -> (Db, String) {
+    let base = postgres_base_url();
+    let admin = Db::connect(&base).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {base} is required for the integration tests and is unreachable: {e}")
+    });
+    let schema = unique("t");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin.pool)
+        .await
+        .expect("create schema");
+    admin.pool.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let db = Db::connect_and_migrate(&url).await.expect("migrate postgres schema");
+    (db, schema)
+}
+
+async fn drop_schema(schema: &str) {
+    if let Ok(admin) = Db::connect(&postgres_base_url()).await {
+        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin.pool)
+            .await;
+    }
+}
+
+/// Runs `case` against SQLite, then PostgreSQL.
+pub async fn on_both_engines<F, Fut>(case: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let (db, dir) = sqlite_db().await;
+    case(db.clone()).await;
+    db.pool.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+
+    let (db, schema) = postgres_db().await;
+    case(db.clone()).await;
+    db.pool.close().await;
+    drop_schema(&schema).await;
+}
+
+pub async fn team(db: &Db, name: &str) -> TeamId {
+    TeamId(
+        sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, 0) RETURNING id")
+            .bind(name)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap(),
+    )
+}
+
+/// A user inserted directly (no password hashing), returned as the services see them.
+pub async fn user(db: &Db, email: &str, role: Role, team: Option<TeamId>) -> CurrentUser {
+    let id: i64 = sqlx::query(
+        "INSERT INTO users (email, name, role, team_id, active, language, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 1, 'en', 'not-a-hash', 0, 0) RETURNING id",
+    )
+    .bind(email)
+    .bind(email.split('@').next().unwrap())
+    .bind(role.as_str())
+    .bind(team.map(|t| t.0))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    CurrentUser {
+        id: UserId(id),
+        email: email.into(),
+        name: email.split('@').next().unwrap().into(),
+        role,
+        team_id: team,
+        language: Lang::En,
+    }
+}

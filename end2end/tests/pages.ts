@@ -1,0 +1,37 @@
+import { expect, Page } from "@playwright/test";
+
+export const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "admin@e2e.test";
+export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password";
+
+/** Waits until the WebAssembly front end has hydrated the page; clicks before that are lost. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated='true']")).toHaveCount(1, { timeout: 30_000 });
+}
+
+export async function signIn(page: Page, email: string, password: string, js = true) {
+  await page.goto("/login");
+  if (js) await hydrated(page);
+  const form = page.getByTestId("login-form");
+  await form.locator("input[name='email']").fill(email);
+  await form.locator("input[name='password']").fill(password);
+  await form.locator("button[type='submit']").click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: /Sign out|退出/ }).click();
+  await expect(page).toHaveURL(/\/login/);
+}
+
+/** Creates a staff member from the admin page. */
+export async function createUser(page: Page, name: string, email: string, password: string, role: string) {
+  await page.goto("/admin/users");
+  await hydrated(page);
+  const form = page.getByTestId("new-user-form");
+  await form.locator("input[name='input[name]']").fill(name);
+  await form.locator("input[name='input[email]']").fill(email);
+  await form.locator("input[name='input[password]']").fill(password);
+  await form.locator("select[name='input[role]']").selectOption(role);
+  await form.locator("button[type='submit']").click();
+  await expect(page.getByTestId(`user-row-${email}`)).toBeVisible();
+}

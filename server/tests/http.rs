@@ -1,0 +1,165 @@
+//! The HTTP edge in memory: health, headers, same-origin writes, sign-in with and without
+//! JavaScript, pages by role. Runs on SQLite and PostgreSQL.
+
+use app::db::Db;
+use app::state::{AppConfig, AppState};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+#[path = "../../app/tests/support/mod.rs"]
+mod support;
+
+fn router(db: Db) -> Router {
+    let options = LeptosOptions::builder().output_name("rapport").site_root("target/site").build();
+    rapport_server::web::build_router(AppState {
+        db,
+        leptos_options: options,
+        config: Arc::new(AppConfig { secure_cookies: false }),
+    })
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn form_post(path: &str, body: &str, cookie: Option<&str>, html: bool) -> Request<Body> {
+    let mut b = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "http://localhost")
+        .header("sec-fetch-site", "same-origin");
+    if html {
+        b = b.header(header::ACCEPT, "text/html").header(header::REFERER, "http://localhost/login");
+    }
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path).header(header::HOST, "localhost");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("rapport_session=") && !v.starts_with("rapport_session=;"))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+async fn seed_admin(db: &Db) {
+    let input = app::users::model::NewUserInput {
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        password: "correct horse".into(),
+        role: "admin".into(),
+        ..Default::default()
+    };
+    app::users::service::create_admin_unchecked(db, input).await.unwrap();
+}
+
+#[tokio::test]
+async fn health_and_security_headers() {
+    support::on_both_engines(|db| async move {
+        let app = router(db);
+        let (status, _, body) = send(&app, get("/healthz", None)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+
+        let (status, headers, body) = send(&app, get("/login", None)).await;
+        assert_eq!(status, StatusCode::OK);
+        let csp = headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"));
+        let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+        assert!(body.contains(&format!("nonce=\"{nonce}\"")), "hydration script carries the CSP nonce");
+        assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        assert!(headers.get(header::REFERRER_POLICY).is_some());
+        assert!(headers.get("x-request-id").is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused() {
+    support::on_both_engines(|db| async move {
+        seed_admin(&db).await;
+        let app = router(db);
+        let body = "email=ada%40example.com&password=correct+horse";
+        let mut req = form_post("/api/auth/login", body, None, false);
+        req.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert_eq!(send(&app, req).await.0, StatusCode::FORBIDDEN);
+        let mut req = form_post("/api/auth/login", body, None, false);
+        req.headers_mut().remove("sec-fetch-site");
+        req.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert_eq!(send(&app, req).await.0, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_without_javascript_and_session_cookie_flags() {
+    support::on_both_engines(|db| async move {
+        seed_admin(&db).await;
+        let app = router(db);
+        // Wrong password, plain form post: back to the sign-in page with an error flag.
+        let (status, headers, _) = send(&app, form_post("/api/auth/login", "email=ada%40example.com&password=nope+nope", None, true)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers.get(header::LOCATION).unwrap(), "/login?error=credentials");
+        assert!(session_cookie(&headers).is_none());
+
+        let (status, headers, _) = send(&app, form_post("/api/auth/login", "email=ada%40example.com&password=correct+horse", None, true)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers.get(header::LOCATION).unwrap(), "/");
+        let raw = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|v| v.starts_with("rapport_session="))
+            .unwrap();
+        assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Lax"));
+        let cookie = session_cookie(&headers).unwrap();
+
+        // The session opens staff pages; the dashboard is rendered for the admin.
+        let (status, _, body) = send(&app, get("/", Some(&cookie))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Ada"), "signed-in user shown");
+
+        // Signing out ends the session on the server, not only in the browser.
+        let (status, _, _) = send(&app, form_post("/api/auth/logout", "", Some(&cookie), true)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        let (_, _, body) = send(&app, form_post("/api/auth/me", "", Some(&cookie), false)).await;
+        assert_eq!(body, "null");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn errors_never_carry_internal_text() {
+    support::on_both_engines(|db| async move {
+        let app = router(db);
+        // Not signed in: a coded error, nothing else.
+        let (status, _, body) = send(&app, form_post("/api/customers/get", "id=1", None, false)).await;
+        assert!(status.is_client_error() || status.is_server_error());
+        assert!(body.contains("Unauthorized"), "{body}");
+        // Garbage arguments: a transport error code, no parser or database text.
+        let (_, _, body) = send(&app, form_post("/api/customers/get", "id=not-a-number", None, false)).await;
+        assert!(body.contains("Transport"), "{body}");
+        assert!(!body.to_lowercase().contains("sqlx") && !body.contains("invalid digit"), "{body}");
+    })
+    .await;
+}

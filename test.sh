@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every check and test of Rapport: formatting, clippy (server and wasm), unit and
+# integration tests on SQLite and PostgreSQL, the release build, and the Playwright
+# journeys in Chromium against that release build. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")"
+source .ci/toolchain.sh
+
+ensure_build_tools
+ensure_chromium
+ensure_postgres
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+log "formatting"
+cargo fmt --all -- --check
+
+log "clippy (server)"
+cargo clippy -p app --features ssr -p rapport --all-targets -- -D warnings
+log "clippy (wasm)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+log "unit and integration tests (SQLite and PostgreSQL at ${TEST_DATABASE_URL%%@*}@…)"
+cargo test -p app --features ssr -p rapport
+
+log "release build"
+cargo leptos build --release
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+SITE_ROOT="target/site"
+[ -d "$SITE_ROOT/pkg" ] || SITE_ROOT="$TARGET_DIR/site"
+node -e '
+  const fs = require("fs"), zlib = require("zlib");
+  const f = process.argv[1], raw = fs.readFileSync(f);
+  const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+  console.log(`release wasm: ${raw.length} bytes raw, ${br.length} bytes brotli`);
+' "$SITE_ROOT/pkg/rapport.wasm"
+
+log "browser journeys against the release build"
+E2E_DIR=$(mktemp -d)
+PORT="${E2E_PORT:-3917}"
+export E2E_BASE_URL="http://127.0.0.1:$PORT"
+export E2E_ADMIN_EMAIL="admin@e2e.test" E2E_ADMIN_PASSWORD="e2e-admin-password"
+RAPPORT_DATA_DIR="$E2E_DIR" DATABASE_URL="" LEPTOS_SITE_ROOT="$SITE_ROOT" \
+  RAPPORT_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" RAPPORT_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
+  "$TARGET_DIR/release/rapport" serve --listen "127.0.0.1:$PORT" >"$E2E_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fsS "$E2E_BASE_URL/healthz" >/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
+(cd end2end && npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+log "all tests passed"
