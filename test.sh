@@ -17,7 +17,7 @@ cargo fmt --all -- --check
 log "clippy (server)"
 cargo clippy -p app --features ssr -p rapport --all-targets -- -D warnings
 log "clippy (wasm)"
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p app --features hydrate -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 log "unit and integration tests (SQLite and PostgreSQL at ${TEST_DATABASE_URL%%@*}@…)"
 cargo test -p app --features ssr -p rapport

@@ -70,10 +70,9 @@ impl AppError {
     /// The validation message for one field, if any.
     pub fn field_error(&self, field: &str) -> Option<Key> {
         match self {
-            AppError::Validation(errors) => errors
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| e.message),
+            AppError::Validation(errors) => {
+                errors.iter().find(|e| e.field == field).map(|e| e.message)
+            }
             AppError::Conflict(f) if f == field => Some(Key::ErrTaken),
             _ => None,
         }

@@ -26,7 +26,9 @@ async fn sign_in_checks_password_and_hides_which_part_was_wrong() {
         users::create_first_admin(&db, admin_input("Ada@Example.com", "correct horse"))
             .await
             .unwrap();
-        let ok = service::authenticate(&db, "ada@example.com", "correct horse").await.unwrap();
+        let ok = service::authenticate(&db, "ada@example.com", "correct horse")
+            .await
+            .unwrap();
         assert_eq!(ok.role, Role::Admin);
         assert_eq!(ok.email, "ada@example.com");
         let wrong = service::authenticate(&db, "ada@example.com", "wrong horse").await;
@@ -34,7 +36,8 @@ async fn sign_in_checks_password_and_hides_which_part_was_wrong() {
         assert_eq!(wrong.unwrap_err(), AppError::InvalidCredentials);
         assert_eq!(unknown.unwrap_err(), AppError::InvalidCredentials);
         // The one-time setup closes once a user exists.
-        let again = users::create_first_admin(&db, admin_input("eve@example.com", "12345678")).await;
+        let again =
+            users::create_first_admin(&db, admin_input("eve@example.com", "12345678")).await;
         assert_eq!(again.unwrap_err(), AppError::Forbidden);
     })
     .await;
@@ -45,10 +48,17 @@ async fn passwords_outside_8_to_256_characters_are_refused() {
     on_both_engines(|db| async move {
         let short = users::create_first_admin(&db, admin_input("a@example.com", "1234567")).await;
         assert!(matches!(short, Err(AppError::Validation(_))));
-        let long = users::create_first_admin(&db, admin_input("a@example.com", &"x".repeat(257))).await;
+        let long =
+            users::create_first_admin(&db, admin_input("a@example.com", &"x".repeat(257))).await;
         assert!(matches!(long, Err(AppError::Validation(_))));
-        assert_eq!(users::count_users(&db).await.unwrap(), 0, "nothing stored on bad input");
-        users::create_first_admin(&db, admin_input("a@example.com", &"x".repeat(128))).await.unwrap();
+        assert_eq!(
+            users::count_users(&db).await.unwrap(),
+            0,
+            "nothing stored on bad input"
+        );
+        users::create_first_admin(&db, admin_input("a@example.com", &"x".repeat(128)))
+            .await
+            .unwrap();
     })
     .await;
 }
@@ -59,21 +69,47 @@ async fn sessions_expire_when_idle_or_old_and_end_on_logout() {
         let admin = support::user(&db, "s@example.com", Role::Admin, None).await;
         let token = service::create_session(&db, admin.id).await.unwrap();
         let t = now();
-        assert_eq!(service::session_user_at(&db, &token, t).await.unwrap().unwrap().id, admin.id);
-        assert!(service::session_user_at(&db, "forged", t).await.unwrap().is_none());
+        assert_eq!(
+            service::session_user_at(&db, &token, t)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            admin.id
+        );
+        assert!(service::session_user_at(&db, "forged", t)
+            .await
+            .unwrap()
+            .is_none());
 
         // Idle too long: gone, and stays gone.
-        assert!(service::session_user_at(&db, &token, t + IDLE_TIMEOUT_SECS + 5).await.unwrap().is_none());
-        assert!(service::session_user_at(&db, &token, t).await.unwrap().is_none());
+        assert!(
+            service::session_user_at(&db, &token, t + IDLE_TIMEOUT_SECS + 5)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(service::session_user_at(&db, &token, t)
+            .await
+            .unwrap()
+            .is_none());
 
         // Kept busy, a session still ends at the absolute limit.
         let token = service::create_session(&db, admin.id).await.unwrap();
         let mut at = t;
         while at < t + ABSOLUTE_TIMEOUT_SECS - IDLE_TIMEOUT_SECS {
             at += IDLE_TIMEOUT_SECS - 60;
-            assert!(service::session_user_at(&db, &token, at).await.unwrap().is_some());
+            assert!(service::session_user_at(&db, &token, at)
+                .await
+                .unwrap()
+                .is_some());
         }
-        assert!(service::session_user_at(&db, &token, t + ABSOLUTE_TIMEOUT_SECS + 1).await.unwrap().is_none());
+        assert!(
+            service::session_user_at(&db, &token, t + ABSOLUTE_TIMEOUT_SECS + 1)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         let token = service::create_session(&db, admin.id).await.unwrap();
         service::end_session(&db, &token).await.unwrap();
@@ -95,7 +131,9 @@ async fn deactivating_a_user_ends_all_their_sessions() {
             active: None,
             ..Default::default()
         };
-        users::update_user(&db, &admin, t2.id, update.try_into().unwrap()).await.unwrap();
+        users::update_user(&db, &admin, t2.id, update.try_into().unwrap())
+            .await
+            .unwrap();
         assert!(service::session_user(&db, &a).await.unwrap().is_none());
         assert!(service::session_user(&db, &b).await.unwrap().is_none());
         let staff = users::list_staff(&db, &admin).await.unwrap();
@@ -116,15 +154,25 @@ async fn only_admins_manage_users_and_every_change_is_audited() {
             role: "tier2".into(),
             ..Default::default()
         };
-        assert_eq!(users::create_user(&db, &t1, input.clone()).await.unwrap_err(), AppError::Forbidden);
-        let id = users::create_user(&db, &admin, input.clone()).await.unwrap();
+        assert_eq!(
+            users::create_user(&db, &t1, input.clone())
+                .await
+                .unwrap_err(),
+            AppError::Forbidden
+        );
+        let id = users::create_user(&db, &admin, input.clone())
+            .await
+            .unwrap();
         // The same e-mail twice is a conflict on that field, not a crash.
         assert_eq!(
             users::create_user(&db, &admin, input).await.unwrap_err(),
             AppError::Conflict("email".into())
         );
         let team = users::create_team(&db, &admin, "East").await.unwrap();
-        assert!(matches!(users::create_team(&db, &admin, "East").await, Err(AppError::Conflict(_))));
+        assert!(matches!(
+            users::create_team(&db, &admin, "East").await,
+            Err(AppError::Conflict(_))
+        ));
         let update = UserUpdateInput {
             name: "New".into(),
             role: "tier1".into(),
@@ -132,16 +180,33 @@ async fn only_admins_manage_users_and_every_change_is_audited() {
             active: Some("on".into()),
             ..Default::default()
         };
-        users::update_user(&db, &admin, id, update.try_into().unwrap()).await.unwrap();
-        users::reset_password(&db, &admin, id, "another secret").await.unwrap();
-        assert!(service::authenticate(&db, "new@example.com", "another secret").await.is_ok());
-        assert!(service::authenticate(&db, "new@example.com", "long enough").await.is_err());
+        users::update_user(&db, &admin, id, update.try_into().unwrap())
+            .await
+            .unwrap();
+        users::reset_password(&db, &admin, id, "another secret")
+            .await
+            .unwrap();
+        assert!(
+            service::authenticate(&db, "new@example.com", "another secret")
+                .await
+                .is_ok()
+        );
+        assert!(service::authenticate(&db, "new@example.com", "long enough")
+            .await
+            .is_err());
 
-        let log = app::audit::service::list(&db, &admin, None, None).await.unwrap();
+        let log = app::audit::service::list(&db, &admin, None, None)
+            .await
+            .unwrap();
         let fields: Vec<_> = log.entries.iter().filter_map(|e| e.field.clone()).collect();
         assert!(fields.contains(&"role".to_string()) && fields.contains(&"team_id".to_string()));
         assert!(log.entries.iter().any(|e| e.action == "reset_password"));
-        assert_eq!(app::audit::service::list(&db, &t1, None, None).await.unwrap_err(), AppError::Forbidden);
+        assert_eq!(
+            app::audit::service::list(&db, &t1, None, None)
+                .await
+                .unwrap_err(),
+            AppError::Forbidden
+        );
     })
     .await;
 }
@@ -150,7 +215,12 @@ async fn only_admins_manage_users_and_every_change_is_audited() {
 async fn an_admin_cannot_lock_themselves_out() {
     on_both_engines(|db| async move {
         let admin = support::user(&db, "root@example.com", Role::Admin, None).await;
-        let update = UserUpdateInput { name: "root".into(), role: "viewer".into(), active: Some("on".into()), ..Default::default() };
+        let update = UserUpdateInput {
+            name: "root".into(),
+            role: "viewer".into(),
+            active: Some("on".into()),
+            ..Default::default()
+        };
         assert!(matches!(
             users::update_user(&db, &admin, admin.id, update.try_into().unwrap()).await,
             Err(AppError::Validation(_))

@@ -53,10 +53,35 @@ async fn world(db: &Db) -> World {
     let t2_east_b = user(db, "t2eb@example.com", Role::Tier2Manager, Some(east)).await;
     let support = user(db, "support@example.com", Role::SupportAgent, Some(east)).await;
     let viewer = user(db, "viewer@example.com", Role::Viewer, Some(east)).await;
-    let standard = create(db, &admin, input("Standard Co", "2", Some(t2_east.id), None)).await.unwrap();
-    let key = create(db, &admin, input("Key Corp", "1", Some(t1_east.id), Some(t2_east_b.id))).await.unwrap();
-    let west_c = create(db, &admin, input("West Ltd", "2", Some(t1_west.id), None)).await.unwrap();
-    World { admin, t1_east, t1_west, t2_east, t2_east_b, support, viewer, standard, key, west: west_c }
+    let standard = create(
+        db,
+        &admin,
+        input("Standard Co", "2", Some(t2_east.id), None),
+    )
+    .await
+    .unwrap();
+    let key = create(
+        db,
+        &admin,
+        input("Key Corp", "1", Some(t1_east.id), Some(t2_east_b.id)),
+    )
+    .await
+    .unwrap();
+    let west_c = create(db, &admin, input("West Ltd", "2", Some(t1_west.id), None))
+        .await
+        .unwrap();
+    World {
+        admin,
+        t1_east,
+        t1_west,
+        t2_east,
+        t2_east_b,
+        support,
+        viewer,
+        standard,
+        key,
+        west: west_c,
+    }
 }
 
 async fn visible(db: &Db, actor: &CurrentUser) -> Result<Vec<String>, AppError> {
@@ -78,20 +103,46 @@ async fn name_of(db: &Db, id: CustomerId) -> String {
 async fn list_and_read_follow_the_two_levels() {
     on_both_engines(|db| async move {
         let w = world(&db).await;
-        assert_eq!(visible(&db, &w.admin).await.unwrap(), ["Key Corp", "Standard Co", "West Ltd"]);
-        assert_eq!(visible(&db, &w.t1_east).await.unwrap(), ["Key Corp", "Standard Co"]);
+        assert_eq!(
+            visible(&db, &w.admin).await.unwrap(),
+            ["Key Corp", "Standard Co", "West Ltd"]
+        );
+        assert_eq!(
+            visible(&db, &w.t1_east).await.unwrap(),
+            ["Key Corp", "Standard Co"]
+        );
         assert_eq!(visible(&db, &w.t1_west).await.unwrap(), ["West Ltd"]);
         assert_eq!(visible(&db, &w.t2_east).await.unwrap(), ["Standard Co"]);
         assert_eq!(visible(&db, &w.t2_east_b).await.unwrap(), ["Key Corp"]);
-        assert_eq!(visible(&db, &w.support).await.unwrap_err(), AppError::Forbidden);
-        assert_eq!(visible(&db, &w.viewer).await.unwrap_err(), AppError::Forbidden);
+        assert_eq!(
+            visible(&db, &w.support).await.unwrap_err(),
+            AppError::Forbidden
+        );
+        assert_eq!(
+            visible(&db, &w.viewer).await.unwrap_err(),
+            AppError::Forbidden
+        );
 
         // Reading what one may not see answers not-found, never forbidden.
         assert!(customers::get(&db, &w.t2_east, w.standard).await.is_ok());
-        for (who, id) in [(&w.t2_east, w.key), (&w.t2_east, w.west), (&w.t1_west, w.standard), (&w.support, w.standard), (&w.viewer, w.key)] {
-            assert_eq!(customers::get(&db, who, id).await.unwrap_err(), AppError::NotFound);
+        for (who, id) in [
+            (&w.t2_east, w.key),
+            (&w.t2_east, w.west),
+            (&w.t1_west, w.standard),
+            (&w.support, w.standard),
+            (&w.viewer, w.key),
+        ] {
+            assert_eq!(
+                customers::get(&db, who, id).await.unwrap_err(),
+                AppError::NotFound
+            );
         }
-        assert_eq!(customers::get(&db, &w.admin, CustomerId(999_999)).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(
+            customers::get(&db, &w.admin, CustomerId(999_999))
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
     })
     .await;
 }
@@ -127,31 +178,81 @@ async fn create_follows_roles_and_assignment_rules() {
     on_both_engines(|db| async move {
         let w = world(&db).await;
         // Tier-2 creates a standard account for themselves.
-        let own = create(&db, &w.t2_east, input("Mine", "2", None, None)).await.unwrap();
-        assert_eq!(customers::get(&db, &w.t2_east, own).await.unwrap().owner_id, w.t2_east.id);
+        let own = create(&db, &w.t2_east, input("Mine", "2", None, None))
+            .await
+            .unwrap();
+        assert_eq!(
+            customers::get(&db, &w.t2_east, own).await.unwrap().owner_id,
+            w.t2_east.id
+        );
         // …but cannot own a key account, nor hand one to someone else.
-        assert!(matches!(create(&db, &w.t2_east, input("Big", "1", None, None)).await, Err(AppError::Validation(_))));
-        assert!(matches!(create(&db, &w.t2_east, input("Other", "2", Some(w.t2_east_b.id), None)).await, Err(AppError::Validation(_))));
+        assert!(matches!(
+            create(&db, &w.t2_east, input("Big", "1", None, None)).await,
+            Err(AppError::Validation(_))
+        ));
+        assert!(matches!(
+            create(
+                &db,
+                &w.t2_east,
+                input("Other", "2", Some(w.t2_east_b.id), None)
+            )
+            .await,
+            Err(AppError::Validation(_))
+        ));
         // Tier-1 assigns within the team only.
-        assert!(create(&db, &w.t1_east, input("Team", "2", Some(w.t2_east.id), None)).await.is_ok());
-        assert!(matches!(create(&db, &w.t1_east, input("Far", "2", Some(w.t1_west.id), None)).await, Err(AppError::Validation(_))));
+        assert!(create(
+            &db,
+            &w.t1_east,
+            input("Team", "2", Some(w.t2_east.id), None)
+        )
+        .await
+        .is_ok());
+        assert!(matches!(
+            create(&db, &w.t1_east, input("Far", "2", Some(w.t1_west.id), None)).await,
+            Err(AppError::Validation(_))
+        ));
         // A key account needs a tier-1 owner; a service manager must be tier-2.
-        assert!(matches!(create(&db, &w.admin, input("K", "1", Some(w.t2_east.id), None)).await, Err(AppError::Validation(_))));
-        assert!(matches!(create(&db, &w.admin, input("K", "1", Some(w.t1_east.id), Some(w.t1_west.id))).await, Err(AppError::Validation(_))));
+        assert!(matches!(
+            create(&db, &w.admin, input("K", "1", Some(w.t2_east.id), None)).await,
+            Err(AppError::Validation(_))
+        ));
+        assert!(matches!(
+            create(
+                &db,
+                &w.admin,
+                input("K", "1", Some(w.t1_east.id), Some(w.t1_west.id))
+            )
+            .await,
+            Err(AppError::Validation(_))
+        ));
         for who in [&w.support, &w.viewer] {
-            assert_eq!(create(&db, who, input("No", "2", None, None)).await.unwrap_err(), AppError::Forbidden);
+            assert_eq!(
+                create(&db, who, input("No", "2", None, None))
+                    .await
+                    .unwrap_err(),
+                AppError::Forbidden
+            );
         }
         // Bad input: every field reported, nothing stored.
         let before = visible(&db, &w.admin).await.unwrap().len();
-        let bad = CustomerInput { name: String::new(), email: "x".into(), ..Default::default() };
-        assert!(matches!(create(&db, &w.admin, bad).await, Err(AppError::Validation(e)) if e.len() == 2));
+        let bad = CustomerInput {
+            name: String::new(),
+            email: "x".into(),
+            ..Default::default()
+        };
+        assert!(
+            matches!(create(&db, &w.admin, bad).await, Err(AppError::Validation(e)) if e.len() == 2)
+        );
         assert_eq!(visible(&db, &w.admin).await.unwrap().len(), before);
         // Duplicate external id: a conflict on that field.
         let mut a = input("Ext A", "2", Some(w.t2_east.id), None);
         a.external_id = "X-1".into();
         create(&db, &w.admin, a.clone()).await.unwrap();
         a.name = "Ext B".into();
-        assert_eq!(create(&db, &w.admin, a).await.unwrap_err(), AppError::Conflict("external_id".into()));
+        assert_eq!(
+            create(&db, &w.admin, a).await.unwrap_err(),
+            AppError::Conflict("external_id".into())
+        );
     })
     .await;
 }
@@ -160,9 +261,19 @@ async fn create_follows_roles_and_assignment_rules() {
 async fn update_delete_and_reassign_respect_rights_and_refusals_change_nothing() {
     on_both_engines(|db| async move {
         let w = world(&db).await;
-        let mut edit = customers::get(&db, &w.t2_east, w.standard).await.unwrap().to_input();
+        let mut edit = customers::get(&db, &w.t2_east, w.standard)
+            .await
+            .unwrap()
+            .to_input();
         edit.name = "Standard Renamed".into();
-        customers::update(&db, &w.t2_east, w.standard, customers::parse_draft(&edit).unwrap()).await.unwrap();
+        customers::update(
+            &db,
+            &w.t2_east,
+            w.standard,
+            customers::parse_draft(&edit).unwrap(),
+        )
+        .await
+        .unwrap();
         assert_eq!(name_of(&db, w.standard).await, "Standard Renamed");
 
         // Tier-2 may not change the grade: refused, row unchanged.
@@ -170,44 +281,118 @@ async fn update_delete_and_reassign_respect_rights_and_refusals_change_nothing()
         tier.grade = "vip".into();
         tier.name = "Sneaky".into();
         assert_eq!(
-            customers::update(&db, &w.t2_east, w.standard, customers::parse_draft(&tier).unwrap()).await.unwrap_err(),
+            customers::update(
+                &db,
+                &w.t2_east,
+                w.standard,
+                customers::parse_draft(&tier).unwrap()
+            )
+            .await
+            .unwrap_err(),
             AppError::Forbidden
         );
         assert_eq!(name_of(&db, w.standard).await, "Standard Renamed");
         // Tier-2 may not edit what they cannot see.
-        let west_edit = customers::get(&db, &w.admin, w.west).await.unwrap().to_input();
+        let west_edit = customers::get(&db, &w.admin, w.west)
+            .await
+            .unwrap()
+            .to_input();
         assert_eq!(
-            customers::update(&db, &w.t2_east, w.west, customers::parse_draft(&west_edit).unwrap()).await.unwrap_err(),
+            customers::update(
+                &db,
+                &w.t2_east,
+                w.west,
+                customers::parse_draft(&west_edit).unwrap()
+            )
+            .await
+            .unwrap_err(),
             AppError::NotFound
         );
 
         // Reassign: tier-1 within the team; tier-2 never.
-        customers::reassign(&db, &w.t1_east, w.standard, w.t2_east_b.id, None).await.unwrap();
-        assert_eq!(customers::get(&db, &w.admin, w.standard).await.unwrap().owner_id, w.t2_east_b.id);
-        assert!(matches!(customers::reassign(&db, &w.t1_east, w.standard, w.t1_west.id, None).await, Err(AppError::Validation(_))));
-        assert_eq!(customers::reassign(&db, &w.t2_east_b, w.standard, w.t2_east.id, None).await.unwrap_err(), AppError::Forbidden);
-        assert_eq!(customers::get(&db, &w.admin, w.standard).await.unwrap().owner_id, w.t2_east_b.id);
+        customers::reassign(&db, &w.t1_east, w.standard, w.t2_east_b.id, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            customers::get(&db, &w.admin, w.standard)
+                .await
+                .unwrap()
+                .owner_id,
+            w.t2_east_b.id
+        );
+        assert!(matches!(
+            customers::reassign(&db, &w.t1_east, w.standard, w.t1_west.id, None).await,
+            Err(AppError::Validation(_))
+        ));
+        assert_eq!(
+            customers::reassign(&db, &w.t2_east_b, w.standard, w.t2_east.id, None)
+                .await
+                .unwrap_err(),
+            AppError::Forbidden
+        );
+        assert_eq!(
+            customers::get(&db, &w.admin, w.standard)
+                .await
+                .unwrap()
+                .owner_id,
+            w.t2_east_b.id
+        );
         // The previous owner no longer sees it.
-        assert_eq!(customers::get(&db, &w.t2_east, w.standard).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(
+            customers::get(&db, &w.t2_east, w.standard)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
 
         // Delete: not tier-2, not across teams; tier-1 of the team and admins may.
-        assert_eq!(customers::delete(&db, &w.t2_east_b, w.standard).await.unwrap_err(), AppError::Forbidden);
-        assert_eq!(customers::delete(&db, &w.t1_west, w.standard).await.unwrap_err(), AppError::NotFound);
-        assert_eq!(customers::delete(&db, &w.support, w.standard).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(
+            customers::delete(&db, &w.t2_east_b, w.standard)
+                .await
+                .unwrap_err(),
+            AppError::Forbidden
+        );
+        assert_eq!(
+            customers::delete(&db, &w.t1_west, w.standard)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        assert_eq!(
+            customers::delete(&db, &w.support, w.standard)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
         assert_eq!(name_of(&db, w.standard).await, "Standard Renamed");
-        customers::delete(&db, &w.t1_east, w.standard).await.unwrap();
+        customers::delete(&db, &w.t1_east, w.standard)
+            .await
+            .unwrap();
         customers::delete(&db, &w.admin, w.west).await.unwrap();
         assert_eq!(visible(&db, &w.admin).await.unwrap(), ["Key Corp"]);
 
         // Every change is in the audit log with before and after.
-        let log = app::audit::service::list(&db, &w.admin, Some(("customer", w.standard.0)), None).await.unwrap();
+        let log = app::audit::service::list(&db, &w.admin, Some(("customer", w.standard.0)), None)
+            .await
+            .unwrap();
         let has = |field: &str, before: &str, after: &str| {
-            log.entries.iter().any(|e| e.field.as_deref() == Some(field) && e.before.as_deref() == Some(before) && e.after.as_deref() == Some(after))
+            log.entries.iter().any(|e| {
+                e.field.as_deref() == Some(field)
+                    && e.before.as_deref() == Some(before)
+                    && e.after.as_deref() == Some(after)
+            })
         };
         assert!(has("name", "Standard Co", "Standard Renamed"));
-        assert!(has("owner_id", &w.t2_east.id.to_string(), &w.t2_east_b.id.to_string()));
+        assert!(has(
+            "owner_id",
+            &w.t2_east.id.to_string(),
+            &w.t2_east_b.id.to_string()
+        ));
         assert!(log.entries.iter().any(|e| e.action == "delete"));
-        assert!(!log.entries.iter().any(|e| e.after.as_deref() == Some("Sneaky")));
+        assert!(!log
+            .entries
+            .iter()
+            .any(|e| e.after.as_deref() == Some("Sneaky")));
     })
     .await;
 }
@@ -223,16 +408,46 @@ async fn contacts_keep_one_primary() {
             phone: None,
             is_primary: primary,
         };
-        customers::add_contact(&db, &w.t1_east, w.key, add("First", false)).await.unwrap();
-        customers::add_contact(&db, &w.t1_east, w.key, add("Second", false)).await.unwrap();
-        let third = customers::add_contact(&db, &w.t1_east, w.key, add("Third", true)).await.unwrap();
+        customers::add_contact(&db, &w.t1_east, w.key, add("First", false))
+            .await
+            .unwrap();
+        customers::add_contact(&db, &w.t1_east, w.key, add("Second", false))
+            .await
+            .unwrap();
+        let third = customers::add_contact(&db, &w.t1_east, w.key, add("Third", true))
+            .await
+            .unwrap();
         let c = customers::get(&db, &w.admin, w.key).await.unwrap();
-        let primaries: Vec<_> = c.contacts.iter().filter(|c| c.is_primary).map(|c| c.name.as_str()).collect();
+        let primaries: Vec<_> = c
+            .contacts
+            .iter()
+            .filter(|c| c.is_primary)
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(primaries, ["Third"]);
-        assert_eq!(customers::add_contact(&db, &w.t2_east, w.key, add("No", false)).await.unwrap_err(), AppError::NotFound);
-        assert_eq!(customers::remove_contact(&db, &w.t1_west, third).await.unwrap_err(), AppError::NotFound);
-        customers::remove_contact(&db, &w.t1_east, third).await.unwrap();
-        assert_eq!(customers::get(&db, &w.admin, w.key).await.unwrap().contacts.len(), 2);
+        assert_eq!(
+            customers::add_contact(&db, &w.t2_east, w.key, add("No", false))
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        assert_eq!(
+            customers::remove_contact(&db, &w.t1_west, third)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        customers::remove_contact(&db, &w.t1_east, third)
+            .await
+            .unwrap();
+        assert_eq!(
+            customers::get(&db, &w.admin, w.key)
+                .await
+                .unwrap()
+                .contacts
+                .len(),
+            2
+        );
     })
     .await;
 }
@@ -243,8 +458,16 @@ async fn keyset_paging_filters_and_search() {
         let w = world(&db).await;
         for i in 0..130 {
             let mut c = input(&format!("Bulk {i:03}"), "2", Some(w.t2_east.id), None);
-            c.grade = if i % 10 == 0 { "vip".into() } else { "general".into() };
-            c.tags = if i % 2 == 0 { "even".into() } else { String::new() };
+            c.grade = if i % 10 == 0 {
+                "vip".into()
+            } else {
+                "general".into()
+            };
+            c.tags = if i % 2 == 0 {
+                "even".into()
+            } else {
+                String::new()
+            };
             c.phone = format!("+86 555 {i:04}");
             create(&db, &w.admin, c).await.unwrap();
         }
@@ -252,8 +475,14 @@ async fn keyset_paging_filters_and_search() {
             let mut seen = Vec::new();
             let mut after = String::new();
             loop {
-                let f = CustomerFilter { sort: sort.into(), after: after.clone(), ..Default::default() };
-                let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap()).await.unwrap();
+                let f = CustomerFilter {
+                    sort: sort.into(),
+                    after: after.clone(),
+                    ..Default::default()
+                };
+                let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap())
+                    .await
+                    .unwrap();
                 assert!(page.items.len() <= 50);
                 seen.extend(page.items.iter().map(|c| c.id));
                 match page.next_after {
@@ -270,22 +499,93 @@ async fn keyset_paging_filters_and_search() {
         let count = |f: CustomerFilter| {
             let db = db.clone();
             let admin = w.admin.clone();
-            async move { customers::list(&db, &admin, &ParsedFilter::try_from(&f).unwrap()).await.unwrap().items.len() }
+            async move {
+                customers::list(&db, &admin, &ParsedFilter::try_from(&f).unwrap())
+                    .await
+                    .unwrap()
+                    .items
+                    .len()
+            }
         };
-        assert_eq!(count(CustomerFilter { grade: "vip".into(), ..Default::default() }).await, 13);
-        assert_eq!(count(CustomerFilter { level: "1".into(), ..Default::default() }).await, 1);
-        assert_eq!(count(CustomerFilter { q: "BULK 12".into(), ..Default::default() }).await, 10);
-        assert_eq!(count(CustomerFilter { q: "555 0042".into(), ..Default::default() }).await, 1);
+        assert_eq!(
+            count(CustomerFilter {
+                grade: "vip".into(),
+                ..Default::default()
+            })
+            .await,
+            13
+        );
+        assert_eq!(
+            count(CustomerFilter {
+                level: "1".into(),
+                ..Default::default()
+            })
+            .await,
+            1
+        );
+        assert_eq!(
+            count(CustomerFilter {
+                q: "BULK 12".into(),
+                ..Default::default()
+            })
+            .await,
+            10
+        );
+        assert_eq!(
+            count(CustomerFilter {
+                q: "555 0042".into(),
+                ..Default::default()
+            })
+            .await,
+            1
+        );
         // LIKE wildcards in the search are literal characters.
-        assert_eq!(count(CustomerFilter { q: "%".into(), ..Default::default() }).await, 0);
+        assert_eq!(
+            count(CustomerFilter {
+                q: "%".into(),
+                ..Default::default()
+            })
+            .await,
+            0
+        );
         let tags = customers::list_tags(&db).await.unwrap();
         let even = tags.iter().find(|t| t.name == "even").unwrap().id;
-        assert_eq!(count(CustomerFilter { tag: even.to_string(), ..Default::default() }).await, 50);
-        let f = CustomerFilter { tag: even.to_string(), after: String::new(), ..Default::default() };
-        let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap()).await.unwrap();
-        let f2 = CustomerFilter { after: page.next_after.unwrap(), ..f };
-        assert_eq!(customers::list(&db, &w.admin, &ParsedFilter::try_from(&f2).unwrap()).await.unwrap().items.len(), 15);
-        assert_eq!(count(CustomerFilter { owner: w.t2_east.id.to_string(), ..Default::default() }).await, 50);
+        assert_eq!(
+            count(CustomerFilter {
+                tag: even.to_string(),
+                ..Default::default()
+            })
+            .await,
+            50
+        );
+        let f = CustomerFilter {
+            tag: even.to_string(),
+            after: String::new(),
+            ..Default::default()
+        };
+        let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap())
+            .await
+            .unwrap();
+        let f2 = CustomerFilter {
+            after: page.next_after.unwrap(),
+            ..f
+        };
+        assert_eq!(
+            customers::list(&db, &w.admin, &ParsedFilter::try_from(&f2).unwrap())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            15
+        );
+        assert_eq!(
+            count(CustomerFilter {
+                owner: w.t2_east.id.to_string(),
+                ..Default::default()
+            })
+            .await,
+            50
+        );
     })
     .await;
 }

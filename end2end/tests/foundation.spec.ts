@@ -1,4 +1,7 @@
-import { test, expect } from "@playwright/test";
+import { test, expect, chromium } from "@playwright/test";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, signOut } from "./pages";
 
 const stamp = Date.now();
@@ -27,7 +30,7 @@ test.describe.serial("two-level visibility", () => {
     await expect(page.getByTestId("customer-owner-name")).toHaveText("Tess Two");
     customerUrl = new URL(page.url()).pathname;
     expect(customerUrl).toMatch(/^\/customers\/\d+$/);
-    await page.screenshot({ path: "test-results/customer-page.png", fullPage: true });
+    await page.screenshot({ path: "screenshots/customer-page.png", fullPage: true });
   });
 
   test("the manager sees exactly that customer", async ({ page }) => {
@@ -37,7 +40,7 @@ test.describe.serial("two-level visibility", () => {
     const rows = page.getByTestId("customer-table").locator("tbody tr");
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText(customerName);
-    await page.screenshot({ path: "test-results/manager-list.png", fullPage: true });
+    await page.screenshot({ path: "screenshots/manager-list.png", fullPage: true });
   });
 
   test("another tier-2 manager opening its URL gets not found", async ({ page }) => {
@@ -69,7 +72,7 @@ test("the language switch turns the interface into Chinese", async ({ page }) =>
   // The choice is remembered by the server too.
   await page.reload();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("客户");
-  await page.screenshot({ path: "test-results/chinese.png", fullPage: true });
+  await page.screenshot({ path: "screenshots/chinese.png", fullPage: true });
   await hydrated(page);
   await page.getByTestId("lang-en").click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Customers");
@@ -105,14 +108,27 @@ test.describe("without JavaScript", () => {
   });
 });
 
-test("the app is an installable PWA", async ({ page }) => {
-  await page.goto("/login");
-  await hydrated(page);
-  const manifest = await page.request.get("/manifest.webmanifest");
-  expect(manifest.ok()).toBeTruthy();
-  expect((await manifest.json()).display).toBe("standalone");
-  await page.waitForFunction(async () => !!(await navigator.serviceWorker.getRegistration()), null, { timeout: 20_000 });
-  const cdp = await page.context().newCDPSession(page);
-  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
-  expect(installabilityErrors).toEqual([]);
+test("the app is an installable PWA", async ({ baseURL }) => {
+  // Installability is only judged outside incognito: use a persistent profile.
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "rapport-pwa-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    baseURL,
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto("/login");
+    await hydrated(page);
+    const manifest = await page.request.get("/manifest.webmanifest");
+    expect(manifest.ok()).toBeTruthy();
+    expect((await manifest.json()).display).toBe("standalone");
+    await page.waitForFunction(async () => !!(await navigator.serviceWorker.getRegistration())?.active, null, { timeout: 20_000 });
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
 });

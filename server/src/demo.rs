@@ -60,37 +60,130 @@ struct Staff {
 
 const TEAMS: [&str; 3] = ["East", "South", "North"];
 const STAFF: [Staff; 11] = [
-    Staff { email: "admin@rapport.local", name: "Ada Admin", role: "admin", team: None },
-    Staff { email: "t1.east@rapport.local", name: "Li Wei", role: "tier1", team: Some(0) },
-    Staff { email: "t1.south@rapport.local", name: "Chen Jing", role: "tier1", team: Some(1) },
-    Staff { email: "t1.north@rapport.local", name: "Ivan North", role: "tier1", team: Some(2) },
-    Staff { email: "t2.east@rapport.local", name: "Wang Fang", role: "tier2", team: Some(0) },
-    Staff { email: "t2.east2@rapport.local", name: "Zhao Lei", role: "tier2", team: Some(0) },
-    Staff { email: "t2.south@rapport.local", name: "Liu Yang", role: "tier2", team: Some(1) },
-    Staff { email: "t2.south2@rapport.local", name: "Sun Mei", role: "tier2", team: Some(1) },
-    Staff { email: "t2.north@rapport.local", name: "Olga Nord", role: "tier2", team: Some(2) },
-    Staff { email: "support@rapport.local", name: "Sam Support", role: "support", team: None },
-    Staff { email: "viewer@rapport.local", name: "Vera Viewer", role: "viewer", team: None },
+    Staff {
+        email: "admin@rapport.local",
+        name: "Ada Admin",
+        role: "admin",
+        team: None,
+    },
+    Staff {
+        email: "t1.east@rapport.local",
+        name: "Li Wei",
+        role: "tier1",
+        team: Some(0),
+    },
+    Staff {
+        email: "t1.south@rapport.local",
+        name: "Chen Jing",
+        role: "tier1",
+        team: Some(1),
+    },
+    Staff {
+        email: "t1.north@rapport.local",
+        name: "Ivan North",
+        role: "tier1",
+        team: Some(2),
+    },
+    Staff {
+        email: "t2.east@rapport.local",
+        name: "Wang Fang",
+        role: "tier2",
+        team: Some(0),
+    },
+    Staff {
+        email: "t2.east2@rapport.local",
+        name: "Zhao Lei",
+        role: "tier2",
+        team: Some(0),
+    },
+    Staff {
+        email: "t2.south@rapport.local",
+        name: "Liu Yang",
+        role: "tier2",
+        team: Some(1),
+    },
+    Staff {
+        email: "t2.south2@rapport.local",
+        name: "Sun Mei",
+        role: "tier2",
+        team: Some(1),
+    },
+    Staff {
+        email: "t2.north@rapport.local",
+        name: "Olga Nord",
+        role: "tier2",
+        team: Some(2),
+    },
+    Staff {
+        email: "support@rapport.local",
+        name: "Sam Support",
+        role: "support",
+        team: None,
+    },
+    Staff {
+        email: "viewer@rapport.local",
+        name: "Vera Viewer",
+        role: "viewer",
+        team: None,
+    },
 ];
 
-const SURNAMES: [&str; 12] = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Smith", "Garcia", "Müller", "Kim"];
-const GIVEN: [&str; 12] = ["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Yan", "Tao", "Anna", "Luis", "Jonas", "Ji-woo"];
-const COMPANY_WORDS: [&str; 10] = ["Harbor", "Jade", "Summit", "Lotus", "Pioneer", "Golden", "Bright", "River", "Crown", "Orient"];
-const COMPANY_KINDS: [&str; 6] = ["Trading", "Foods", "Logistics", "Electronics", "Textiles", "Pharma"];
-const CITIES: [(&str, &str, usize); 9] = [
-    ("Shanghai", "Shanghai", 0), ("Hangzhou", "Zhejiang", 0), ("Nanjing", "Jiangsu", 0),
-    ("Guangzhou", "Guangdong", 1), ("Shenzhen", "Guangdong", 1), ("Xiamen", "Fujian", 1),
-    ("Beijing", "Beijing", 2), ("Tianjin", "Tianjin", 2), ("Shenyang", "Liaoning", 2),
+const SURNAMES: [&str; 12] = [
+    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Smith", "Garcia", "Müller",
+    "Kim",
 ];
-const INDUSTRIES: [&str; 6] = ["Retail", "Manufacturing", "Healthcare", "Hospitality", "Education", "Technology"];
+const GIVEN: [&str; 12] = [
+    "Wei", "Fang", "Na", "Min", "Jing", "Lei", "Yan", "Tao", "Anna", "Luis", "Jonas", "Ji-woo",
+];
+const COMPANY_WORDS: [&str; 10] = [
+    "Harbor", "Jade", "Summit", "Lotus", "Pioneer", "Golden", "Bright", "River", "Crown", "Orient",
+];
+const COMPANY_KINDS: [&str; 6] = [
+    "Trading",
+    "Foods",
+    "Logistics",
+    "Electronics",
+    "Textiles",
+    "Pharma",
+];
+const CITIES: [(&str, &str, usize); 9] = [
+    ("Shanghai", "Shanghai", 0),
+    ("Hangzhou", "Zhejiang", 0),
+    ("Nanjing", "Jiangsu", 0),
+    ("Guangzhou", "Guangdong", 1),
+    ("Shenzhen", "Guangdong", 1),
+    ("Xiamen", "Fujian", 1),
+    ("Beijing", "Beijing", 2),
+    ("Tianjin", "Tianjin", 2),
+    ("Shenyang", "Liaoning", 2),
+];
+const INDUSTRIES: [&str; 6] = [
+    "Retail",
+    "Manufacturing",
+    "Healthcare",
+    "Hospitality",
+    "Education",
+    "Technology",
+];
 const CHANNELS: [&str; 5] = ["web", "referral", "trade-show", "partner", "cold-call"];
 const PRODUCTS: [(&str, &str); 8] = [
-    ("Starter kit", "hardware"), ("Pro kit", "hardware"), ("Support plan", "service"),
-    ("Training day", "service"), ("Cloud seat", "software"), ("Analytics add-on", "software"),
-    ("Spare parts", "hardware"), ("Consulting", "service"),
+    ("Starter kit", "hardware"),
+    ("Pro kit", "hardware"),
+    ("Support plan", "service"),
+    ("Training day", "service"),
+    ("Cloud seat", "software"),
+    ("Analytics add-on", "software"),
+    ("Spare parts", "hardware"),
+    ("Consulting", "service"),
 ];
 const ACTIVITY_KINDS: [&str; 6] = ["call", "meeting", "visit", "email", "message", "note"];
-const TAGS: [(&str, &str); 5] = [("wholesale", "#2563eb"), ("new-market", "#059669"), ("price-sensitive", "#d97706"), ("strategic", "#7c3aed"), ("at-events", "#0891b2")];
+const TAGS: [(&str, &str); 5] = [
+    ("wholesale", "#2563eb"),
+    ("new-market", "#059669"),
+    ("price-sensitive", "#d97706"),
+    ("strategic", "#7c3aed"),
+    ("at-events", "#0891b2"),
+];
 
 /// The ISO date of a day number (days since 1970-01-01).
 pub fn iso_date(days_since_epoch: i64) -> String {
@@ -139,21 +232,29 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
     // Teams and staff (existing accounts with the same e-mail are kept as they are).
     let mut team_ids = Vec::new();
     for name in TEAMS {
-        let existing = sqlx::query("SELECT id FROM teams WHERE name = $1").bind(name).fetch_optional(&db.pool).await?;
+        let existing = sqlx::query("SELECT id FROM teams WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?;
         let id: i64 = match existing {
             Some(r) => r.try_get("id")?,
-            None => sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(now)
-                .fetch_one(&db.pool)
-                .await?
-                .try_get("id")?,
+            None => {
+                sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+                    .bind(name)
+                    .bind(now)
+                    .fetch_one(&db.pool)
+                    .await?
+                    .try_get("id")?
+            }
         };
         team_ids.push(id);
     }
     let mut staff_ids = Vec::new();
     for s in &STAFF {
-        let existing = sqlx::query("SELECT id FROM users WHERE email = $1").bind(s.email).fetch_optional(&db.pool).await?;
+        let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(s.email)
+            .fetch_optional(&db.pool)
+            .await?;
         let id: i64 = match existing {
             Some(r) => r.try_get("id")?,
             None => sqlx::query(
@@ -174,12 +275,22 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
     }
     let tier1_of_team = |t: usize| staff_ids[1 + t];
     let tier2_of_team: Vec<Vec<i64>> = (0..TEAMS.len())
-        .map(|t| STAFF.iter().zip(&staff_ids).filter(|(s, _)| s.role == "tier2" && s.team == Some(t)).map(|(_, id)| *id).collect())
+        .map(|t| {
+            STAFF
+                .iter()
+                .zip(&staff_ids)
+                .filter(|(s, _)| s.role == "tier2" && s.team == Some(t))
+                .map(|(_, id)| *id)
+                .collect()
+        })
         .collect();
 
     let mut tag_ids = Vec::new();
     for (name, color) in TAGS {
-        let existing = sqlx::query("SELECT id FROM tags WHERE name = $1").bind(name).fetch_optional(&db.pool).await?;
+        let existing = sqlx::query("SELECT id FROM tags WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?;
         let id: i64 = match existing {
             Some(r) => r.try_get("id")?,
             None => sqlx::query("INSERT INTO tags (name, color) VALUES ($1, $2) RETURNING id")
@@ -211,7 +322,12 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
             let id = base_customer + i as i64 + 1;
             let company = rng.below(3) == 0;
             let name = if company {
-                format!("{} {} {}", rng.pick(&COMPANY_WORDS), rng.pick(&COMPANY_KINDS), i + 1)
+                format!(
+                    "{} {} {}",
+                    rng.pick(&COMPANY_WORDS),
+                    rng.pick(&COMPANY_KINDS),
+                    i + 1
+                )
             } else {
                 format!("{} {} {}", rng.pick(&GIVEN), rng.pick(&SURNAMES), i + 1)
             };
@@ -224,10 +340,19 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
                 _ => "general",
             };
             let t2 = &tier2_of_team[team];
-            let owner = if level == 1 || rng.below(4) == 0 { tier1_of_team(team) } else { *rng.pick(t2) };
+            let owner = if level == 1 || rng.below(4) == 0 {
+                tier1_of_team(team)
+            } else {
+                *rng.pick(t2)
+            };
             let service = (level == 1 && rng.below(2) == 0).then(|| *rng.pick(t2));
             let email = format!("customer{}@example.com", i + 1);
-            let phone = format!("+86 1{:02} {:04} {:04}", rng.below(100), rng.below(10_000), i % 10_000);
+            let phone = format!(
+                "+86 1{:02} {:04} {:04}",
+                rng.below(100),
+                rng.below(10_000),
+                i % 10_000
+            );
             let created_day = ANCHOR_DAY - 30 - rng.below(1_000) as i64;
             let created_at = created_day * 86_400 + rng.below(86_400) as i64;
             let search = format!("{name} {email} {phone} demo-{} {city}", i + 1).to_lowercase();
@@ -266,7 +391,8 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
                 n_orders += 1;
                 let day = created_day + rng.below((ANCHOR_DAY - created_day).max(1) as u64) as i64;
                 let (product, category) = *rng.pick(&PRODUCTS);
-                let amount = (20 + rng.below(if level == 1 { 5_000 } else { 800 }) as i64) * 100 + rng.below(100) as i64;
+                let amount = (20 + rng.below(if level == 1 { 5_000 } else { 800 }) as i64) * 100
+                    + rng.below(100) as i64;
                 order_rows.push(vec![
                     SqlValue::Int(base_order + n_orders),
                     SqlValue::Int(id),
@@ -281,7 +407,8 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
             }
             for _ in 0..rng.below(4) {
                 n_activities += 1;
-                let when = created_at + rng.below(((ANCHOR_DAY * 86_400) - created_at).max(1) as u64) as i64;
+                let when = created_at
+                    + rng.below(((ANCHOR_DAY * 86_400) - created_at).max(1) as u64) as i64;
                 activity_rows.push(vec![
                     SqlValue::Int(base_activity + n_activities),
                     SqlValue::Int(id),
@@ -304,7 +431,13 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
             500,
         )
         .await?;
-        insert_rows(&mut tx, "INSERT INTO customer_tags (customer_id, tag_id)", &tag_rows, 1_000).await?;
+        insert_rows(
+            &mut tx,
+            "INSERT INTO customer_tags (customer_id, tag_id)",
+            &tag_rows,
+            1_000,
+        )
+        .await?;
         insert_rows(
             &mut tx,
             "INSERT INTO orders (id, customer_id, order_date, amount_cents, currency, product, category, channel, created_at)",

@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "rapport", version, about = "Rapport customer relationship platform")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport customer relationship platform"
+)]
 struct Cli {
     /// Database URL (sqlite:… or postgres://…). Default: an SQLite file in the data folder.
     #[arg(long, global = true)]
@@ -59,7 +63,9 @@ enum Command {
 fn init_logs(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if std::env::var("RAPPORT_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -87,7 +93,11 @@ async fn main() -> ExitCode {
             println!("migrations applied ({})", config::redacted(&url));
             ExitCode::SUCCESS
         }
-        Command::CreateAdmin { email, name, password_stdin } => {
+        Command::CreateAdmin {
+            email,
+            name,
+            password_stdin,
+        } => {
             let password = if password_stdin {
                 let mut s = String::new();
                 if let Err(e) = std::io::stdin().read_to_string(&mut s) {
@@ -100,7 +110,13 @@ async fn main() -> ExitCode {
                     Err(_) => return fail("give the password on stdin (--password-stdin) or in RAPPORT_ADMIN_PASSWORD"),
                 }
             };
-            let input = NewUserInput { name, email, password, role: "admin".into(), ..Default::default() };
+            let input = NewUserInput {
+                name,
+                email,
+                password,
+                role: "admin".into(),
+                ..Default::default()
+            };
             match app::users::service::create_admin_unchecked(&db, input).await {
                 Ok(id) => {
                     println!("administrator created (id {id})");
@@ -113,7 +129,9 @@ async fn main() -> ExitCode {
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),
-                Err(app::error::AppError::Conflict(_)) => fail("a user with this e-mail already exists"),
+                Err(app::error::AppError::Conflict(_)) => {
+                    fail("a user with this e-mail already exists")
+                }
                 Err(e) => fail(e),
             }
         }
@@ -146,13 +164,26 @@ async fn main() -> ExitCode {
 
 /// First start with no users: create the admin from the environment, if given.
 async fn admin_from_environment(db: &Db) -> Result<(), String> {
-    let (Ok(email), Ok(password)) = (std::env::var("RAPPORT_ADMIN_EMAIL"), std::env::var("RAPPORT_ADMIN_PASSWORD")) else {
+    let (Ok(email), Ok(password)) = (
+        std::env::var("RAPPORT_ADMIN_EMAIL"),
+        std::env::var("RAPPORT_ADMIN_PASSWORD"),
+    ) else {
         return Ok(());
     };
-    if app::users::service::count_users(db).await.map_err(|e| e.to_string())? > 0 {
+    if app::users::service::count_users(db)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
         return Ok(());
     }
-    let input = NewUserInput { name: "Administrator".into(), email, password, role: "admin".into(), ..Default::default() };
+    let input = NewUserInput {
+        name: "Administrator".into(),
+        email,
+        password,
+        role: "admin".into(),
+        ..Default::default()
+    };
     app::users::service::create_admin_unchecked(db, input)
         .await
         .map(|_| tracing::info!("first administrator created from RAPPORT_ADMIN_EMAIL"))
@@ -175,9 +206,14 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         return fail(e);
     }
     let addr = listen
-        .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok().and_then(|a| a.parse().ok()))
+        .or_else(|| {
+            std::env::var("LEPTOS_SITE_ADDR")
+                .ok()
+                .and_then(|a| a.parse().ok())
+        })
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-    let secure_cookies = std::env::var("RAPPORT_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
+    let secure_cookies =
+        std::env::var("RAPPORT_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
     let state = AppState {
         db,
         leptos_options: leptos_options(addr),

@@ -15,11 +15,16 @@ use tower::ServiceExt;
 mod support;
 
 fn router(db: Db) -> Router {
-    let options = LeptosOptions::builder().output_name("rapport").site_root("target/site").build();
+    let options = LeptosOptions::builder()
+        .output_name("rapport")
+        .site_root("target/site")
+        .build();
     rapport_server::web::build_router(AppState {
         db,
         leptos_options: options,
-        config: Arc::new(AppConfig { secure_cookies: false }),
+        config: Arc::new(AppConfig {
+            secure_cookies: false,
+        }),
     })
 }
 
@@ -38,7 +43,9 @@ fn form_post(path: &str, body: &str, cookie: Option<&str>, html: bool) -> Reques
         .header(header::ORIGIN, "http://localhost")
         .header("sec-fetch-site", "same-origin");
     if html {
-        b = b.header(header::ACCEPT, "text/html").header(header::REFERER, "http://localhost/login");
+        b = b
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://localhost/login");
     }
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);
@@ -71,7 +78,9 @@ async fn seed_admin(db: &Db) {
         role: "admin".into(),
         ..Default::default()
     };
-    app::users::service::create_admin_unchecked(db, input).await.unwrap();
+    app::users::service::create_admin_unchecked(db, input)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -83,11 +92,27 @@ async fn health_and_security_headers() {
 
         let (status, headers, body) = send(&app, get("/login", None)).await;
         assert_eq!(status, StatusCode::OK);
-        let csp = headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+        let csp = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(csp.contains("frame-ancestors 'none'"));
-        let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
-        assert!(body.contains(&format!("nonce=\"{nonce}\"")), "hydration script carries the CSP nonce");
-        assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert!(
+            body.contains(&format!("nonce=\"{nonce}\"")),
+            "hydration script carries the CSP nonce"
+        );
+        assert_eq!(
+            headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+            "nosniff"
+        );
         assert!(headers.get(header::REFERRER_POLICY).is_some());
         assert!(headers.get("x-request-id").is_some());
     })
@@ -101,11 +126,13 @@ async fn cross_site_writes_are_refused() {
         let app = router(db);
         let body = "email=ada%40example.com&password=correct+horse";
         let mut req = form_post("/api/auth/login", body, None, false);
-        req.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+        req.headers_mut()
+            .insert("sec-fetch-site", "cross-site".parse().unwrap());
         assert_eq!(send(&app, req).await.0, StatusCode::FORBIDDEN);
         let mut req = form_post("/api/auth/login", body, None, false);
         req.headers_mut().remove("sec-fetch-site");
-        req.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        req.headers_mut()
+            .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
         assert_eq!(send(&app, req).await.0, StatusCode::FORBIDDEN);
     })
     .await;
@@ -117,12 +144,33 @@ async fn sign_in_without_javascript_and_session_cookie_flags() {
         seed_admin(&db).await;
         let app = router(db);
         // Wrong password, plain form post: back to the sign-in page with an error flag.
-        let (status, headers, _) = send(&app, form_post("/api/auth/login", "email=ada%40example.com&password=nope+nope", None, true)).await;
+        let (status, headers, _) = send(
+            &app,
+            form_post(
+                "/api/auth/login",
+                "email=ada%40example.com&password=nope+nope",
+                None,
+                true,
+            ),
+        )
+        .await;
         assert_eq!(status, StatusCode::FOUND);
-        assert_eq!(headers.get(header::LOCATION).unwrap(), "/login?error=credentials");
+        assert_eq!(
+            headers.get(header::LOCATION).unwrap(),
+            "/login?error=credentials"
+        );
         assert!(session_cookie(&headers).is_none());
 
-        let (status, headers, _) = send(&app, form_post("/api/auth/login", "email=ada%40example.com&password=correct+horse", None, true)).await;
+        let (status, headers, _) = send(
+            &app,
+            form_post(
+                "/api/auth/login",
+                "email=ada%40example.com&password=correct+horse",
+                None,
+                true,
+            ),
+        )
+        .await;
         assert_eq!(status, StatusCode::FOUND);
         assert_eq!(headers.get(header::LOCATION).unwrap(), "/");
         let raw = headers
@@ -140,7 +188,8 @@ async fn sign_in_without_javascript_and_session_cookie_flags() {
         assert!(body.contains("Ada"), "signed-in user shown");
 
         // Signing out ends the session on the server, not only in the browser.
-        let (status, _, _) = send(&app, form_post("/api/auth/logout", "", Some(&cookie), true)).await;
+        let (status, _, _) =
+            send(&app, form_post("/api/auth/logout", "", Some(&cookie), true)).await;
         assert_eq!(status, StatusCode::FOUND);
         let (_, _, body) = send(&app, form_post("/api/auth/me", "", Some(&cookie), false)).await;
         assert_eq!(body, "null");
@@ -153,13 +202,21 @@ async fn errors_never_carry_internal_text() {
     support::on_both_engines(|db| async move {
         let app = router(db);
         // Not signed in: a coded error, nothing else.
-        let (status, _, body) = send(&app, form_post("/api/customers/get", "id=1", None, false)).await;
+        let (status, _, body) =
+            send(&app, form_post("/api/customers/get", "id=1", None, false)).await;
         assert!(status.is_client_error() || status.is_server_error());
         assert!(body.contains("Unauthorized"), "{body}");
         // Garbage arguments: a transport error code, no parser or database text.
-        let (_, _, body) = send(&app, form_post("/api/customers/get", "id=not-a-number", None, false)).await;
+        let (_, _, body) = send(
+            &app,
+            form_post("/api/customers/get", "id=not-a-number", None, false),
+        )
+        .await;
         assert!(body.contains("Transport"), "{body}");
-        assert!(!body.to_lowercase().contains("sqlx") && !body.contains("invalid digit"), "{body}");
+        assert!(
+            !body.to_lowercase().contains("sqlx") && !body.contains("invalid digit"),
+            "{body}"
+        );
     })
     .await;
 }

@@ -21,7 +21,10 @@ fn AuditLog() -> impl IntoView {
             q.get("before").and_then(|s| s.parse::<i64>().ok()),
         )
     });
-    let page = Resource::new(move || args.get(), |(customer, before)| list_audit(customer, before));
+    let page = Resource::new(
+        move || args.get(),
+        |(customer, before)| list_audit(customer, before),
+    );
     view! {
         <section class="page">
             <h1>{t(Key::NavAudit)}</h1>

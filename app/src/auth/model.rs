@@ -191,7 +191,16 @@ mod tests {
             Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(),
             "ann@example.com"
         );
-        for bad in ["", "ann", "ann@", "@x.com", "a@b", "a b@c.com", "a@@b.com", "a@.com"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@.com",
+        ] {
             assert!(Email::parse("e", bad).is_err(), "{bad}");
         }
     }

@@ -22,7 +22,11 @@ pub fn provide_auth() {
         move || (login.version().get(), logout.version().get()),
         |_| get_current_user(),
     );
-    provide_context(Auth { user, login, logout });
+    provide_context(Auth {
+        user,
+        login,
+        logout,
+    });
 }
 
 pub fn use_auth() -> Auth {
@@ -63,14 +67,12 @@ pub fn LoginPage() -> impl IntoView {
     let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
     // With JavaScript the action reports the error; without it, the server redirects here
     // with `?error=credentials`.
-    let error = move || {
-        match auth.login.value().get() {
-            Some(Err(e)) => Some(e),
-            _ => query
-                .read()
-                .get("error")
-                .map(|_| AppError::InvalidCredentials),
-        }
+    let error = move || match auth.login.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => query
+            .read()
+            .get("error")
+            .map(|_| AppError::InvalidCredentials),
     };
     view! {
         <section class="page narrow card">

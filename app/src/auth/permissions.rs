@@ -60,12 +60,14 @@ pub fn may(user: &CurrentUser, action: CustomerAction, c: &CustomerScope) -> boo
     if !may_see_customer(user, c) {
         return false;
     }
-    match (user.role, action) {
-        (Role::Admin, _) => true,
-        (Role::Tier1Manager, _) => true,
-        (Role::Tier2Manager, CustomerAction::Read | CustomerAction::Update) => true,
-        _ => false,
-    }
+    matches!(
+        (user.role, action),
+        (Role::Admin | Role::Tier1Manager, _)
+            | (
+                Role::Tier2Manager,
+                CustomerAction::Read | CustomerAction::Update
+            )
+    )
 }
 
 /// Whether the customer list (names, e-mails, phones) is open to this role.
@@ -210,10 +212,26 @@ mod tests {
         assert!(may_see_customer(&t2, &scope(2, 5, None, Some(1))));
         assert!(may_see_customer(&t2, &scope(1, 2, Some(5), Some(1))));
         assert!(!may_see_customer(&t2, &scope(2, 6, None, Some(1))));
-        assert!(may(&t2, CustomerAction::Update, &scope(2, 5, None, Some(1))));
-        assert!(!may(&t2, CustomerAction::Reassign, &scope(2, 5, None, Some(1))));
-        assert!(!may(&t2, CustomerAction::Delete, &scope(2, 5, None, Some(1))));
-        assert!(!may(&t2, CustomerAction::ChangeTier, &scope(2, 5, None, Some(1))));
+        assert!(may(
+            &t2,
+            CustomerAction::Update,
+            &scope(2, 5, None, Some(1))
+        ));
+        assert!(!may(
+            &t2,
+            CustomerAction::Reassign,
+            &scope(2, 5, None, Some(1))
+        ));
+        assert!(!may(
+            &t2,
+            CustomerAction::Delete,
+            &scope(2, 5, None, Some(1))
+        ));
+        assert!(!may(
+            &t2,
+            CustomerAction::ChangeTier,
+            &scope(2, 5, None, Some(1))
+        ));
     }
 
     #[test]
@@ -244,9 +262,22 @@ mod tests {
 
     #[test]
     fn assignment_follows_two_levels() {
-        let t1 = Assignee { id: UserId(2), role: Role::Tier1Manager, team_id: Some(TeamId(1)), active: true };
-        let t2 = Assignee { id: UserId(5), role: Role::Tier2Manager, team_id: Some(TeamId(1)), active: true };
-        let gone = Assignee { active: false, ..t2 };
+        let t1 = Assignee {
+            id: UserId(2),
+            role: Role::Tier1Manager,
+            team_id: Some(TeamId(1)),
+            active: true,
+        };
+        let t2 = Assignee {
+            id: UserId(5),
+            role: Role::Tier2Manager,
+            team_id: Some(TeamId(1)),
+            active: true,
+        };
+        let gone = Assignee {
+            active: false,
+            ..t2
+        };
         assert!(check_assignment(LEVEL_KEY, &t1, Some(&t2)).is_ok());
         assert!(check_assignment(LEVEL_KEY, &t2, None).is_err());
         assert!(check_assignment(LEVEL_STANDARD, &t2, None).is_ok());
@@ -257,8 +288,16 @@ mod tests {
     #[test]
     fn tier1_assigns_within_team_only() {
         let actor = user(2, Role::Tier1Manager, Some(1));
-        let mate = Assignee { id: UserId(5), role: Role::Tier2Manager, team_id: Some(TeamId(1)), active: true };
-        let other = Assignee { team_id: Some(TeamId(2)), ..mate };
+        let mate = Assignee {
+            id: UserId(5),
+            role: Role::Tier2Manager,
+            team_id: Some(TeamId(1)),
+            active: true,
+        };
+        let other = Assignee {
+            team_id: Some(TeamId(2)),
+            ..mate
+        };
         assert!(may_assign_to(&actor, &mate));
         assert!(!may_assign_to(&actor, &other));
     }

@@ -5,7 +5,9 @@ use crate::db::{now, Db, DbRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::ids::{TeamId, UserId};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -25,14 +27,19 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 fn hashing_permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
     PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Semaphore::new(cores.max(1))
     })
 }
 
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_string();
-    let _permit = hashing_permits().acquire().await.map_err(|_| AppError::Internal)?;
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -218,7 +225,10 @@ mod tests {
 
     #[test]
     fn cookie_parsing() {
-        assert_eq!(cookie_value("a=1; rapport_session=xyz; b=2", SESSION_COOKIE), Some("xyz"));
+        assert_eq!(
+            cookie_value("a=1; rapport_session=xyz; b=2", SESSION_COOKIE),
+            Some("xyz")
+        );
         assert_eq!(cookie_value("a=1", SESSION_COOKIE), None);
     }
 

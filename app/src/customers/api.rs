@@ -1,4 +1,6 @@
-use crate::customers::model::{ContactInput, Customer, CustomerFilter, CustomerInput, CustomerPage, Tag};
+use crate::customers::model::{
+    ContactInput, Customer, CustomerFilter, CustomerInput, CustomerPage, Tag,
+};
 use crate::error::AppError;
 use crate::ids::{ContactId, CustomerId};
 use leptos::prelude::*;

@@ -227,13 +227,20 @@ impl CustomerDraft {
                 None
             }
         };
-        let owner_id = p.check(parse_optional_user("owner_id", &input.owner_id)).flatten();
+        let owner_id = p
+            .check(parse_optional_user("owner_id", &input.owner_id))
+            .flatten();
         let service_manager_id = p
-            .check(parse_optional_user("service_manager_id", &input.service_manager_id))
+            .check(parse_optional_user(
+                "service_manager_id",
+                &input.service_manager_id,
+            ))
             .flatten();
         let tags = p.check(parse_tags(&input.tags)).unwrap_or_default();
         let draft = CustomerDraft {
-            external_id: p.check(optional_text("external_id", &input.external_id, 64)).flatten(),
+            external_id: p
+                .check(optional_text("external_id", &input.external_id, 64))
+                .flatten(),
             name: name.unwrap_or_default(),
             kind: kind.unwrap_or(CustomerKind::Person),
             email,
@@ -322,7 +329,9 @@ impl TryFrom<&ContactInput> for ContactDraft {
     fn try_from(input: &ContactInput) -> Result<Self, AppError> {
         let mut p = Problems::default();
         let name = p.check(required_text("contact_name", &input.name, NAME_MAX));
-        let title = p.check(optional_text("title", &input.title, TEXT_MAX)).flatten();
+        let title = p
+            .check(optional_text("title", &input.title, TEXT_MAX))
+            .flatten();
         let email = if input.email.trim().is_empty() {
             None
         } else {
@@ -330,7 +339,10 @@ impl TryFrom<&ContactInput> for ContactDraft {
                 .map(|e| e.as_str().to_string())
         };
         let phone = p
-            .check(parse_phone(&input.phone).map_err(|_| FieldError::new("contact_phone", Key::ErrInvalidPhone)))
+            .check(
+                parse_phone(&input.phone)
+                    .map_err(|_| FieldError::new("contact_phone", Key::ErrInvalidPhone)),
+            )
             .flatten();
         p.into_result()?;
         Ok(ContactDraft {
@@ -338,7 +350,10 @@ impl TryFrom<&ContactInput> for ContactDraft {
             title,
             email,
             phone,
-            is_primary: input.is_primary.as_deref().is_some_and(|v| !v.is_empty() && v != "false"),
+            is_primary: input
+                .is_primary
+                .as_deref()
+                .is_some_and(|v| !v.is_empty() && v != "false"),
         })
     }
 }
@@ -410,8 +425,16 @@ impl Customer {
             level: self.level.to_string(),
             grade: self.grade.as_str().into(),
             owner_id: self.owner_id.to_string(),
-            service_manager_id: self.service_manager_id.map(|i| i.to_string()).unwrap_or_default(),
-            tags: self.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+            service_manager_id: self
+                .service_manager_id
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+            tags: self
+                .tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }
@@ -448,7 +471,10 @@ impl SortKey {
         }
     }
     pub fn parse(s: &str) -> SortKey {
-        SortKey::ALL.into_iter().find(|k| k.as_str() == s).unwrap_or_default()
+        SortKey::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or_default()
     }
     pub fn label(self) -> Key {
         match self {
@@ -558,7 +584,7 @@ pub fn format_cents(cents: i64) -> String {
     let whole = (c / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -617,7 +643,10 @@ mod tests {
     #[test]
     fn html_is_kept_as_text() {
         let d = CustomerDraft::parse(
-            &CustomerInput { name: "<script>alert(1)</script>".into(), ..Default::default() },
+            &CustomerInput {
+                name: "<script>alert(1)</script>".into(),
+                ..Default::default()
+            },
             2026,
         )
         .unwrap();
@@ -626,16 +655,26 @@ mod tests {
 
     #[test]
     fn cursor_round_trip_with_colons() {
-        let c = Cursor { key: "a:b:c".into(), id: 42 };
+        let c = Cursor {
+            key: "a:b:c".into(),
+            id: 42,
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("x:y"), None);
     }
 
     #[test]
     fn filter_rejects_unknown_values() {
-        let f = CustomerFilter { level: "7".into(), ..Default::default() };
+        let f = CustomerFilter {
+            level: "7".into(),
+            ..Default::default()
+        };
         assert!(ParsedFilter::try_from(&f).is_err());
-        let f = CustomerFilter { grade: "vip".into(), q: " Ann ".into(), ..Default::default() };
+        let f = CustomerFilter {
+            grade: "vip".into(),
+            q: " Ann ".into(),
+            ..Default::default()
+        };
         let p = ParsedFilter::try_from(&f).unwrap();
         assert_eq!(p.grade, Some(Grade::Vip));
         assert_eq!(p.q.as_deref(), Some("ann"));

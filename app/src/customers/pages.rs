@@ -16,7 +16,9 @@ fn encode_component(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -70,7 +72,7 @@ fn CustomerList() -> impl IntoView {
             after: get("after"),
         }
     });
-    let page = Resource::new(move || filter.get(), |f| list_customers(f));
+    let page = Resource::new(move || filter.get(), list_customers);
     let staff = Resource::new(|| (), |_| list_assignable_staff());
     let teams = Resource::new(|| (), |_| list_teams());
     let tags = Resource::new(|| (), |_| list_tags());
@@ -188,8 +190,18 @@ fn CustomerList() -> impl IntoView {
 #[component]
 fn CustomerTable(page: CustomerPage, filter: CustomerFilter) -> impl IntoView {
     let empty = page.items.is_empty();
-    let next = page.next_after.clone().map(|after| list_url(&CustomerFilter { after, ..filter.clone() }));
-    let first = (!filter.after.is_empty()).then(|| list_url(&CustomerFilter { after: String::new(), ..filter.clone() }));
+    let next = page.next_after.clone().map(|after| {
+        list_url(&CustomerFilter {
+            after,
+            ..filter.clone()
+        })
+    });
+    let first = (!filter.after.is_empty()).then(|| {
+        list_url(&CustomerFilter {
+            after: String::new(),
+            ..filter.clone()
+        })
+    });
     view! {
         <Show when=move || !empty fallback=|| view! { <p class="empty">{t(Key::NoCustomers)}</p> }>
             <div class="table-wrap">
@@ -393,12 +405,15 @@ pub fn CustomerEditPage() -> impl IntoView {
 #[component]
 fn CustomerEdit() -> impl IntoView {
     let id = customer_id_param();
-    let customer = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_customer(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let customer = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_customer(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let staff = Resource::new(|| (), |_| list_assignable_staff());
     let action = ServerAction::<UpdateCustomer>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
@@ -450,7 +465,13 @@ fn CustomerDetail() -> impl IntoView {
     let remove_contact = ServerAction::<RemoveContact>::new();
     let delete = ServerAction::<DeleteCustomer>::new();
     let customer = Resource::new(
-        move || (id.get(), add_contact.version().get(), remove_contact.version().get()),
+        move || {
+            (
+                id.get(),
+                add_contact.version().get(),
+                remove_contact.version().get(),
+            )
+        },
         |(id, _, _)| async move {
             match id {
                 Some(id) => get_customer(id).await,

@@ -17,7 +17,9 @@ use sqlx::AnyConnection;
 
 fn current_year() -> i64 {
     use chrono::Datelike;
-    chrono::DateTime::from_timestamp(now(), 0).map(|d| d.year() as i64).unwrap_or(2100)
+    chrono::DateTime::from_timestamp(now(), 0)
+        .map(|d| d.year() as i64)
+        .unwrap_or(2100)
 }
 
 pub fn parse_draft(input: &CustomerInput) -> AppResult<CustomerDraft> {
@@ -25,7 +27,10 @@ pub fn parse_draft(input: &CustomerInput) -> AppResult<CustomerDraft> {
 }
 
 /// Who may see and change the customer, or `None` if it does not exist.
-pub async fn scope_of(conn: &mut AnyConnection, id: CustomerId) -> AppResult<Option<CustomerScope>> {
+pub async fn scope_of(
+    conn: &mut AnyConnection,
+    id: CustomerId,
+) -> AppResult<Option<CustomerScope>> {
     let row = sqlx::query(
         "SELECT level, owner_id, service_manager_id, team_id FROM customers WHERE id = $1",
     )
@@ -36,7 +41,9 @@ pub async fn scope_of(conn: &mut AnyConnection, id: CustomerId) -> AppResult<Opt
         Ok(CustomerScope {
             level: r.try_get("level")?,
             owner_id: UserId(r.try_get("owner_id")?),
-            service_manager_id: r.try_get::<Option<i64>, _>("service_manager_id")?.map(UserId),
+            service_manager_id: r
+                .try_get::<Option<i64>, _>("service_manager_id")?
+                .map(UserId),
             team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
         })
     })
@@ -45,7 +52,11 @@ pub async fn scope_of(conn: &mut AnyConnection, id: CustomerId) -> AppResult<Opt
 
 /// Refuses with `NotFound` when the record is invisible, `Forbidden` when visible but
 /// the action is not allowed.
-fn authorize(actor: &CurrentUser, action: CustomerAction, scope: Option<CustomerScope>) -> AppResult<CustomerScope> {
+fn authorize(
+    actor: &CurrentUser,
+    action: CustomerAction,
+    scope: Option<CustomerScope>,
+) -> AppResult<CustomerScope> {
     let scope = scope.ok_or(AppError::NotFound)?;
     if !may(actor, CustomerAction::Read, &scope) {
         return Err(AppError::NotFound);
@@ -76,7 +87,13 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<Cust
     .fetch_all(&mut *conn)
     .await?
     .iter()
-    .map(|r| Ok(Tag { id: r.try_get("id")?, name: r.try_get("name")?, color: r.try_get("color")? }))
+    .map(|r| {
+        Ok(Tag {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            color: r.try_get("color")?,
+        })
+    })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let contacts = sqlx::query(
         "SELECT id, name, title, email, phone, is_primary FROM contacts WHERE customer_id = $1 \
@@ -184,7 +201,8 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
         q.push(" AND c.level = ").bind(SqlValue::Int(level));
     }
     if let Some(grade) = filter.grade {
-        q.push(" AND c.grade = ").bind(SqlValue::Text(grade.as_str().into()));
+        q.push(" AND c.grade = ")
+            .bind(SqlValue::Text(grade.as_str().into()));
     }
     if let Some(owner) = filter.owner {
         q.push(" AND c.owner_id = ").bind(SqlValue::Int(owner.0));
@@ -206,7 +224,12 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
         let key = if filter.sort == SortKey::Name {
             SqlValue::Text(cursor.key.clone())
         } else {
-            SqlValue::Int(cursor.key.parse().map_err(|_| AppError::field("after", Key::ErrInvalidChoice))?)
+            SqlValue::Int(
+                cursor
+                    .key
+                    .parse()
+                    .map_err(|_| AppError::field("after", Key::ErrInvalidChoice))?,
+            )
         };
         let op = if descending { "<" } else { ">" };
         q.push(&format!(" AND ({column} {op} "))
@@ -230,7 +253,13 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
                 SortKey::Newest => last.try_get::<i64, _>("created_at")?.to_string(),
                 SortKey::RecentlyUpdated => last.try_get::<i64, _>("updated_at")?.to_string(),
             };
-            Some(Cursor { key, id: last.try_get("id")? }.encode())
+            Some(
+                Cursor {
+                    key,
+                    id: last.try_get("id")?,
+                }
+                .encode(),
+            )
         }
         _ => None,
     };
@@ -260,7 +289,10 @@ async fn resolve_assignment(
                 .await?
                 .ok_or_else(|| AppError::field("service_manager_id", Key::ErrInvalidChoice))?;
             if !may_assign_to(actor, &sm) && actor.role != crate::auth::Role::Tier2Manager {
-                return Err(AppError::field("service_manager_id", Key::ErrOutsideYourTeam));
+                return Err(AppError::field(
+                    "service_manager_id",
+                    Key::ErrOutsideYourTeam,
+                ));
             }
             Some(sm)
         }
@@ -293,8 +325,12 @@ async fn ensure_tags(conn: &mut AnyConnection, names: &[String]) -> AppResult<Ve
 
 /// A stable colour per tag name, from a palette readable in both themes.
 fn tag_color(name: &str) -> &'static str {
-    const PALETTE: [&str; 8] = ["#2563eb", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
-    let h = name.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    const PALETTE: [&str; 8] = [
+        "#2563eb", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563",
+    ];
+    let h = name
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
     PALETTE[h % PALETTE.len()]
 }
 
@@ -352,7 +388,10 @@ fn columns(d: &CustomerDraft) -> Vec<(&'static str, SqlValue)> {
         ("level", Int(d.level)),
         ("grade", Text(d.grade.as_str().into())),
         ("owner_id", OptInt(d.owner_id.map(|u| u.0))),
-        ("service_manager_id", OptInt(d.service_manager_id.map(|u| u.0))),
+        (
+            "service_manager_id",
+            OptInt(d.service_manager_id.map(|u| u.0)),
+        ),
         ("search_text", Text(d.search_text())),
         ("name_key", Text(d.name_key())),
     ]
@@ -367,7 +406,11 @@ fn display(v: &SqlValue) -> Option<String> {
     }
 }
 
-pub async fn create(db: &Db, actor: &CurrentUser, mut draft: CustomerDraft) -> AppResult<CustomerId> {
+pub async fn create(
+    db: &Db,
+    actor: &CurrentUser,
+    mut draft: CustomerDraft,
+) -> AppResult<CustomerId> {
     if !may_create_customers(actor) {
         return Err(AppError::Forbidden);
     }
@@ -395,7 +438,14 @@ pub async fn create(db: &Db, actor: &CurrentUser, mut draft: CustomerDraft) -> A
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "customer", entity_id: id.0, action: "create", field: None, before: None, after: Some(draft.name.clone()) },
+        Change {
+            entity: "customer",
+            entity_id: id.0,
+            action: "create",
+            field: None,
+            before: None,
+            after: Some(draft.name.clone()),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -404,14 +454,23 @@ pub async fn create(db: &Db, actor: &CurrentUser, mut draft: CustomerDraft) -> A
 
 /// Saves an edited customer. Level, grade, owner and service manager changes need the
 /// matching rights; without them nothing is written.
-pub async fn update(db: &Db, actor: &CurrentUser, id: CustomerId, mut draft: CustomerDraft) -> AppResult<()> {
+pub async fn update(
+    db: &Db,
+    actor: &CurrentUser,
+    id: CustomerId,
+    mut draft: CustomerDraft,
+) -> AppResult<()> {
     let mut conn = db.pool.acquire().await?;
-    let scope = authorize(actor, CustomerAction::Update, scope_of(&mut conn, id).await?)?;
+    let scope = authorize(
+        actor,
+        CustomerAction::Update,
+        scope_of(&mut conn, id).await?,
+    )?;
     let before = get(db, actor, id).await?;
     draft.owner_id = Some(draft.owner_id.unwrap_or(scope.owner_id));
     let tier_changed = draft.level != before.level || draft.grade != before.grade;
-    let assignment_changed =
-        draft.owner_id != Some(before.owner_id) || draft.service_manager_id != before.service_manager_id;
+    let assignment_changed = draft.owner_id != Some(before.owner_id)
+        || draft.service_manager_id != before.service_manager_id;
     if tier_changed && !may(actor, CustomerAction::ChangeTier, &scope) {
         return Err(AppError::Forbidden);
     }
@@ -419,7 +478,14 @@ pub async fn update(db: &Db, actor: &CurrentUser, id: CustomerId, mut draft: Cus
         return Err(AppError::Forbidden);
     }
     let team = if assignment_changed || tier_changed {
-        resolve_assignment(db, actor, draft.level, draft.owner_id.unwrap_or(scope.owner_id), draft.service_manager_id).await?
+        resolve_assignment(
+            db,
+            actor,
+            draft.level,
+            draft.owner_id.unwrap_or(scope.owner_id),
+            draft.service_manager_id,
+        )
+        .await?
     } else {
         scope.team_id
     };
@@ -433,7 +499,8 @@ pub async fn update(db: &Db, actor: &CurrentUser, id: CustomerId, mut draft: Cus
         }
         q.push(col).push(" = ").bind(v.clone());
     }
-    q.push(", team_id = ").bind(SqlValue::OptInt(team.map(|t| t.0)));
+    q.push(", team_id = ")
+        .bind(SqlValue::OptInt(team.map(|t| t.0)));
     q.push(", updated_at = ").bind(SqlValue::Int(now()));
     q.push(" WHERE id = ").bind(SqlValue::Int(id.0));
     let mut tx = db.pool.begin().await?;
@@ -449,7 +516,14 @@ pub async fn update(db: &Db, actor: &CurrentUser, id: CustomerId, mut draft: Cus
             record(
                 &mut tx,
                 Some(actor.id),
-                Change { entity: "customer", entity_id: id.0, action: "update", field: Some(col), before: a, after: b },
+                Change {
+                    entity: "customer",
+                    entity_id: id.0,
+                    action: "update",
+                    field: Some(col),
+                    before: a,
+                    after: b,
+                },
             )
             .await?;
         }
@@ -459,7 +533,14 @@ pub async fn update(db: &Db, actor: &CurrentUser, id: CustomerId, mut draft: Cus
         record(
             &mut tx,
             Some(actor.id),
-            Change { entity: "customer", entity_id: id.0, action: "update", field: Some("tags"), before: Some(old_tags), after: Some(new_tags) },
+            Change {
+                entity: "customer",
+                entity_id: id.0,
+                action: "update",
+                field: Some("tags"),
+                before: Some(old_tags),
+                after: Some(new_tags),
+            },
         )
         .await?;
     }
@@ -500,14 +581,26 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<(
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "customer", entity_id: id.0, action: "delete", field: None, before: Some(name), after: None },
+        Change {
+            entity: "customer",
+            entity_id: id.0,
+            action: "delete",
+            field: None,
+            before: Some(name),
+            after: None,
+        },
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn add_contact(db: &Db, actor: &CurrentUser, id: CustomerId, draft: ContactDraft) -> AppResult<ContactId> {
+pub async fn add_contact(
+    db: &Db,
+    actor: &CurrentUser,
+    id: CustomerId,
+    draft: ContactDraft,
+) -> AppResult<ContactId> {
     let mut tx = db.pool.begin().await?;
     authorize(actor, CustomerAction::Update, scope_of(&mut tx, id).await?)?;
     let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM contacts WHERE customer_id = $1")
@@ -540,7 +633,14 @@ pub async fn add_contact(db: &Db, actor: &CurrentUser, id: CustomerId, draft: Co
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "customer", entity_id: id.0, action: "add_contact", field: Some("contacts"), before: None, after: Some(draft.name) },
+        Change {
+            entity: "customer",
+            entity_id: id.0,
+            action: "add_contact",
+            field: Some("contacts"),
+            before: None,
+            after: Some(draft.name),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -556,7 +656,11 @@ pub async fn remove_contact(db: &Db, actor: &CurrentUser, contact: ContactId) ->
         .ok_or(AppError::NotFound)?;
     let customer = CustomerId(row.try_get("customer_id")?);
     let name: String = row.try_get("name")?;
-    authorize(actor, CustomerAction::Update, scope_of(&mut tx, customer).await?)?;
+    authorize(
+        actor,
+        CustomerAction::Update,
+        scope_of(&mut tx, customer).await?,
+    )?;
     sqlx::query("DELETE FROM contacts WHERE id = $1")
         .bind(contact.0)
         .execute(&mut *tx)
@@ -564,7 +668,14 @@ pub async fn remove_contact(db: &Db, actor: &CurrentUser, contact: ContactId) ->
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "customer", entity_id: customer.0, action: "remove_contact", field: Some("contacts"), before: Some(name), after: None },
+        Change {
+            entity: "customer",
+            entity_id: customer.0,
+            action: "remove_contact",
+            field: Some("contacts"),
+            before: Some(name),
+            after: None,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -576,6 +687,12 @@ pub async fn list_tags(db: &Db) -> AppResult<Vec<Tag>> {
         .fetch_all(&db.pool)
         .await?;
     rows.iter()
-        .map(|r| Ok(Tag { id: r.try_get("id")?, name: r.try_get("name")?, color: r.try_get("color")? }))
+        .map(|r| {
+            Ok(Tag {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                color: r.try_get("color")?,
+            })
+        })
         .collect()
 }

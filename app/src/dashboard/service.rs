@@ -11,7 +11,8 @@ pub async fn summary(db: &Db, actor: &CurrentUser) -> AppResult<Summary> {
         return Err(AppError::Forbidden);
     }
     let scoped = actor.role.is_manager();
-    let mut q = SqlBuilder::new("SELECT c.level, c.grade, COUNT(*) AS n FROM customers c WHERE 1 = 1");
+    let mut q =
+        SqlBuilder::new("SELECT c.level, c.grade, COUNT(*) AS n FROM customers c WHERE 1 = 1");
     if scoped {
         customer_visibility(actor, &mut q);
     }
@@ -21,7 +22,10 @@ pub async fn summary(db: &Db, actor: &CurrentUser) -> AppResult<Summary> {
         customers: 0,
         key_accounts: 0,
         standard_accounts: 0,
-        by_grade: ["vip", "key", "general"].iter().map(|g| (g.to_string(), 0)).collect(),
+        by_grade: ["vip", "key", "general"]
+            .iter()
+            .map(|g| (g.to_string(), 0))
+            .collect(),
         scoped,
     };
     for r in rows {

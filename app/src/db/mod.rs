@@ -97,7 +97,10 @@ impl Db {
             Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&self.pool).await.map_err(DbSetupError::Migrate)
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(DbSetupError::Migrate)
     }
 
     /// `SELECT 1`, for health checks.

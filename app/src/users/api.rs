@@ -4,7 +4,10 @@ use crate::users::model::{NewUserInput, StaffMember, Team, UserUpdateInput};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{state::{app_state, require_user}, users::service};
+use crate::{
+    state::{app_state, require_user},
+    users::service,
+};
 
 #[server(endpoint = "users/list")]
 pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {

@@ -143,16 +143,25 @@ mod tests {
             language: String::new(),
         })
         .unwrap_err();
-        let AppError::Validation(errors) = err else { panic!("expected validation") };
+        let AppError::Validation(errors) = err else {
+            panic!("expected validation")
+        };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "email", "password", "role", "team_id"]);
     }
 
     #[test]
     fn checkbox_sets_active() {
-        let base = UserUpdateInput { name: "A".into(), role: "viewer".into(), ..Default::default() };
+        let base = UserUpdateInput {
+            name: "A".into(),
+            role: "viewer".into(),
+            ..Default::default()
+        };
         assert!(!UserUpdate::try_from(base.clone()).unwrap().active);
-        let on = UserUpdateInput { active: Some("on".into()), ..base };
+        let on = UserUpdateInput {
+            active: Some("on".into()),
+            ..base
+        };
         assert!(UserUpdate::try_from(on).unwrap().active);
     }
 }

@@ -31,7 +31,11 @@ fn UsersAdmin() -> impl IntoView {
     let update_err = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     let reset_err = Signal::derive(move || reset.value().get().and_then(|r| r.err()));
     let team_err = Signal::derive(move || {
-        create_team.value().get().and_then(|r| r.err()).or_else(|| rename_team.value().get().and_then(|r| r.err()))
+        create_team
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| rename_team.value().get().and_then(|r| r.err()))
     });
     let reset_ok = move || matches!(reset.value().get(), Some(Ok(())));
 
@@ -153,7 +157,11 @@ fn UserRow(
 }
 
 #[component]
-fn RoleSelect(name: &'static str, selected: Role, #[prop(optional, into)] form: Option<String>) -> impl IntoView {
+fn RoleSelect(
+    name: &'static str,
+    selected: Role,
+    #[prop(optional, into)] form: Option<String>,
+) -> impl IntoView {
     view! {
         <select name=name form=form data-testid="role-select">
             {Role::ALL.into_iter().map(|r| view! {
@@ -164,7 +172,12 @@ fn RoleSelect(name: &'static str, selected: Role, #[prop(optional, into)] form: 
 }
 
 #[component]
-fn TeamSelect(name: &'static str, teams: Vec<Team>, selected: Option<i64>, #[prop(optional, into)] form: Option<String>) -> impl IntoView {
+fn TeamSelect(
+    name: &'static str,
+    teams: Vec<Team>,
+    selected: Option<i64>,
+    #[prop(optional, into)] form: Option<String>,
+) -> impl IntoView {
     view! {
         <select name=name form=form>
             <option value="">{t(Key::NoneChoice)}</option>
@@ -176,7 +189,11 @@ fn TeamSelect(name: &'static str, teams: Vec<Team>, selected: Option<i64>, #[pro
 }
 
 #[component]
-fn LangSelect(name: &'static str, selected: Lang, #[prop(optional, into)] form: Option<String>) -> impl IntoView {
+fn LangSelect(
+    name: &'static str,
+    selected: Lang,
+    #[prop(optional, into)] form: Option<String>,
+) -> impl IntoView {
     view! {
         <select name=name form=form>
             {Lang::ALL.into_iter().map(|l| view! {

@@ -53,7 +53,12 @@ async fn insert_user(db: &Db, actor: Option<UserId>, user: NewUser) -> AppResult
             action: "create",
             field: None,
             before: None,
-            after: Some(format!("{} <{}> {}", user.name, user.email.as_str(), user.role.as_str())),
+            after: Some(format!(
+                "{} <{}> {}",
+                user.name,
+                user.email.as_str(),
+                user.role.as_str()
+            )),
         },
     )
     .await?;
@@ -76,13 +81,31 @@ pub async fn create_first_admin(db: &Db, input: NewUserInput) -> AppResult<UserI
     if count_users(db).await? > 0 {
         return Err(AppError::Forbidden);
     }
-    insert_user(db, None, NewUser { role: Role::Admin, team_id: None, ..user }).await
+    insert_user(
+        db,
+        None,
+        NewUser {
+            role: Role::Admin,
+            team_id: None,
+            ..user
+        },
+    )
+    .await
 }
 
 /// For operators (`rapport create-admin`, first start from the environment).
 pub async fn create_admin_unchecked(db: &Db, input: NewUserInput) -> AppResult<UserId> {
     let user = NewUser::try_from(input)?;
-    insert_user(db, None, NewUser { role: Role::Admin, team_id: None, ..user }).await
+    insert_user(
+        db,
+        None,
+        NewUser {
+            role: Role::Admin,
+            team_id: None,
+            ..user
+        },
+    )
+    .await
 }
 
 pub async fn create_user(db: &Db, actor: &CurrentUser, input: NewUserInput) -> AppResult<UserId> {
@@ -106,7 +129,8 @@ fn staff_from_row(r: &DbRow) -> AppResult<StaffMember> {
     })
 }
 
-const STAFF_SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.team_id, t.name AS team_name, u.active, u.language \
+const STAFF_SELECT: &str =
+    "SELECT u.id, u.email, u.name, u.role, u.team_id, t.name AS team_name, u.active, u.language \
      FROM users u LEFT JOIN teams t ON t.id = u.team_id";
 
 pub async fn list_staff(db: &Db, actor: &CurrentUser) -> AppResult<Vec<StaffMember>> {
@@ -124,7 +148,10 @@ pub async fn assignable_staff(db: &Db, actor: &CurrentUser) -> AppResult<Vec<Sta
     ))
     .fetch_all(&db.pool)
     .await?;
-    let staff = rows.iter().map(staff_from_row).collect::<AppResult<Vec<_>>>()?;
+    let staff = rows
+        .iter()
+        .map(staff_from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(staff
         .into_iter()
         .filter(|s| crate::auth::permissions::may_assign_to(actor, &assignee_of(s)))
@@ -179,7 +206,14 @@ pub async fn create_team(db: &Db, actor: &CurrentUser, name: &str) -> AppResult<
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "team", entity_id: id, action: "create", field: Some("name"), before: None, after: Some(name) },
+        Change {
+            entity: "team",
+            entity_id: id,
+            action: "create",
+            field: Some("name"),
+            before: None,
+            after: Some(name),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -196,7 +230,9 @@ pub async fn rename_team(db: &Db, actor: &CurrentUser, id: TeamId, name: &str) -
         .await?
         .map(|r| r.try_get("name"))
         .transpose()?;
-    let Some(before) = before else { return Err(AppError::NotFound) };
+    let Some(before) = before else {
+        return Err(AppError::NotFound);
+    };
     sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
         .bind(&name)
         .bind(id.0)
@@ -205,7 +241,14 @@ pub async fn rename_team(db: &Db, actor: &CurrentUser, id: TeamId, name: &str) -
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "team", entity_id: id.0, action: "update", field: Some("name"), before: Some(before), after: Some(name) },
+        Change {
+            entity: "team",
+            entity_id: id.0,
+            action: "update",
+            field: Some("name"),
+            before: Some(before),
+            after: Some(name),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -213,11 +256,19 @@ pub async fn rename_team(db: &Db, actor: &CurrentUser, id: TeamId, name: &str) -
 }
 
 /// Edits role, team, language and active flag. Deactivating ends every session at once.
-pub async fn update_user(db: &Db, actor: &CurrentUser, id: UserId, update: UserUpdate) -> AppResult<()> {
+pub async fn update_user(
+    db: &Db,
+    actor: &CurrentUser,
+    id: UserId,
+    update: UserUpdate,
+) -> AppResult<()> {
     require_admin(actor)?;
     if id == actor.id && (!update.active || update.role != Role::Admin) {
         // An admin cannot lock themselves out.
-        return Err(AppError::field("role", crate::i18n::Key::ErrCannotDemoteSelf));
+        return Err(AppError::field(
+            "role",
+            crate::i18n::Key::ErrCannotDemoteSelf,
+        ));
     }
     let mut tx = db.pool.begin().await?;
     let row = sqlx::query(&format!("{STAFF_SELECT} WHERE u.id = $1"))
@@ -244,21 +295,40 @@ pub async fn update_user(db: &Db, actor: &CurrentUser, id: UserId, update: UserU
     .await?;
     let diffs: [(&str, String, String); 5] = [
         ("name", before.name.clone(), update.name.clone()),
-        ("role", before.role.as_str().into(), update.role.as_str().into()),
+        (
+            "role",
+            before.role.as_str().into(),
+            update.role.as_str().into(),
+        ),
         (
             "team_id",
             before.team_id.map(|t| t.to_string()).unwrap_or_default(),
             update.team_id.map(|t| t.to_string()).unwrap_or_default(),
         ),
-        ("language", before.language.code().into(), update.language.code().into()),
-        ("active", before.active.to_string(), update.active.to_string()),
+        (
+            "language",
+            before.language.code().into(),
+            update.language.code().into(),
+        ),
+        (
+            "active",
+            before.active.to_string(),
+            update.active.to_string(),
+        ),
     ];
     for (field, old, new) in diffs {
         if old != new {
             record(
                 &mut tx,
                 Some(actor.id),
-                Change { entity: "user", entity_id: id.0, action: "update", field: Some(field), before: Some(old), after: Some(new) },
+                Change {
+                    entity: "user",
+                    entity_id: id.0,
+                    action: "update",
+                    field: Some(field),
+                    before: Some(old),
+                    after: Some(new),
+                },
             )
             .await?;
         }
@@ -271,7 +341,12 @@ pub async fn update_user(db: &Db, actor: &CurrentUser, id: UserId, update: UserU
 }
 
 /// Sets a new password and ends the user's sessions.
-pub async fn reset_password(db: &Db, actor: &CurrentUser, id: UserId, password: &str) -> AppResult<()> {
+pub async fn reset_password(
+    db: &Db,
+    actor: &CurrentUser,
+    id: UserId,
+    password: &str,
+) -> AppResult<()> {
     require_admin(actor)?;
     let password = crate::auth::model::Password::parse("password", password)
         .map_err(|e| AppError::Validation(vec![e]))?;
@@ -289,7 +364,14 @@ pub async fn reset_password(db: &Db, actor: &CurrentUser, id: UserId, password: 
     record(
         &mut tx,
         Some(actor.id),
-        Change { entity: "user", entity_id: id.0, action: "reset_password", field: None, before: None, after: None },
+        Change {
+            entity: "user",
+            entity_id: id.0,
+            action: "reset_password",
+            field: None,
+            before: None,
+            after: None,
+        },
     )
     .await?;
     tx.commit().await?;

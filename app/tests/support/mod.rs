@@ -25,7 +25,11 @@ fn unique(prefix: &str) -> String {
 pub fn postgres_base_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .ok()
-        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")))
+        .or_else(|| {
+            std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|u| u.starts_with("postgres"))
+        })
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
@@ -33,7 +37,9 @@ pub async fn sqlite_db() -> (Db, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(unique("rapport_test"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}", dir.join("test.db").display());
-    let db = Db::connect_and_migrate(&url).await.expect("sqlite database");
+    let db = Db::connect_and_migrate(&url)
+        .await
+        .expect("sqlite database");
     (db, dir)
 }
 
@@ -51,7 +57,9 @@ pub async fn postgres_db() -> (Db, String) {
     admin.pool.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let db = Db::connect_and_migrate(&url).await.expect("migrate postgres schema");
+    let db = Db::connect_and_migrate(&url)
+        .await
+        .expect("migrate postgres schema");
     (db, schema)
 }
 
