@@ -228,3 +228,30 @@ async fn an_admin_cannot_lock_themselves_out() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_per_email() {
+    on_both_engines(|db| async move {
+        // The throttle is per process: give each engine its own address.
+        let email = format!("throttle.{:?}@example.com", db.engine).to_lowercase();
+        users::create_first_admin(&db, admin_input(&email, "correct horse"))
+            .await
+            .unwrap();
+        for _ in 0..service::MAX_FAILURES {
+            assert_eq!(
+                service::authenticate(&db, &email, "wrong")
+                    .await
+                    .unwrap_err(),
+                AppError::InvalidCredentials
+            );
+        }
+        // Even the right password is refused while throttled.
+        assert_eq!(
+            service::authenticate(&db, &email, "correct horse")
+                .await
+                .unwrap_err(),
+            AppError::RateLimited
+        );
+    })
+    .await;
+}

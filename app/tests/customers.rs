@@ -589,3 +589,101 @@ async fn keyset_paging_filters_and_search() {
     })
     .await;
 }
+
+/// What each role may do to one standard account of the east team, owned by `t2_east`.
+#[tokio::test]
+async fn every_role_against_every_action() {
+    on_both_engines(|db| async move {
+        let w = world(&db).await;
+        #[derive(Debug, PartialEq, Clone, Copy)]
+        enum Outcome {
+            Ok,
+            Hidden,
+            Forbidden,
+            Refused,
+        }
+        use Outcome::*;
+        fn outcome<T>(r: Result<T, AppError>) -> Outcome {
+            match r {
+                Ok(_) => Ok,
+                Err(AppError::NotFound) => Hidden,
+                Err(AppError::Forbidden) => Forbidden,
+                Err(AppError::Validation(_)) => Refused,
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        //                     list    read    create  update  reassign  delete
+        let expected: [(&CurrentUser, [Outcome; 6]); 7] = [
+            (&w.admin, [Ok, Ok, Ok, Ok, Ok, Ok]),
+            (&w.t1_east, [Ok, Ok, Ok, Ok, Ok, Ok]),
+            (&w.t1_west, [Hidden, Hidden, Ok, Hidden, Hidden, Hidden]),
+            (&w.t2_east, [Ok, Ok, Ok, Ok, Forbidden, Forbidden]),
+            (&w.t2_east_b, [Hidden, Hidden, Ok, Hidden, Hidden, Hidden]),
+            (
+                &w.support,
+                [Forbidden, Hidden, Forbidden, Hidden, Hidden, Hidden],
+            ),
+            (
+                &w.viewer,
+                [Forbidden, Hidden, Forbidden, Hidden, Hidden, Hidden],
+            ),
+        ];
+        for (actor, want) in expected {
+            let id = create(
+                &db,
+                &w.admin,
+                input(
+                    &format!("Matrix {}", actor.email),
+                    "2",
+                    Some(w.t2_east.id),
+                    None,
+                ),
+            )
+            .await
+            .unwrap();
+            let original = name_of(&db, id).await;
+            let list = match customers::list(&db, actor, &ParsedFilter::default()).await {
+                Ok(page) if page.items.iter().any(|c| c.id == id) => Ok,
+                Ok(_) => Hidden,
+                Err(e) => outcome::<()>(Err(e)),
+            };
+            let read = outcome(customers::get(&db, actor, id).await);
+            let created = outcome(create(&db, actor, input("Own new", "2", None, None)).await);
+            let mut edit = customers::get(&db, &w.admin, id).await.unwrap().to_input();
+            edit.name = format!("{original} edited");
+            let update = outcome(
+                customers::update(&db, actor, id, customers::parse_draft(&edit).unwrap()).await,
+            );
+            if update != Ok {
+                assert_eq!(
+                    name_of(&db, id).await,
+                    original,
+                    "{}: refused update changed the row",
+                    actor.email
+                );
+            }
+            let reassign = outcome(customers::reassign(&db, actor, id, w.t2_east_b.id, None).await);
+            if reassign != Ok {
+                assert_eq!(
+                    customers::get(&db, &w.admin, id).await.unwrap().owner_id,
+                    w.t2_east.id
+                );
+            }
+            let delete = outcome(customers::delete(&db, actor, id).await);
+            if delete != Ok {
+                assert!(
+                    customers::get(&db, &w.admin, id).await.is_ok(),
+                    "{}: refused delete removed the row",
+                    actor.email
+                );
+            }
+            assert_eq!(
+                [list, read, created, update, reassign, delete],
+                want,
+                "{}",
+                actor.email
+            );
+        }
+    })
+    .await;
+}

@@ -187,9 +187,8 @@ const TAGS: [(&str, &str); 5] = [
 
 /// The ISO date of a day number (days since 1970-01-01).
 pub fn iso_date(days_since_epoch: i64) -> String {
-    chrono::DateTime::from_timestamp(days_since_epoch * 86_400, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    let (y, m, d) = app::ui::civil_from_days(days_since_epoch);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 async fn scalar(db: &Db, sql: &str) -> Result<i64, sqlx::Error> {

@@ -30,7 +30,12 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
         Ok(user) => user,
         Err(err) => {
             if is_plain_form_post() {
-                leptos_axum::redirect("/login?error=credentials");
+                let reason = if err == AppError::RateLimited {
+                    "throttled"
+                } else {
+                    "credentials"
+                };
+                leptos_axum::redirect(&format!("/login?error={reason}"));
             }
             return Err(err);
         }

@@ -11,7 +11,8 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use tokio::sync::Semaphore;
 
 pub const SESSION_COOKIE: &str = "rapport_session";
@@ -98,14 +99,62 @@ pub(crate) fn user_from_row(row: &DbRow) -> AppResult<CurrentUser> {
     })
 }
 
+/// Failed sign-ins allowed per e-mail within [`FAILURE_WINDOW_SECS`] before further
+/// attempts are refused until the window has passed. Counted per server instance.
+pub const MAX_FAILURES: u32 = 10;
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+
+fn failures() -> &'static Mutex<HashMap<String, (u32, i64)>> {
+    static FAILURES: OnceLock<Mutex<HashMap<String, (u32, i64)>>> = OnceLock::new();
+    FAILURES.get_or_init(Default::default)
+}
+
+fn is_throttled(email: &str, at: i64) -> bool {
+    let map = failures().lock().unwrap_or_else(|e| e.into_inner());
+    map.get(email)
+        .is_some_and(|(n, first)| *n >= MAX_FAILURES && at - first < FAILURE_WINDOW_SECS)
+}
+
+fn note_failure(email: &str, at: i64) {
+    let mut map = failures().lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() > 10_000 {
+        map.retain(|_, (_, first)| at - *first < FAILURE_WINDOW_SECS);
+    }
+    let entry = map.entry(email.to_string()).or_insert((0, at));
+    if at - entry.1 >= FAILURE_WINDOW_SECS {
+        *entry = (0, at);
+    }
+    entry.0 += 1;
+}
+
+fn clear_failures(email: &str) {
+    failures()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(email);
+}
+
 /// Checks e-mail and password. Unknown e-mail, wrong password and deactivated account
 /// give the same error after the same amount of work.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> AppResult<CurrentUser> {
     let email = email.trim().to_lowercase();
+    if is_throttled(&email, now()) {
+        return Err(AppError::RateLimited);
+    }
+    let result = check_credentials(db, &email, password).await;
+    match &result {
+        Ok(_) => clear_failures(&email),
+        Err(AppError::InvalidCredentials) => note_failure(&email, now()),
+        Err(_) => {}
+    }
+    result
+}
+
+async fn check_credentials(db: &Db, email: &str, password: &str) -> AppResult<CurrentUser> {
     let row = sqlx::query(
         "SELECT id, email, name, role, team_id, language, active, password_hash FROM users WHERE email = $1",
     )
-    .bind(&email)
+    .bind(email)
     .fetch_optional(&db.pool)
     .await?;
     match row {

@@ -16,10 +16,7 @@ use crate::users::service::load_assignee;
 use sqlx::AnyConnection;
 
 fn current_year() -> i64 {
-    use chrono::Datelike;
-    chrono::DateTime::from_timestamp(now(), 0)
-        .map(|d| d.year() as i64)
-        .unwrap_or(2100)
+    crate::ui::civil_from_days(now().div_euclid(86_400)).0
 }
 
 pub fn parse_draft(input: &CustomerInput) -> AppResult<CustomerDraft> {
