@@ -195,14 +195,29 @@ async fn scalar(db: &Db, sql: &str) -> Result<i64, sqlx::Error> {
     sqlx::query(sql).fetch_one(&db.pool).await?.try_get(0)
 }
 
-/// Inserts rows in multi-row statements of `chunk` rows.
+/// Rows per multi-row INSERT. PostgreSQL likes big statements; sqlx's SQLite driver binds
+/// parameters in time that grows with the statement's size, so SQLite gets small ones
+/// (measured: 20 000 demo customers load in 1.8 s with ~400 parameters per statement,
+/// 16 s with ~10 000).
+fn rows_per_statement(engine: Engine, columns: usize) -> usize {
+    let parameters = match engine {
+        Engine::Sqlite => 400,
+        Engine::Postgres => 10_000,
+    };
+    (parameters / columns.max(1)).max(1)
+}
+
+/// Inserts rows in multi-row statements sized for the engine.
 async fn insert_rows(
     conn: &mut sqlx::AnyConnection,
+    engine: Engine,
     head: &str,
     rows: &[Vec<SqlValue>],
-    chunk: usize,
 ) -> Result<(), sqlx::Error> {
-    for part in rows.chunks(chunk) {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    for part in rows.chunks(rows_per_statement(engine, first.len())) {
         let mut q = SqlBuilder::new(head);
         q.push(" VALUES ");
         for (i, row) in part.iter().enumerate() {
@@ -423,32 +438,32 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
         let mut tx = db.pool.begin().await?;
         insert_rows(
             &mut tx,
+            db.engine,
             "INSERT INTO customers (id, external_id, name, kind, email, phone, country, province, city, industry, \
              birth_year, source_channel, level, grade, owner_id, service_manager_id, team_id, search_text, name_key, \
              created_at, updated_at)",
             &customer_rows,
-            500,
         )
         .await?;
         insert_rows(
             &mut tx,
+            db.engine,
             "INSERT INTO customer_tags (customer_id, tag_id)",
             &tag_rows,
-            1_000,
         )
         .await?;
         insert_rows(
             &mut tx,
+            db.engine,
             "INSERT INTO orders (id, customer_id, order_date, amount_cents, currency, product, category, channel, created_at)",
             &order_rows,
-            1_000,
         )
         .await?;
         insert_rows(
             &mut tx,
+            db.engine,
             "INSERT INTO activities (id, customer_id, user_id, kind, happened_at, summary, outcome, created_at)",
             &activity_rows,
-            1_000,
         )
         .await?;
         tx.commit().await?;
