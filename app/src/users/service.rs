@@ -77,20 +77,12 @@ async fn team_exists(conn: &mut sqlx::AnyConnection, team: TeamId) -> AppResult<
 
 /// The one-time setup: only while there are no users at all.
 pub async fn create_first_admin(db: &Db, input: NewUserInput) -> AppResult<UserId> {
-    let user = NewUser::try_from(input)?;
+    // Validate first, so a bad form reports its fields rather than "forbidden".
+    NewUser::try_from(input.clone())?;
     if count_users(db).await? > 0 {
         return Err(AppError::Forbidden);
     }
-    insert_user(
-        db,
-        None,
-        NewUser {
-            role: Role::Admin,
-            team_id: None,
-            ..user
-        },
-    )
-    .await
+    create_admin_unchecked(db, input).await
 }
 
 /// For operators (`rapport create-admin`, first start from the environment).
