@@ -75,6 +75,8 @@ pg_ready() {
 }
 
 ensure_postgres() {
+  # pg_isready, psql and pg_dump (backups are tested on PostgreSQL too).
+  command -v pg_dump >/dev/null && command -v pg_isready >/dev/null || apt_install postgresql-client
   if ! pg_ready; then
     apt_install postgresql postgresql-client
     log "starting PostgreSQL"
