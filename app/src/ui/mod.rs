@@ -68,20 +68,6 @@ pub fn format_time(ts: i64) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_match_the_calendar() {
-        assert_eq!(format_time(0), "1970-01-01 00:00");
-        assert_eq!(format_time(951_782_400), "2000-02-29 00:00");
-        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06");
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(20_758), (2026, 11, 1));
-    }
-}
-
 /// Registers the service worker that caches the app shell (browser only, once).
 pub fn register_service_worker() {
     #[cfg(feature = "hydrate")]
@@ -94,4 +80,18 @@ pub fn register_service_worker() {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_match_the_calendar() {
+        assert_eq!(format_time(0), "1970-01-01 00:00");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00");
+        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06");
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(20_758), (2026, 11, 1));
+    }
 }
