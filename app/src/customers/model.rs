@@ -73,6 +73,15 @@ pub fn level_label(level: i64) -> Key {
     }
 }
 
+/// The compact form, for table cells.
+pub fn level_short_label(level: i64) -> Key {
+    if level == LEVEL_KEY {
+        Key::LevelKeyShort
+    } else {
+        Key::LevelStandardShort
+    }
+}
+
 /// Raw form input, exactly as the browser sends it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -225,7 +225,7 @@ fn CustomerTable(page: CustomerPage, filter: CustomerFilter) -> impl IntoView {
                                 <td>{c.email.unwrap_or_default()}</td>
                                 <td>{c.phone.unwrap_or_default()}</td>
                                 <td>{c.city.unwrap_or_default()}</td>
-                                <td><span class=format!("badge level-{}", c.level)>{t(level_label(c.level))}</span></td>
+                                <td><span class=format!("badge level-{}", c.level)>{t(level_short_label(c.level))}</span></td>
                                 <td>{t(c.grade.label())}</td>
                                 <td>{c.owner_name}</td>
                                 <td>{format_time(c.updated_at)}</td>
@@ -506,7 +506,7 @@ fn CustomerDetail() -> impl IntoView {
                                 <div class="cards">
                                     <div class="stat"><span class="stat-label">{t(Key::Owner)}</span><strong data-testid="customer-owner-name">{c.owner_name.clone()}</strong></div>
                                     <div class="stat"><span class="stat-label">{t(Key::ServiceManager)}</span><strong>{c.service_manager_name.clone().unwrap_or_else(|| "—".into())}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::Level)}</span><strong>{t(level_label(c.level))}</strong></div>
+                                    <div class="stat"><span class="stat-label">{t(Key::Level)}</span><strong>{t(level_short_label(c.level))}</strong></div>
                                     <div class="stat"><span class="stat-label">{t(Key::Grade)}</span><strong>{t(c.grade.label())}</strong></div>
                                     <div class="stat"><span class="stat-label">{t(Key::Orders)}</span><strong>{c.order_count}</strong></div>
                                     <div class="stat"><span class="stat-label">{t(Key::LifetimeValue)}</span><strong>{format_cents(c.lifetime_value_cents)}</strong></div>

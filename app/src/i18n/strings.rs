@@ -46,6 +46,8 @@ strings! {
     Level => "Level", "级别";
     LevelKey => "Key account (level 1)", "重点客户（一级）";
     LevelStandard => "Standard account (level 2)", "普通客户（二级）";
+    LevelKeyShort => "Key (L1)", "重点（一级）";
+    LevelStandardShort => "Standard (L2)", "普通（二级）";
     AllLevels => "All levels", "全部级别";
     Grade => "Grade", "等级";
     GradeVip => "VIP", "VIP";
