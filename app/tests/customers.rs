@@ -507,47 +507,29 @@ async fn keyset_paging_filters_and_search() {
                     .len()
             }
         };
-        assert_eq!(
-            count(CustomerFilter {
-                grade: "vip".into(),
-                ..Default::default()
-            })
-            .await,
-            13
-        );
-        assert_eq!(
-            count(CustomerFilter {
-                level: "1".into(),
-                ..Default::default()
-            })
-            .await,
-            1
-        );
-        assert_eq!(
-            count(CustomerFilter {
-                q: "BULK 12".into(),
-                ..Default::default()
-            })
-            .await,
-            10
-        );
-        assert_eq!(
-            count(CustomerFilter {
-                q: "555 0042".into(),
-                ..Default::default()
-            })
-            .await,
-            1
-        );
-        // LIKE wildcards in the search are literal characters.
-        assert_eq!(
-            count(CustomerFilter {
-                q: "%".into(),
-                ..Default::default()
-            })
-            .await,
-            0
-        );
+        let filter = |field: &str, value: &str| {
+            let mut f = CustomerFilter::default();
+            match field {
+                "grade" => f.grade = value.into(),
+                "level" => f.level = value.into(),
+                _ => f.q = value.into(),
+            }
+            f
+        };
+        for (field, value, expected) in [
+            ("grade", "vip", 13),
+            ("level", "1", 1),
+            ("q", "BULK 12", 10),
+            ("q", "555 0042", 1),
+            // LIKE wildcards in the search are literal characters.
+            ("q", "%", 0),
+        ] {
+            assert_eq!(
+                count(filter(field, value)).await,
+                expected,
+                "{field}={value}"
+            );
+        }
         let tags = customers::list_tags(&db).await.unwrap();
         let even = tags.iter().find(|t| t.name == "even").unwrap().id;
         assert_eq!(

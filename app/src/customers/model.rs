@@ -65,14 +65,6 @@ impl Grade {
     }
 }
 
-pub fn level_label(level: i64) -> Key {
-    if level == LEVEL_KEY {
-        Key::LevelKey
-    } else {
-        Key::LevelStandard
-    }
-}
-
 /// The compact form, for table cells.
 pub fn level_short_label(level: i64) -> Key {
     if level == LEVEL_KEY {
