@@ -96,6 +96,8 @@ async fn sessions_expire_when_idle_or_old_and_end_on_logout() {
 
         // Kept busy, a session still ends at the absolute limit.
         let token = service::create_session(&db, admin.id).await.unwrap();
+        // Read the clock after creating: the session is no younger than `t`.
+        let t = now();
         let mut at = t;
         while at < t + ABSOLUTE_TIMEOUT_SECS - IDLE_TIMEOUT_SECS {
             at += IDLE_TIMEOUT_SECS - 60;

@@ -186,10 +186,20 @@ async fn create_follows_roles_and_assignment_rules() {
             w.t2_east.id
         );
         // …but cannot own a key account, nor hand one to someone else.
-        assert!(matches!(
-            create(&db, &w.t2_east, input("Big", "1", None, None)).await,
-            Err(AppError::Validation(_))
-        ));
+        // Level and grade are tier decisions: a tier-2 manager creates standard, general accounts.
+        assert_eq!(
+            create(&db, &w.t2_east, input("Big", "1", None, None))
+                .await
+                .unwrap_err(),
+            AppError::Forbidden
+        );
+        let mut vip = input("Vip", "2", None, None);
+        vip.grade = "vip".into();
+        assert_eq!(
+            create(&db, &w.t2_east, vip.clone()).await.unwrap_err(),
+            AppError::Forbidden
+        );
+        assert!(create(&db, &w.t1_east, vip).await.is_ok());
         assert!(matches!(
             create(
                 &db,

@@ -435,7 +435,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
                 ]);
             }
         }
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         insert_rows(
             &mut tx,
             db.engine,

@@ -82,6 +82,12 @@ pub fn may_create_customers(user: &CurrentUser) -> bool {
     may_list_customers(user)
 }
 
+/// Whether a new customer may start with a level or grade other than the defaults
+/// (standard account, general grade): a tier decision, like changing them later.
+pub fn may_set_tier_on_create(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Admin | Role::Tier1Manager)
+}
+
 /// Tier-2 managers never see credit rating, contracts or payments of level-1 accounts.
 pub fn may_see_financials(user: &CurrentUser, c: &CustomerScope) -> bool {
     may_see_customer(user, c) && !(user.role == Role::Tier2Manager && c.level == LEVEL_KEY)

@@ -366,7 +366,8 @@ fn CustomerCreate() -> impl IntoView {
     let action = ServerAction::<CreateCustomer>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let staff = Resource::new(|| (), |_| list_assignable_staff());
-    let is_tier1_or_admin = matches!(user.role, Role::Admin | Role::Tier1Manager);
+    let may_set_tier = crate::auth::permissions::may_set_tier_on_create(&user);
+    let me = user.id;
     view! {
         <section class="page">
             <h1>{t(Key::NewCustomer)}</h1>
@@ -374,14 +375,17 @@ fn CustomerCreate() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let staff = staff.await.unwrap_or_default();
+                    // The server lists only the staff this user may assign to: offer the
+                    // choice when that is anyone but themselves.
+                    let may_pick_owner = staff.iter().any(|s| s.id != me);
                     view! {
                         <ActionForm action=action attr:class="stack" attr:data-testid="customer-form">
                             <CustomerFields
                                 initial=CustomerInput::default()
                                 staff=staff
                                 result=result
-                                may_change_tier=is_tier1_or_admin
-                                may_reassign=is_tier1_or_admin
+                                may_change_tier=may_set_tier
+                                may_reassign=may_pick_owner
                             />
                             <button type="submit" class="primary">{t(Key::Save)}</button>
                         </ActionForm>

@@ -4,7 +4,7 @@
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     check_assignment, customer_visibility, may, may_assign_to, may_create_customers,
-    may_list_customers, CustomerAction, CustomerScope,
+    may_list_customers, may_set_tier_on_create, CustomerAction, CustomerScope, LEVEL_STANDARD,
 };
 use crate::auth::CurrentUser;
 use crate::customers::model::*;
@@ -411,6 +411,10 @@ pub async fn create(
     if !may_create_customers(actor) {
         return Err(AppError::Forbidden);
     }
+    let default_tier = draft.level == LEVEL_STANDARD && draft.grade == Grade::General;
+    if !default_tier && !may_set_tier_on_create(actor) {
+        return Err(AppError::Forbidden);
+    }
     let owner = draft.owner_id.unwrap_or(actor.id);
     draft.owner_id = Some(owner);
     let team = resolve_assignment(db, actor, draft.level, owner, draft.service_manager_id).await?;
@@ -429,7 +433,7 @@ pub async fn create(
     q.push(", ").bind(SqlValue::Int(t));
     q.push(", ").bind(SqlValue::Int(t));
     q.push(") RETURNING id");
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id = CustomerId(q.query().fetch_one(&mut *tx).await?.try_get("id")?);
     replace_tags(&mut tx, id, &draft.tags).await?;
     record(
@@ -500,7 +504,7 @@ pub async fn update(
         .bind(SqlValue::OptInt(team.map(|t| t.0)));
     q.push(", updated_at = ").bind(SqlValue::Int(now()));
     q.push(" WHERE id = ").bind(SqlValue::Int(id.0));
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let old_tags = tag_names(&mut tx, id).await?;
     q.query().execute(&mut *tx).await?;
     replace_tags(&mut tx, id, &draft.tags).await?;
@@ -564,7 +568,7 @@ pub async fn reassign(
 }
 
 pub async fn delete(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     authorize(actor, CustomerAction::Delete, scope_of(&mut tx, id).await?)?;
     let name: String = sqlx::query("SELECT name FROM customers WHERE id = $1")
         .bind(id.0)
@@ -598,7 +602,7 @@ pub async fn add_contact(
     id: CustomerId,
     draft: ContactDraft,
 ) -> AppResult<ContactId> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     authorize(actor, CustomerAction::Update, scope_of(&mut tx, id).await?)?;
     let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM contacts WHERE customer_id = $1")
         .bind(id.0)
@@ -645,7 +649,7 @@ pub async fn add_contact(
 }
 
 pub async fn remove_contact(db: &Db, actor: &CurrentUser, contact: ContactId) -> AppResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query("SELECT customer_id, name FROM contacts WHERE id = $1")
         .bind(contact.0)
         .fetch_optional(&mut *tx)

@@ -26,7 +26,7 @@ fn require_admin(actor: &CurrentUser) -> AppResult<()> {
 async fn insert_user(db: &Db, actor: Option<UserId>, user: NewUser) -> AppResult<UserId> {
     let hash = hash_password(user.password.expose()).await?;
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if let Some(team) = user.team_id {
         team_exists(&mut tx, team).await?;
     }
@@ -188,7 +188,7 @@ pub async fn list_teams(db: &Db) -> AppResult<Vec<Team>> {
 pub async fn create_team(db: &Db, actor: &CurrentUser, name: &str) -> AppResult<TeamId> {
     require_admin(actor)?;
     let name = crate::users::model::parse_team_name(name)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(&name)
         .bind(now())
@@ -215,7 +215,7 @@ pub async fn create_team(db: &Db, actor: &CurrentUser, name: &str) -> AppResult<
 pub async fn rename_team(db: &Db, actor: &CurrentUser, id: TeamId, name: &str) -> AppResult<()> {
     require_admin(actor)?;
     let name = crate::users::model::parse_team_name(name)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let before: Option<String> = sqlx::query("SELECT name FROM teams WHERE id = $1")
         .bind(id.0)
         .fetch_optional(&mut *tx)
@@ -262,7 +262,7 @@ pub async fn update_user(
             crate::i18n::Key::ErrCannotDemoteSelf,
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!("{STAFF_SELECT} WHERE u.id = $1"))
         .bind(id.0)
         .fetch_optional(&mut *tx)
@@ -343,7 +343,7 @@ pub async fn reset_password(
     let password = crate::auth::model::Password::parse("password", password)
         .map_err(|e| AppError::Validation(vec![e]))?;
     let hash = hash_password(password.expose()).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now())
