@@ -29,3 +29,8 @@ typed_id!(UserId);
 typed_id!(TeamId);
 typed_id!(CustomerId);
 typed_id!(ContactId);
+typed_id!(TaskId);
+typed_id!(ActivityId);
+typed_id!(OrderId);
+typed_id!(PaymentId);
+typed_id!(ContractId);

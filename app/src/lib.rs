@@ -1,17 +1,29 @@
+#![recursion_limit = "256"]
 //! Rapport: the application crate. Components and server functions compile for both the
 //! browser (`hydrate`) and the server (`ssr`); services and SQL only for the server.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod custom_fields;
 pub mod customers;
 pub mod dashboard;
+pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod duplicates;
 pub mod error;
+pub mod exports;
+pub mod finance;
 pub mod i18n;
 pub mod ids;
+pub mod imports;
+pub mod orders;
+pub mod saved_views;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod tasks;
+pub mod timeline;
 pub mod ui;
 pub mod users;
 
@@ -112,10 +124,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup") view=auth::pages::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/customers") view=customers::pages::CustomerListPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/new") view=customers::pages::CustomerCreatePage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id") view=customers::pages::CustomerDetailPage ssr=SsrMode::Async />
+                    // Declared before `/customers/:id`: routes match in order.
+                    <Route path=path!("/customers/duplicates") view=duplicates::pages::DuplicatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/duplicates/merge") view=duplicates::pages::MergePage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id") view=customers::detail::CustomerDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=customers::pages::CustomerEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
+                    <Route path=path!("/import") view=imports::pages::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=users::pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=audit::pages::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/fields") view=custom_fields::pages::CustomFieldsPage ssr=SsrMode::Async />
                 </Routes>
             </ui::layout::Layout>
         </Router>

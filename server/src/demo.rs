@@ -235,6 +235,110 @@ async fn insert_rows(
     Ok(())
 }
 
+/// Inserts a definition row and returns its id, or the id already there.
+async fn find_or_insert(
+    db: &Db,
+    find: &str,
+    key: &str,
+    insert: SqlBuilder,
+) -> Result<i64, sqlx::Error> {
+    if let Some(r) = sqlx::query(find).bind(key).fetch_optional(&db.pool).await? {
+        return r.try_get("id");
+    }
+    insert.query().fetch_one(&db.pool).await?.try_get("id")
+}
+
+/// Two custom fields and two groups, with values for some customers, so the demo shows them.
+async fn extras(db: &Db, rng: &mut Rng, first_id: i64, count: i64) -> Result<(), sqlx::Error> {
+    const CONTACT_TIMES: [&str; 3] = ["Morning", "Afternoon", "Evening"];
+    let define = |key: &str, label: &str, kind: &str, choices: &str, position: i64| {
+        let mut q = SqlBuilder::new(
+            "INSERT INTO custom_fields (key, label, kind, choices, position, active, created_at) VALUES (",
+        );
+        q.bind(SqlValue::Text(key.into())).push(", ");
+        q.bind(SqlValue::Text(label.into())).push(", ");
+        q.bind(SqlValue::Text(kind.into())).push(", ");
+        q.bind(SqlValue::Text(choices.into())).push(", ");
+        q.bind(SqlValue::Int(position)).push(", 1, 0) RETURNING id");
+        q
+    };
+    let contact_time = find_or_insert(
+        db,
+        "SELECT id FROM custom_fields WHERE key = $1",
+        "preferred_contact_time",
+        define(
+            "preferred_contact_time",
+            "Preferred contact time",
+            "choice",
+            &CONTACT_TIMES.join("\n"),
+            1,
+        ),
+    )
+    .await?;
+    let budget = find_or_insert(
+        db,
+        "SELECT id FROM custom_fields WHERE key = $1",
+        "annual_budget",
+        define("annual_budget", "Annual budget", "number", "", 2),
+    )
+    .await?;
+    let mut groups = Vec::new();
+    for name in ["Trade fair 2026", "Partner programme"] {
+        let mut q = SqlBuilder::new("INSERT INTO customer_groups (name, created_at) VALUES (");
+        q.bind(SqlValue::Text(name.into()))
+            .push(", 0) RETURNING id");
+        groups.push(
+            find_or_insert(
+                db,
+                "SELECT id FROM customer_groups WHERE name = $1",
+                name,
+                q,
+            )
+            .await?,
+        );
+    }
+    let (mut values, mut members) = (Vec::new(), Vec::new());
+    for id in first_id + 1..=first_id + count {
+        if rng.below(3) == 0 {
+            let time = rng.pick(&CONTACT_TIMES).to_string();
+            values.push(vec![
+                SqlValue::Int(id),
+                SqlValue::Int(contact_time),
+                SqlValue::Text(time),
+                SqlValue::OptInt(None),
+            ]);
+        }
+        if rng.below(4) == 0 {
+            let yuan = (10 + rng.below(990) as i64) * 1_000;
+            values.push(vec![
+                SqlValue::Int(id),
+                SqlValue::Int(budget),
+                SqlValue::Text(yuan.to_string()),
+                SqlValue::OptInt(Some(yuan * app::custom_fields::model::NUMBER_SCALE)),
+            ]);
+        }
+        if rng.below(10) == 0 {
+            members.push(vec![SqlValue::Int(id), SqlValue::Int(*rng.pick(&groups))]);
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO custom_field_values (customer_id, field_id, value, number_value)",
+        &values,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO customer_group_members (customer_id, group_id)",
+        &members,
+    )
+    .await?;
+    tx.commit().await
+}
+
 pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, DemoError> {
     if scalar(db, "SELECT COUNT(*) FROM customers").await? > 0 {
         return Err(DemoError::NotEmpty);
@@ -411,6 +515,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
                     SqlValue::Int(base_order + n_orders),
                     SqlValue::Int(id),
                     SqlValue::Text(iso_date(day)),
+                    SqlValue::Int(day * 86_400),
                     SqlValue::Int(amount),
                     SqlValue::Text("CNY".into()),
                     SqlValue::Text(product.into()),
@@ -455,7 +560,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
         insert_rows(
             &mut tx,
             db.engine,
-            "INSERT INTO orders (id, customer_id, order_date, amount_cents, currency, product, category, channel, created_at)",
+            "INSERT INTO orders (id, customer_id, order_date, ordered_at, amount_cents, currency, product, category, channel, created_at)",
             &order_rows,
         )
         .await?;
@@ -469,6 +574,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
         tx.commit().await?;
         done += count;
     }
+    extras(db, &mut rng, base_customer, customers as i64).await?;
     if db.engine == Engine::Postgres {
         // Explicit ids do not advance identity sequences; move them past the new rows.
         for table in ["customers", "orders", "activities"] {
@@ -479,6 +585,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
             .await?;
         }
     }
+    archive_records(db, seed).await?;
     // Fresh statistics so the planner picks the list indexes on both engines.
     sqlx::query("ANALYZE").execute(&db.pool).await?;
     Ok(DemoReport {
@@ -487,6 +594,121 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
         activities: n_activities,
     })
 }
+
+/// Payments and contracts for customers who bought, and open follow-up tasks for their
+/// owners, so the credit rating, the finance card and "my work" have something to show.
+/// Task due times are placed around the moment the demo is loaded.
+async fn archive_records(db: &Db, seed: u64) -> Result<(), sqlx::Error> {
+    let mut rng = Rng::new(seed ^ 0x5eed_a7c1);
+    let rows = sqlx::query(
+        "SELECT c.id, c.level, c.owner_id, MIN(o.ordered_at) AS first_at FROM customers c \
+         JOIN orders o ON o.customer_id = c.id GROUP BY c.id, c.level, c.owner_id ORDER BY c.id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let now = app::db::now();
+    let (mut payments, mut contracts, mut tasks) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let level: i64 = r.try_get("level")?;
+        let owner: i64 = r.try_get("owner_id")?;
+        let first_day = r.try_get::<i64, _>("first_at")?.div_euclid(86_400);
+        if level == 1 || rng.below(4) == 0 {
+            // Four instalments a month apart: most on time, some late, a few never paid.
+            let habit = rng.below(10);
+            for k in 0..4 {
+                let due = first_day + 30 * (k + 1);
+                if due > ANCHOR_DAY + 30 {
+                    break;
+                }
+                let paid = match habit {
+                    0 => None,
+                    1 | 2 => Some(due + 5 + rng.below(40) as i64),
+                    _ => Some(due - rng.below(5) as i64),
+                }
+                .filter(|d| *d <= ANCHOR_DAY);
+                let amount = (500 + rng.below(5_000) as i64) * 100;
+                payments.push(vec![
+                    SqlValue::Int(id),
+                    SqlValue::Int(amount),
+                    SqlValue::Text("CNY".into()),
+                    SqlValue::Text(iso_date(due)),
+                    SqlValue::OptText(paid.map(iso_date)),
+                    SqlValue::Int(paid.unwrap_or(due) * 86_400),
+                    SqlValue::Int(now),
+                ]);
+            }
+            if level == 1 {
+                contracts.push(vec![
+                    SqlValue::Int(id),
+                    SqlValue::Text("Annual service agreement".into()),
+                    SqlValue::Int((20_000 + rng.below(200_000) as i64) * 100),
+                    SqlValue::Text("CNY".into()),
+                    SqlValue::Text(iso_date(first_day)),
+                    SqlValue::Text(iso_date(first_day + 365)),
+                    SqlValue::Text(
+                        if first_day + 365 < ANCHOR_DAY {
+                            "ended"
+                        } else {
+                            "active"
+                        }
+                        .into(),
+                    ),
+                    SqlValue::Int(now),
+                    SqlValue::Int(now),
+                ]);
+            }
+        }
+        if rng.below(8) == 0 {
+            let due = now + (rng.below(10 * 24) as i64 - 3 * 24) * 3_600;
+            tasks.push(vec![
+                SqlValue::Int(id),
+                SqlValue::Text((*rng.pick(&TASK_TITLES)).into()),
+                SqlValue::Int(owner),
+                SqlValue::Int(due),
+                SqlValue::Int(now),
+            ]);
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO payments (customer_id, amount_cents, currency, due_date, paid_date, timeline_at, created_at)",
+        &payments,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO contracts (customer_id, title, value_cents, currency, start_date, end_date, status, created_at, updated_at)",
+        &contracts,
+    )
+    .await?;
+    let with_status: Vec<Vec<SqlValue>> = tasks
+        .into_iter()
+        .map(|mut t| {
+            t.insert(4, SqlValue::Text("open".into()));
+            t.insert(5, SqlValue::Text("manual".into()));
+            t
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO tasks (customer_id, title, assignee_id, due_at, status, source, created_at)",
+        &with_status,
+    )
+    .await?;
+    tx.commit().await
+}
+
+const TASK_TITLES: [&str; 4] = [
+    "Call about the next order",
+    "Send the updated price list",
+    "Confirm the delivery date",
+    "Follow up on the open invoice",
+];
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
 //! `rapport`: the web app and its operator commands (PRODUCT.md §10).
 
 use app::db::Db;
+use app::i18n::Lang;
+use app::imports::model::ImportKind;
 use app::state::{AppConfig, AppState};
 use app::users::model::NewUserInput;
 use clap::{Parser, Subcommand};
@@ -58,6 +60,50 @@ enum Command {
     },
     /// Write a consistent copy of the database to FILE.
     Backup { file: PathBuf },
+    /// Import a CSV file, all or nothing; exit 0 all stored, 3 some rows rejected, 1 failure.
+    Import {
+        #[arg(value_enum)]
+        kind: ImportTarget,
+        file: PathBuf,
+        /// `Header=field,Other=field`, or a file with one `Header=field` per line.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Owner (a manager's e-mail) of new customers whose row names none.
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Export as CSV (UTF-8 with BOM) to FILE or standard output.
+    Export {
+        #[arg(value_enum)]
+        what: ExportTarget,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportTarget {
+    Customers,
+    Contacts,
+    Orders,
+    Activities,
+}
+
+impl ImportTarget {
+    fn kind(self) -> ImportKind {
+        match self {
+            ImportTarget::Customers => ImportKind::Customers,
+            ImportTarget::Contacts => ImportKind::Contacts,
+            ImportTarget::Orders => ImportKind::Orders,
+            ImportTarget::Activities => ImportKind::Activities,
+        }
+    }
+}
+
+/// What `export` writes; `rfm` and `lifecycle` join when their features land.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportTarget {
+    Customers,
 }
 
 fn init_logs(filter: &str) {
@@ -152,6 +198,22 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Command::Import {
+            kind,
+            file,
+            mapping,
+            owner,
+        } => {
+            run_import(
+                &db,
+                kind.kind(),
+                &file,
+                mapping.as_deref(),
+                owner.as_deref(),
+            )
+            .await
+        }
+        Command::Export { what, output } => run_export(&db, what, output.as_deref()).await,
         Command::Backup { file } => match backup::backup(&db, &url, &file).await {
             Ok(()) => {
                 println!("backup written to {}", file.display());
@@ -159,6 +221,151 @@ async fn main() -> ExitCode {
             }
             Err(e) => fail(e),
         },
+    }
+}
+
+/// Exit status of an import in which some rows were rejected (the good ones stored).
+const EXIT_ROWS_REJECTED: u8 = 3;
+
+async fn run_import(
+    db: &Db,
+    kind: ImportKind,
+    file: &std::path::Path,
+    mapping: Option<&str>,
+    owner: Option<&str>,
+) -> ExitCode {
+    use app::imports::{model, service};
+    let bytes = match std::fs::metadata(file) {
+        Ok(m) if m.len() > model::MAX_UPLOAD_BYTES as u64 => {
+            return fail(format!("{} is larger than 20 MB", file.display()))
+        }
+        Ok(_) => match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+        },
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    // The mapping is a file of `Header=field` lines when such a file exists, else inline.
+    let spec = match mapping {
+        Some(m) if std::path::Path::new(m).is_file() => match std::fs::read_to_string(m) {
+            Ok(s) => s,
+            Err(e) => return fail(format!("cannot read the mapping {m}: {e}")),
+        },
+        Some(m) => m.to_string(),
+        None => String::new(),
+    };
+    let overrides = match model::parse_mapping_spec(&spec) {
+        Ok(o) => o,
+        Err(e) => return fail(format!("bad mapping: {e}")),
+    };
+    let headers = match service::read_csv(&bytes) {
+        Ok(f) => f.headers,
+        Err(e) => return fail(app_error_text(&e)),
+    };
+    let columns = match model::apply_overrides(kind, &headers, &overrides) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("bad mapping: {e}")),
+    };
+    let default_owner = match owner {
+        None => None,
+        Some(email) => match owner_id(db, email).await {
+            Ok(id) => Some(id),
+            Err(e) => return fail(e),
+        },
+    };
+    let options = service::ImportOptions {
+        default_owner,
+        audit_actor: None,
+        fail_after_rows: None,
+    };
+    let operator = service::operator();
+    let quiet = |_, _, _| {};
+    match service::run_import(db, &operator, kind, &bytes, &columns, &options, &quiet).await {
+        Ok(report) => {
+            println!(
+                "{} of {} rows stored ({} created, {} updated), {} rejected",
+                report.stored(),
+                report.total_rows,
+                report.created,
+                report.updated,
+                report.rejected.len()
+            );
+            for r in &report.rejected {
+                let column = if r.column.is_empty() {
+                    "row"
+                } else {
+                    &r.column
+                };
+                println!("line {}: {}: {}", r.line, column, r.reason.text(Lang::En));
+            }
+            if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_ROWS_REJECTED)
+            }
+        }
+        Err(e) => fail(format!(
+            "import failed, nothing was stored: {}",
+            app_error_text(&e)
+        )),
+    }
+}
+
+/// The `--owner` account: it must be an active account manager.
+async fn owner_id(db: &Db, email: &str) -> Result<app::ids::UserId, String> {
+    use app::db::Row;
+    let row = sqlx::query("SELECT id, role, active FROM users WHERE email = $1")
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(|e| format!("database error: {e}"))?
+        .ok_or_else(|| format!("--owner: no user has the e-mail {email}"))?;
+    let role: String = row.try_get("role").map_err(|e| e.to_string())?;
+    let active: i64 = row.try_get("active").map_err(|e| e.to_string())?;
+    let manager = app::auth::Role::parse(&role).is_some_and(|r| r.is_manager());
+    if !manager || active != 1 {
+        return Err(format!("--owner: {email} is not an active account manager"));
+    }
+    Ok(app::ids::UserId(
+        row.try_get("id").map_err(|e| e.to_string())?,
+    ))
+}
+
+fn app_error_text(e: &app::error::AppError) -> String {
+    match e {
+        app::error::AppError::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message.text(Lang::En)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.message_key().text(Lang::En).to_string(),
+    }
+}
+
+async fn run_export(db: &Db, what: ExportTarget, output: Option<&std::path::Path>) -> ExitCode {
+    use app::exports::service::{export_customers, Selection};
+    let csv = match what {
+        ExportTarget::Customers => {
+            let everything = app::customers::model::ParsedFilter::default();
+            export_customers(
+                db,
+                &app::imports::service::operator(),
+                Selection::Filter(&everything),
+            )
+            .await
+        }
+    };
+    let csv = match csv {
+        Ok(c) => c,
+        Err(e) => return fail(app_error_text(&e)),
+    };
+    let written = match output {
+        Some(path) => std::fs::write(path, csv.as_bytes()),
+        None => std::io::Write::write_all(&mut std::io::stdout(), csv.as_bytes()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cannot write the export: {e}")),
     }
 }
 

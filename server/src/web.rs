@@ -5,11 +5,12 @@
 use app::state::AppState;
 use app::{shell, App, CspNonce};
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -29,6 +30,10 @@ pub fn build_router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/customers/export.csv",
+            get(app::exports::http::export_customers_csv),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -42,6 +47,15 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // CSV uploads are the one route with a bigger limit (20 MB, checked again by the
+        // import itself); they pass the same same-origin and header middleware.
+        .merge(
+            Router::new()
+                .route("/api/imports", post(app::imports::upload::upload_file))
+                .layer(DefaultBodyLimit::max(app::imports::upload::UPLOAD_BODY_LIMIT))
+                .layer(middleware::from_fn(same_origin_writes))
+                .layer(middleware::from_fn(security_headers)),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()

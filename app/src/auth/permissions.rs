@@ -82,6 +82,12 @@ pub fn may_create_customers(user: &CurrentUser) -> bool {
     may_list_customers(user)
 }
 
+/// CSV import creates and updates customers (and their orders, contacts, activities):
+/// open to the roles that may create customers; each row is still checked on its own.
+pub fn may_import(user: &CurrentUser) -> bool {
+    may_create_customers(user)
+}
+
 /// Whether a new customer may start with a level or grade other than the defaults
 /// (standard account, general grade): a tier decision, like changing them later.
 pub fn may_set_tier_on_create(user: &CurrentUser) -> bool {
@@ -104,6 +110,35 @@ pub fn may_read_audit_log(user: &CurrentUser) -> bool {
 /// Aggregate dashboards: every signed-in role.
 pub fn may_see_dashboard(_user: &CurrentUser) -> bool {
     true
+}
+
+/// Custom field definitions are organisation-wide: the admin's.
+pub fn may_manage_custom_fields(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
+/// Who owns a saved list view and whether it is shared with the owner's team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViewScope {
+    pub owner_id: UserId,
+    pub team_id: Option<TeamId>,
+    pub shared: bool,
+}
+
+/// One's own views, and the shared views of one's team. A view only stores a query: what
+/// it lists is still filtered by [`customer_visibility`].
+pub fn may_see_view(user: &CurrentUser, v: &ViewScope) -> bool {
+    v.owner_id == user.id || (v.shared && same_team(user, v.team_id))
+}
+
+/// Only the owner deletes a view.
+pub fn may_delete_view(user: &CurrentUser, v: &ViewScope) -> bool {
+    v.owner_id == user.id
+}
+
+/// Merging changes the survivor and deletes the other: both rights are needed.
+pub fn may_merge(user: &CurrentUser, survivor: &CustomerScope, other: &CustomerScope) -> bool {
+    may(user, CustomerAction::Update, survivor) && may(user, CustomerAction::Delete, other)
 }
 
 /// Whether `actor` may make `candidate` the owner or service manager of a customer.
@@ -158,6 +193,61 @@ pub fn check_assignment(
     } else {
         Err(AppError::Validation(errors))
     }
+}
+
+/// Day-to-day work on a customer: logging activities and orders, creating follow-ups.
+/// Everyone who may edit the customer may do it.
+pub fn may_log_work(user: &CurrentUser, c: &CustomerScope) -> bool {
+    may(user, CustomerAction::Update, c)
+}
+
+/// Recording payments and contracts: day-to-day work on the financial records one may see.
+pub fn may_edit_financials(user: &CurrentUser, c: &CustomerScope) -> bool {
+    may_see_financials(user, c) && may(user, CustomerAction::Update, c)
+}
+
+/// Overriding the derived credit rating is a tier decision (admins and tier-1 managers).
+pub fn may_override_credit(user: &CurrentUser, c: &CustomerScope) -> bool {
+    may_see_financials(user, c) && may(user, CustomerAction::ChangeTier, c)
+}
+
+/// A follow-up task may go to any active staff member who can see its customer (or to
+/// anyone active for a task without customer); only managers and admins hand work to
+/// others, everyone may assign themselves.
+pub fn may_assign_task(
+    actor: &CurrentUser,
+    assignee: &Assignee,
+    customer: Option<&CustomerScope>,
+) -> bool {
+    let as_viewer = CurrentUser {
+        id: assignee.id,
+        email: String::new(),
+        name: String::new(),
+        role: assignee.role,
+        team_id: assignee.team_id,
+        language: Default::default(),
+    };
+    let reaches_customer = customer.is_none_or(|c| may_see_customer(&as_viewer, c));
+    let hands_out = assignee.id == actor.id
+        || matches!(
+            actor.role,
+            Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+        );
+    assignee.active && reaches_customer && hands_out
+}
+
+/// Completing, reopening or rescheduling a task: its assignee or creator, or whoever may
+/// edit its customer.
+pub fn may_change_task(
+    user: &CurrentUser,
+    assignee: UserId,
+    created_by: Option<UserId>,
+    customer: Option<&CustomerScope>,
+) -> bool {
+    assignee == user.id
+        || created_by == Some(user.id)
+        || customer.is_some_and(|c| may(user, CustomerAction::Update, c))
+        || user.role == Role::Admin
 }
 
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
@@ -289,6 +379,38 @@ mod tests {
         assert!(check_assignment(LEVEL_STANDARD, &t2, None).is_ok());
         assert!(check_assignment(LEVEL_STANDARD, &gone, None).is_err());
         assert!(check_assignment(LEVEL_KEY, &t1, Some(&t1)).is_err());
+    }
+
+    #[test]
+    fn views_are_private_or_team_shared() {
+        let owner = user(2, Role::Tier1Manager, Some(1));
+        let mate = user(3, Role::Tier2Manager, Some(1));
+        let stranger = user(4, Role::Tier1Manager, Some(2));
+        let private = ViewScope {
+            owner_id: owner.id,
+            team_id: Some(TeamId(1)),
+            shared: false,
+        };
+        let shared = ViewScope {
+            shared: true,
+            ..private
+        };
+        assert!(may_see_view(&owner, &private));
+        assert!(!may_see_view(&mate, &private));
+        assert!(may_see_view(&mate, &shared));
+        assert!(!may_see_view(&stranger, &shared));
+        assert!(may_delete_view(&owner, &shared));
+        assert!(!may_delete_view(&mate, &shared));
+    }
+
+    #[test]
+    fn merge_needs_update_and_delete() {
+        let t1 = user(2, Role::Tier1Manager, Some(1));
+        let t2 = user(5, Role::Tier2Manager, Some(1));
+        let a = scope(2, 5, None, Some(1));
+        let b = scope(2, 5, None, Some(1));
+        assert!(may_merge(&t1, &a, &b));
+        assert!(!may_merge(&t2, &a, &b));
     }
 
     #[test]

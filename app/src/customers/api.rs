@@ -1,5 +1,6 @@
 use crate::customers::model::{
-    ContactInput, Customer, CustomerFilter, CustomerInput, CustomerPage, Tag,
+    BulkInput, BulkOutcome, ContactInput, Customer, CustomerFilter, CustomerInput, CustomerPage,
+    Tag,
 };
 use crate::error::AppError;
 use crate::ids::{ContactId, CustomerId};
@@ -82,4 +83,22 @@ pub async fn list_tags() -> Result<Vec<Tag>, AppError> {
     use ssr::*;
     require_user().await?;
     service::list_tags(&app_state()?.db).await
+}
+
+/// Groups, for the list filter.
+#[server(endpoint = "groups/list")]
+pub async fn list_groups() -> Result<Vec<(i64, String)>, AppError> {
+    use ssr::*;
+    require_user().await?;
+    let groups = service::list_groups(&app_state()?.db).await?;
+    Ok(groups.into_iter().map(|g| (g.id, g.name)).collect())
+}
+
+/// Tags, assigns or un-tags the selected customers; reports changed and refused counts.
+#[server(endpoint = "customers/bulk")]
+pub async fn bulk_customers(input: BulkInput) -> Result<BulkOutcome, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let (ids, command) = crate::customers::model::parse_bulk(&input)?;
+    crate::customers::bulk::apply(&app_state()?.db, &user, &ids, &command).await
 }

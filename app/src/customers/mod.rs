@@ -2,6 +2,9 @@
 //! manager assignment.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod bulk;
+pub mod detail;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -1,9 +1,11 @@
 use crate::auth::model::{optional_text, required_text, Email, Problems};
 use crate::auth::permissions::{LEVEL_KEY, LEVEL_STANDARD};
+use crate::custom_fields::model::CustomValue;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Key;
 use crate::ids::{ContactId, CustomerId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const NAME_MAX: usize = 200;
 pub const TEXT_MAX: usize = 200;
@@ -101,6 +103,10 @@ pub struct CustomerInput {
     pub service_manager_id: String,
     /// Comma-separated tag names.
     pub tags: String,
+    /// Comma-separated group names; unknown groups are created.
+    pub groups: String,
+    /// Custom field values by field key (`input[custom][<key>]`).
+    pub custom: BTreeMap<String, String>,
 }
 
 /// A validated customer, ready for the service.
@@ -129,6 +135,9 @@ pub struct CustomerDraft {
     pub owner_id: Option<UserId>,
     pub service_manager_id: Option<UserId>,
     pub tags: Vec<String>,
+    pub groups: Vec<String>,
+    /// Raw custom values by key; the service checks them against the active fields.
+    pub custom: BTreeMap<String, String>,
 }
 
 fn parse_phone(raw: &str) -> Result<Option<String>, FieldError> {
@@ -159,6 +168,11 @@ fn parse_optional_user(field: &str, raw: &str) -> Result<Option<UserId>, FieldEr
 
 /// Parses the tag list: trimmed, de-duplicated, each at most 40 characters, at most 20.
 pub fn parse_tags(raw: &str) -> Result<Vec<String>, FieldError> {
+    parse_name_list("tags", raw)
+}
+
+/// A comma list of short names (tags, groups), checked as one field.
+pub fn parse_name_list(field: &str, raw: &str) -> Result<Vec<String>, FieldError> {
     let mut tags: Vec<String> = Vec::new();
     for t in raw.split([',', '，']) {
         let t = t.trim();
@@ -166,14 +180,14 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, FieldError> {
             continue;
         }
         if t.chars().count() > 40 {
-            return Err(FieldError::new("tags", Key::ErrTooLong));
+            return Err(FieldError::new(field, Key::ErrTooLong));
         }
         if !tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
             tags.push(t.to_string());
         }
     }
     if tags.len() > 20 {
-        return Err(FieldError::new("tags", Key::ErrTooMany));
+        return Err(FieldError::new(field, Key::ErrTooMany));
     }
     Ok(tags)
 }
@@ -238,6 +252,9 @@ impl CustomerDraft {
             ))
             .flatten();
         let tags = p.check(parse_tags(&input.tags)).unwrap_or_default();
+        let groups = p
+            .check(parse_name_list("groups", &input.groups))
+            .unwrap_or_default();
         let draft = CustomerDraft {
             external_id: p
                 .check(optional_text("external_id", &input.external_id, 64))
@@ -263,6 +280,8 @@ impl CustomerDraft {
             owner_id,
             service_manager_id,
             tags,
+            groups,
+            custom: input.custom.clone(),
         };
         p.into_result()?;
         Ok(draft)
@@ -389,6 +408,9 @@ pub struct Customer {
     pub team_id: Option<TeamId>,
     pub team_name: Option<String>,
     pub tags: Vec<Tag>,
+    pub groups: Vec<String>,
+    /// Values of active custom fields, in the admin's order.
+    pub custom: Vec<CustomValue>,
     pub contacts: Vec<Contact>,
     pub order_count: i64,
     pub lifetime_value_cents: i64,
@@ -436,6 +458,12 @@ impl Customer {
                 .map(|t| t.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            groups: self.groups.join(", "),
+            custom: self
+                .custom
+                .iter()
+                .map(|v| (v.key.clone(), v.value.clone()))
+                .collect(),
         }
     }
 }
@@ -496,9 +524,141 @@ pub struct CustomerFilter {
     pub owner: String,
     pub team: String,
     pub tag: String,
+    pub kind: String,
+    pub province: String,
+    pub city: String,
+    pub industry: String,
+    pub source_channel: String,
+    pub group: String,
+    /// `1`: only customers with an unpaid payment past its due date.
+    pub overdue: String,
+    /// `1`: only customers with an open task.
+    pub open_task: String,
+    /// Custom field conditions as URL query pairs (`cf.<key>=v`, `cf.<key>.min=v`,
+    /// `cf.<key>.max=v`), already percent-encoded, so the list URL round-trips as is.
+    pub custom: String,
     pub sort: String,
     /// Keyset cursor: the position after which the page starts.
     pub after: String,
+}
+
+/// Percent-encodes one URL query component.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes a percent-encoded query component (`+` is a space); invalid escapes stay as they are.
+pub fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes custom field conditions (key of the URL parameter, value) for [`CustomerFilter::custom`].
+pub fn encode_custom_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = pairs
+        .into_iter()
+        .filter(|(k, v)| k.starts_with("cf.") && !v.trim().is_empty())
+        .collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The decoded `(parameter, value)` pairs of [`CustomerFilter::custom`].
+pub fn decode_custom_pairs(custom: &str) -> Vec<(String, String)> {
+    custom
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    Equals,
+    Min,
+    Max,
+}
+
+/// One custom field condition, not yet checked against the field definitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomCondition {
+    pub key: String,
+    pub bound: Bound,
+    pub value: String,
+}
+
+impl CustomCondition {
+    /// The URL parameter this condition came from, used as the error's field name.
+    pub fn param(&self) -> String {
+        match self.bound {
+            Bound::Equals => format!("cf.{}", self.key),
+            Bound::Min => format!("cf.{}.min", self.key),
+            Bound::Max => format!("cf.{}.max", self.key),
+        }
+    }
+}
+
+fn parse_custom_conditions(custom: &str) -> Result<Vec<CustomCondition>, AppError> {
+    let mut out = Vec::new();
+    for (param, value) in decode_custom_pairs(custom) {
+        let value = value.trim().to_string();
+        if value.is_empty() {
+            continue;
+        }
+        let bad = || AppError::field(&param, Key::ErrUnknownField);
+        let rest = param.strip_prefix("cf.").ok_or_else(bad)?;
+        let (key, bound) = if let Some(k) = rest.strip_suffix(".min") {
+            (k, Bound::Min)
+        } else if let Some(k) = rest.strip_suffix(".max") {
+            (k, Bound::Max)
+        } else {
+            (rest, Bound::Equals)
+        };
+        if !crate::custom_fields::model::valid_key(key) || value.chars().count() > 200 {
+            return Err(bad());
+        }
+        out.push(CustomCondition {
+            key: key.to_string(),
+            bound,
+            value,
+        });
+    }
+    Ok(out)
 }
 
 /// Where a page ends: the sort value and id of its last row.
@@ -530,6 +690,15 @@ pub struct ParsedFilter {
     pub owner: Option<UserId>,
     pub team: Option<TeamId>,
     pub tag: Option<i64>,
+    pub kind: Option<CustomerKind>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    pub source_channel: Option<String>,
+    pub group: Option<i64>,
+    pub overdue: bool,
+    pub open_task: bool,
+    pub custom: Vec<CustomCondition>,
     pub sort: SortKey,
     pub after: Option<Cursor>,
 }
@@ -546,7 +715,29 @@ impl TryFrom<&CustomerFilter> for ParsedFilter {
             }
         };
         let q = f.q.trim();
+        let exact = |s: &str| {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.chars().take(200).collect::<String>())
+        };
+        let flag = |field: &str, s: &str| match s.trim() {
+            "" | "0" => Ok(false),
+            "1" | "on" | "true" => Ok(true),
+            _ => Err(bad(field)),
+        };
         Ok(ParsedFilter {
+            kind: if f.kind.trim().is_empty() {
+                None
+            } else {
+                Some(CustomerKind::parse(&f.kind).ok_or_else(|| bad("kind"))?)
+            },
+            province: exact(&f.province),
+            city: exact(&f.city),
+            industry: exact(&f.industry),
+            source_channel: exact(&f.source_channel),
+            group: num("group", &f.group)?,
+            overdue: flag("overdue", &f.overdue)?,
+            open_task: flag("open_task", &f.open_task)?,
+            custom: parse_custom_conditions(&f.custom)?,
             q: (!q.is_empty()).then(|| q.chars().take(100).collect::<String>().to_lowercase()),
             level: match num("level", &f.level)? {
                 None => None,
@@ -682,9 +873,147 @@ mod tests {
     }
 
     #[test]
+    fn custom_conditions_round_trip_and_parse() {
+        let custom = encode_custom_pairs([
+            ("cf.budget.min", "1000"),
+            ("cf.segment", "A & B"),
+            ("cf.empty", " "),
+            ("q", "ignored"),
+        ]);
+        assert_eq!(custom, "cf.budget.min=1000&cf.segment=A%20%26%20B");
+        let f = CustomerFilter {
+            custom,
+            overdue: "1".into(),
+            kind: "company".into(),
+            ..Default::default()
+        };
+        let p = ParsedFilter::try_from(&f).unwrap();
+        assert!(p.overdue && !p.open_task);
+        assert_eq!(p.kind, Some(CustomerKind::Company));
+        assert_eq!(
+            p.custom,
+            [
+                CustomCondition {
+                    key: "budget".into(),
+                    bound: Bound::Min,
+                    value: "1000".into()
+                },
+                CustomCondition {
+                    key: "segment".into(),
+                    bound: Bound::Equals,
+                    value: "A & B".into()
+                }
+            ]
+        );
+        let bad = CustomerFilter {
+            custom: "cf.Bad%20Key=1".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            ParsedFilter::try_from(&bad)
+                .unwrap_err()
+                .field_error("cf.Bad Key"),
+            Some(Key::ErrUnknownField)
+        );
+        assert_eq!(decode_component("a%2"), "a%2");
+        assert_eq!(decode_component("%E5%8C%97+x"), "北 x");
+    }
+
+    #[test]
     fn money_formatting() {
         assert_eq!(format_cents(0), "0.00");
         assert_eq!(format_cents(123456789), "1,234,567.89");
         assert_eq!(format_cents(-5), "-0.05");
     }
+}
+
+/// A bulk action on selected customers, as the list page sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BulkInput {
+    /// Comma-separated customer ids.
+    pub ids: String,
+    /// `tag_add`, `tag_remove` or `assign`.
+    pub op: String,
+    pub tag: String,
+    /// Empty: keep each customer's owner.
+    pub owner_id: String,
+    /// Empty: keep; `none`: remove the service manager; else the new one.
+    pub service_manager_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkCommand {
+    AddTag(String),
+    RemoveTag(String),
+    Assign {
+        owner: Option<UserId>,
+        /// `None`: keep; `Some(None)`: remove.
+        service_manager: Option<Option<UserId>>,
+    },
+}
+
+pub const BULK_MAX: usize = 500;
+
+/// The checked selection and command.
+pub fn parse_bulk(input: &BulkInput) -> Result<(Vec<CustomerId>, BulkCommand), AppError> {
+    let mut ids: Vec<CustomerId> = Vec::new();
+    for part in input
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let id = part
+            .parse()
+            .map_err(|_| AppError::field("ids", Key::ErrInvalidChoice))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Err(AppError::field("ids", Key::ErrRequired));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(AppError::field("ids", Key::ErrTooMany));
+    }
+    let tag = || -> Result<String, AppError> {
+        let tags = parse_tags(&input.tag).map_err(|e| AppError::Validation(vec![e]))?;
+        match tags.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(AppError::field("tag", Key::ErrRequired)),
+            _ => Err(AppError::field("tag", Key::ErrTooMany)),
+        }
+    };
+    let command = match input.op.as_str() {
+        "tag_add" => BulkCommand::AddTag(tag()?),
+        "tag_remove" => BulkCommand::RemoveTag(tag()?),
+        "assign" => {
+            let owner = parse_optional_user("owner_id", &input.owner_id)
+                .map_err(|e| AppError::Validation(vec![e]))?;
+            let service_manager = match input.service_manager_id.trim() {
+                "" => None,
+                "none" => Some(None),
+                raw => Some(Some(raw.parse().map_err(|_| {
+                    AppError::field("service_manager_id", Key::ErrInvalidChoice)
+                })?)),
+            };
+            if owner.is_none() && service_manager.is_none() {
+                return Err(AppError::field("owner_id", Key::ErrRequired));
+            }
+            BulkCommand::Assign {
+                owner,
+                service_manager,
+            }
+        }
+        _ => return Err(AppError::field("op", Key::ErrInvalidChoice)),
+    };
+    Ok((ids, command))
+}
+
+/// What a bulk action did: every selected customer is either changed or refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub changed: usize,
+    pub refused: usize,
 }

@@ -1,10 +1,15 @@
 use crate::auth::pages::{use_user, Protected};
 use crate::auth::Role;
+use crate::custom_fields::api::list_active_fields;
+use crate::custom_fields::model::{CustomField, FieldKind};
+use crate::custom_fields::pages::custom_field_input;
 use crate::customers::api::*;
 use crate::customers::model::*;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
+use crate::saved_views::api::{list_views, DeleteView, SaveView};
+use crate::saved_views::model::SavedView;
 use crate::ui::{field_error, format_time, ErrorNotice};
 use crate::users::api::{list_assignable_staff, list_teams};
 use crate::users::model::StaffMember;
@@ -12,20 +17,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn encode_component(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// The list URL for a filter (empty values left out).
+/// The list URL for a filter (empty values left out). Custom field conditions follow the
+/// fixed parameters, already encoded.
 pub fn list_url(f: &CustomerFilter) -> String {
     let pairs = [
         ("q", &f.q),
@@ -34,19 +27,38 @@ pub fn list_url(f: &CustomerFilter) -> String {
         ("owner", &f.owner),
         ("team", &f.team),
         ("tag", &f.tag),
+        ("kind", &f.kind),
+        ("province", &f.province),
+        ("city", &f.city),
+        ("industry", &f.industry),
+        ("source_channel", &f.source_channel),
+        ("group", &f.group),
+        ("overdue", &f.overdue),
+        ("open_task", &f.open_task),
         ("sort", &f.sort),
         ("after", &f.after),
     ];
-    let query: Vec<String> = pairs
+    let mut query: Vec<String> = pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", encode_component(v)))
         .collect();
+    if !f.custom.is_empty() {
+        query.push(f.custom.clone());
+    }
     if query.is_empty() {
         "/customers".into()
     } else {
         format!("/customers?{}", query.join("&"))
     }
+}
+
+/// The list's query string for a filter, without `?` (what a saved view stores).
+fn list_query(f: &CustomerFilter) -> String {
+    list_url(f)
+        .split_once('?')
+        .map(|(_, q)| q.to_string())
+        .unwrap_or_default()
 }
 
 #[component]
@@ -68,14 +80,30 @@ fn CustomerList() -> impl IntoView {
             owner: get("owner"),
             team: get("team"),
             tag: get("tag"),
+            kind: get("kind"),
+            province: get("province"),
+            city: get("city"),
+            industry: get("industry"),
+            source_channel: get("source_channel"),
+            group: get("group"),
+            overdue: get("overdue"),
+            open_task: get("open_task"),
+            custom: encode_custom_pairs((&*q).into_iter().map(|(k, v)| (k.as_ref(), v))),
             sort: get("sort"),
             after: get("after"),
         }
     });
-    let page = Resource::new(move || filter.get(), list_customers);
+    let bulk = ServerAction::<BulkCustomers>::new();
+    // A bulk action refetches the page in place.
+    let page = Resource::new(
+        move || (filter.get(), bulk.version().get()),
+        |(f, _)| list_customers(f),
+    );
     let staff = Resource::new(|| (), |_| list_assignable_staff());
     let teams = Resource::new(|| (), |_| list_teams());
     let tags = Resource::new(|| (), |_| list_tags());
+    let groups = Resource::new(|| (), |_| list_groups());
+    let fields = Resource::new(|| (), |_| list_active_fields());
 
     // Typing in the search box refreshes the list after a pause, without a reload.
     #[cfg(feature = "hydrate")]
@@ -107,6 +135,8 @@ fn CustomerList() -> impl IntoView {
                 "owner" => f.owner,
                 "team" => f.team,
                 "tag" => f.tag,
+                "kind" => f.kind,
+                "group" => f.group,
                 _ => f.sort,
             };
             current == value
@@ -118,6 +148,16 @@ fn CustomerList() -> impl IntoView {
             <div class="page-head">
                 <h1>{t(Key::Customers)}</h1>
                 <A href="/customers/new" attr:class="button primary">{t(Key::NewCustomer)}</A>
+                <a
+                    class="button"
+                    data-testid="customer-export"
+                    href=move || {
+                        let f = CustomerFilter { after: String::new(), ..filter.get() };
+                        list_url(&f).replacen("/customers", "/customers/export.csv", 1)
+                    }
+                >
+                    {t(Key::ExportCsv)}
+                </a>
             </div>
             <form method="get" action="/customers" class="filters" role="search">
                 <input
@@ -172,13 +212,69 @@ fn CustomerList() -> impl IntoView {
                         <option value=k.as_str() selected=selected("sort", k.as_str().into())>{t(k.label())}</option>
                     }).collect_view()}
                 </select>
+                <details class="more-filters" open=move || has_more_filters(&filter.get())>
+                    <summary>{t(Key::MoreFilters)}</summary>
+                    <div class="filters">
+                        <select name="kind" aria-label=move || i18n.t(Key::Kind)>
+                            <option value="">{t(Key::AllKinds)}</option>
+                            <option value="person" selected=selected("kind", "person".into())>{t(Key::KindPerson)}</option>
+                            <option value="company" selected=selected("kind", "company".into())>{t(Key::KindCompany)}</option>
+                        </select>
+                        {[
+                            ("province", Key::Province),
+                            ("city", Key::City),
+                            ("industry", Key::Industry),
+                            ("source_channel", Key::SourceChannel),
+                        ].into_iter().map(|(name, label)| view! {
+                            <input
+                                name=name
+                                placeholder=move || i18n.t(label)
+                                aria-label=move || i18n.t(label)
+                                prop:value=move || {
+                                    let f = filter.get();
+                                    match name {
+                                        "province" => f.province,
+                                        "city" => f.city,
+                                        "industry" => f.industry,
+                                        _ => f.source_channel,
+                                    }
+                                }
+                            />
+                        }).collect_view()}
+                        <label class="check">
+                            <input type="checkbox" name="overdue" value="1" prop:checked=move || filter.get().overdue == "1" data-testid="filter-overdue" />
+                            {t(Key::HasOverduePayment)}
+                        </label>
+                        <label class="check">
+                            <input type="checkbox" name="open_task" value="1" prop:checked=move || filter.get().open_task == "1" data-testid="filter-open-task" />
+                            {t(Key::HasOpenTask)}
+                        </label>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let groups = groups.await.unwrap_or_default();
+                                let fields = fields.await.unwrap_or_default();
+                                let current = decode_custom_pairs(&filter.get_untracked().custom);
+                                view! {
+                                    <select name="group" aria-label=move || i18n.t(Key::Groups)>
+                                        <option value="">{t(Key::AllGroups)}</option>
+                                        {groups.into_iter().map(|(id, name)| { let v = id.to_string(); view! {
+                                            <option value=v.clone() selected=selected("group", v)>{name}</option>
+                                        }}).collect_view()}
+                                    </select>
+                                    {fields.into_iter().map(|f| custom_filter_input(f, &current)).collect_view()}
+                                }
+                            })}
+                        </Transition>
+                    </div>
+                </details>
                 <button type="submit">{t(Key::ApplyFilters)}</button>
                 <a href="/customers" class="button">{t(Key::ClearFilters)}</a>
             </form>
+            <SavedViews query=Signal::derive(move || list_query(&CustomerFilter { after: String::new(), ..filter.get() })) />
             <Transition fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <CustomerTable page=p filter=filter.get_untracked() /> }.into_any(),
+                        Ok(p) => view! { <CustomerTable page=p filter=filter.get_untracked() bulk=bulk /> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
@@ -187,8 +283,146 @@ fn CustomerList() -> impl IntoView {
     }
 }
 
+/// Whether any filter inside "More filters" is set, so the section opens by itself.
+fn has_more_filters(f: &CustomerFilter) -> bool {
+    [
+        &f.kind,
+        &f.province,
+        &f.city,
+        &f.industry,
+        &f.source_channel,
+        &f.group,
+        &f.overdue,
+        &f.open_task,
+        &f.custom,
+    ]
+    .iter()
+    .any(|v| !v.is_empty())
+}
+
+/// The filter inputs of one custom field: a value for text and choice, a range for
+/// numbers and dates (`cf.<key>`, `cf.<key>.min`, `cf.<key>.max`).
+fn custom_filter_input(field: CustomField, current: &[(String, String)]) -> impl IntoView {
+    let value_of = |param: &str| {
+        current
+            .iter()
+            .find(|(k, _)| k == param)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let base = format!("cf.{}", field.key);
+    match field.kind {
+        FieldKind::Choice => {
+            let now = value_of(&base);
+            view! {
+                <label class="filter-field">
+                    {field.label.clone()}
+                    <select name=base.clone()>
+                        <option value="">{t(Key::AnyValue)}</option>
+                        {field.choices.iter().map(|c| view! {
+                            <option value=c.clone() selected=*c == now>{c.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+            .into_any()
+        }
+        FieldKind::Text => view! {
+            <label class="filter-field">
+                {field.label.clone()}
+                <input name=base.clone() value=value_of(&base) />
+            </label>
+        }
+        .into_any(),
+        FieldKind::Number | FieldKind::Date => {
+            let kind = if field.kind == FieldKind::Date {
+                "date"
+            } else {
+                "text"
+            };
+            let (min, max) = (format!("{base}.min"), format!("{base}.max"));
+            view! {
+                <fieldset class="filter-field range">
+                    <legend>{field.label.clone()}</legend>
+                    <input type=kind name=min.clone() value=value_of(&min) placeholder=t(Key::RangeFrom) aria-label=t(Key::RangeFrom) />
+                    <input type=kind name=max.clone() value=value_of(&max) placeholder=t(Key::RangeTo) aria-label=t(Key::RangeTo) />
+                </fieldset>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The saved views of this user and their team: open one, save the current query, delete one's own.
 #[component]
-fn CustomerTable(page: CustomerPage, filter: CustomerFilter) -> impl IntoView {
+fn SavedViews(query: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let save = ServerAction::<SaveView>::new();
+    let delete = ServerAction::<DeleteView>::new();
+    let views = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_views(),
+    );
+    let save_err = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let navigate = leptos_router::hooks::use_navigate();
+    view! {
+        <div class="saved-views" data-testid="saved-views">
+            <Transition fallback=|| ()>
+                {move || {
+                    let navigate = navigate.clone();
+                    Suspend::new(async move {
+                        let views = views.await.unwrap_or_default();
+                        let own: Vec<SavedView> = views.iter().filter(|v| v.may_delete).cloned().collect();
+                        let urls: Vec<String> = views.iter().map(SavedView::url).collect();
+                        view! {
+                            <select
+                                aria-label=move || i18n.t(Key::SavedViews)
+                                data-testid="view-select"
+                                on:change=move |ev| {
+                                    if let Some(url) = event_target_value(&ev).parse::<usize>().ok().and_then(|i| urls.get(i)) {
+                                        navigate(url, Default::default());
+                                    }
+                                }
+                            >
+                                <option value="">{t(Key::ChooseView)}</option>
+                                {views.iter().enumerate().map(|(i, v)| {
+                                    let label = if v.shared { format!("{} ({}, {})", v.name, i18n.t(Key::SharedView), v.owner_name) } else { v.name.clone() };
+                                    view! { <option value=i.to_string()>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                            {(!own.is_empty()).then(|| view! {
+                                <ActionForm action=delete attr:class="inline">
+                                    <select name="id" aria-label=move || i18n.t(Key::DeleteView)>
+                                        {own.iter().map(|v| view! { <option value=v.id.to_string()>{v.name.clone()}</option> }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="link-button">{t(Key::DeleteView)}</button>
+                                </ActionForm>
+                            })}
+                        }
+                    })
+                }}
+            </Transition>
+            <ActionForm action=save attr:class="inline" attr:data-testid="save-view-form">
+                <input type="hidden" name="query" prop:value=move || query.get() />
+                <input name="name" required maxlength="80" placeholder=move || i18n.t(Key::ViewName) aria-label=move || i18n.t(Key::ViewName) />
+                <label class="check"><input type="checkbox" name="shared" value="1" />{t(Key::ShareWithTeam)}</label>
+                <button type="submit">{t(Key::SaveView)}</button>
+            </ActionForm>
+            {field_error(move || save_err.get(), "name")}
+            {move || save_err.get().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
+            {move || saved().then(|| view! { <span class="notice ok" role="status">{t(Key::ViewSaved)}</span> })}
+        </div>
+    }
+}
+
+#[component]
+fn CustomerTable(
+    page: CustomerPage,
+    filter: CustomerFilter,
+    bulk: ServerAction<BulkCustomers>,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let empty = page.items.is_empty();
     let next = page.next_after.clone().map(|after| {
         list_url(&CustomerFilter {
@@ -202,12 +436,92 @@ fn CustomerTable(page: CustomerPage, filter: CustomerFilter) -> impl IntoView {
             ..filter.clone()
         })
     });
+    let page_ids: Vec<CustomerId> = page.items.iter().map(|c| c.id).collect();
+    let selection = RwSignal::new(std::collections::BTreeSet::<CustomerId>::new());
+    let all_selected = {
+        let page_ids = page_ids.clone();
+        move || !page_ids.is_empty() && selection.with(|s| page_ids.iter().all(|id| s.contains(id)))
+    };
+    let toggle_page = {
+        let page_ids = page_ids.clone();
+        move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            selection.update(|s| {
+                for id in &page_ids {
+                    if on {
+                        s.insert(*id);
+                    } else {
+                        s.remove(id);
+                    }
+                }
+            });
+        }
+    };
+    let ids_text = move || {
+        selection.with(|s| {
+            s.iter()
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    };
+    let bulk_tag = RwSignal::new(String::new());
+    let bulk_owner = RwSignal::new(String::new());
+    let run = move |op: &'static str| {
+        bulk.dispatch(BulkCustomers {
+            input: BulkInput {
+                ids: ids_text(),
+                op: op.into(),
+                tag: bulk_tag.get_untracked(),
+                owner_id: bulk_owner.get_untracked(),
+                service_manager_id: String::new(),
+            },
+        });
+    };
+    let staff = Resource::new(|| (), |_| list_assignable_staff());
     view! {
+        <Show when=move || !selection.with(|s| s.is_empty())>
+            <div class="bulk-bar" data-testid="bulk-bar">
+                <strong>{move || selection.with(|s| s.len())}" "{t(Key::SelectedCount)}</strong>
+                <input
+                    data-testid="bulk-tag-input"
+                    placeholder=move || i18n.t(Key::BulkTag)
+                    aria-label=move || i18n.t(Key::BulkTag)
+                    maxlength="40"
+                    prop:value=move || bulk_tag.get()
+                    on:input=move |ev| bulk_tag.set(event_target_value(&ev))
+                />
+                <button type="button" data-testid="bulk-tag-add" on:click=move |_| run("tag_add")>{t(Key::BulkAddTag)}</button>
+                <button type="button" data-testid="bulk-tag-remove" on:click=move |_| run("tag_remove")>{t(Key::BulkRemoveTag)}</button>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let staff = staff.await.unwrap_or_default();
+                        view! {
+                            <select aria-label=move || i18n.t(Key::Owner) data-testid="bulk-owner" on:change=move |ev| bulk_owner.set(event_target_value(&ev))>
+                                <option value="">{t(Key::Owner)}</option>
+                                {staff.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+                <button type="button" data-testid="bulk-assign" on:click=move |_| run("assign")>{t(Key::BulkAssign)}</button>
+                <a class="button" data-testid="bulk-export" href=move || format!("/customers/export.csv?ids={}", ids_text()) rel="external">{t(Key::ExportSelected)}</a>
+            </div>
+        </Show>
+        <p class="bulk-result" data-testid="bulk-result" role="status">
+            {move || bulk.value().get().map(|r| match r {
+                Ok(o) => format!("{} {} · {} {}", o.changed, i18n.t(Key::BulkChanged), o.refused, i18n.t(Key::BulkRefused)),
+                Err(e) => i18n.t(e.message_key()).to_string(),
+            })}
+        </p>
         <Show when=move || !empty fallback=|| view! { <p class="empty">{t(Key::NoCustomers)}</p> }>
             <div class="table-wrap">
                 <table class="data" data-testid="customer-table">
                     <thead>
                         <tr>
+                            <th scope="col">
+                                <input type="checkbox" data-testid="select-page" aria-label=move || i18n.t(Key::SelectPage) prop:checked=all_selected.clone() on:change=toggle_page.clone() />
+                            </th>
                             <th scope="col">{t(Key::Name)}</th>
                             <th scope="col">{t(Key::Email)}</th>
                             <th scope="col">{t(Key::Phone)}</th>
@@ -219,17 +533,32 @@ fn CustomerTable(page: CustomerPage, filter: CustomerFilter) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {page.items.clone().into_iter().map(|c| view! {
-                            <tr>
-                                <td><A href=format!("/customers/{}", c.id)>{c.name}</A></td>
-                                <td>{c.email.unwrap_or_default()}</td>
-                                <td>{c.phone.unwrap_or_default()}</td>
-                                <td>{c.city.unwrap_or_default()}</td>
-                                <td><span class=format!("badge level-{}", c.level)>{t(level_short_label(c.level))}</span></td>
-                                <td>{t(c.grade.label())}</td>
-                                <td>{c.owner_name}</td>
-                                <td>{format_time(c.updated_at)}</td>
-                            </tr>
+                        {page.items.clone().into_iter().map(|c| {
+                            let id = c.id;
+                            view! {
+                                <tr>
+                                    <td>
+                                        <input
+                                            type="checkbox"
+                                            data-testid="row-select"
+                                            aria-label=move || i18n.t(Key::SelectRow)
+                                            prop:checked=move || selection.with(|s| s.contains(&id))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                selection.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                                            }
+                                        />
+                                    </td>
+                                    <td><A href=format!("/customers/{}", c.id)>{c.name}</A></td>
+                                    <td>{c.email.unwrap_or_default()}</td>
+                                    <td>{c.phone.unwrap_or_default()}</td>
+                                    <td>{c.city.unwrap_or_default()}</td>
+                                    <td><span class=format!("badge level-{}", c.level)>{t(level_short_label(c.level))}</span></td>
+                                    <td>{t(c.grade.label())}</td>
+                                    <td>{c.owner_name}</td>
+                                    <td>{format_time(c.updated_at)}</td>
+                                </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -247,6 +576,7 @@ fn CustomerTable(page: CustomerPage, filter: CustomerFilter) -> impl IntoView {
 fn CustomerFields(
     initial: CustomerInput,
     staff: Vec<StaffMember>,
+    fields: Vec<CustomField>,
     #[prop(into)] result: Signal<Option<AppError>>,
     may_change_tier: bool,
     may_reassign: bool,
@@ -297,6 +627,15 @@ fn CustomerFields(
                 <input name="input[tags]" value=i.tags.clone() placeholder="vip, wholesale" />
             </label>
             {field_error(err, "tags")}
+            <label>
+                {t(Key::Groups)}
+                <input name="input[groups]" value=i.groups.clone() data-testid="customer-groups" />
+            </label>
+            {field_error(err, "groups")}
+            {fields.iter().map(|f| {
+                let value = i.custom.get(&f.key).cloned().unwrap_or_default();
+                custom_field_input(f, value, result)
+            }).collect_view()}
             {if may_change_tier {
                 view! {
                     <label>
@@ -366,6 +705,7 @@ fn CustomerCreate() -> impl IntoView {
     let action = ServerAction::<CreateCustomer>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let staff = Resource::new(|| (), |_| list_assignable_staff());
+    let fields = Resource::new(|| (), |_| list_active_fields());
     let may_set_tier = crate::auth::permissions::may_set_tier_on_create(&user);
     let me = user.id;
     view! {
@@ -375,6 +715,7 @@ fn CustomerCreate() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let staff = staff.await.unwrap_or_default();
+                    let fields = fields.await.unwrap_or_default();
                     // The server lists only the staff this user may assign to: offer the
                     // choice when that is anyone but themselves.
                     let may_pick_owner = staff.iter().any(|s| s.id != me);
@@ -383,6 +724,7 @@ fn CustomerCreate() -> impl IntoView {
                             <CustomerFields
                                 initial=CustomerInput::default()
                                 staff=staff
+                                fields=fields
                                 result=result
                                 may_change_tier=may_set_tier
                                 may_reassign=may_pick_owner
@@ -396,7 +738,7 @@ fn CustomerCreate() -> impl IntoView {
     }
 }
 
-fn customer_id_param() -> Memo<Option<CustomerId>> {
+pub fn customer_id_param() -> Memo<Option<CustomerId>> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
 }
@@ -419,6 +761,7 @@ fn CustomerEdit() -> impl IntoView {
         },
     );
     let staff = Resource::new(|| (), |_| list_assignable_staff());
+    let fields = Resource::new(|| (), |_| list_active_fields());
     let action = ServerAction::<UpdateCustomer>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {
@@ -430,12 +773,14 @@ fn CustomerEdit() -> impl IntoView {
                     match customer.await {
                         Ok(c) if c.may_edit => {
                             let staff = staff.await.unwrap_or_default();
+                            let fields = fields.await.unwrap_or_default();
                             view! {
                                 <ActionForm action=action attr:class="stack" attr:data-testid="customer-form">
                                     <input type="hidden" name="id" value=c.id.to_string() />
                                     <CustomerFields
                                         initial=c.to_input()
                                         staff=staff
+                                        fields=fields
                                         result=result
                                         may_change_tier=c.may_change_tier
                                         may_reassign=c.may_reassign
@@ -453,146 +798,5 @@ fn CustomerEdit() -> impl IntoView {
                 })}
             </Suspense>
         </section>
-    }
-}
-
-#[component]
-pub fn CustomerDetailPage() -> impl IntoView {
-    view! { <Protected><CustomerDetail /></Protected> }
-}
-
-#[component]
-fn CustomerDetail() -> impl IntoView {
-    let user = use_user();
-    let id = customer_id_param();
-    let add_contact = ServerAction::<AddContact>::new();
-    let remove_contact = ServerAction::<RemoveContact>::new();
-    let delete = ServerAction::<DeleteCustomer>::new();
-    let customer = Resource::new(
-        move || {
-            (
-                id.get(),
-                add_contact.version().get(),
-                remove_contact.version().get(),
-            )
-        },
-        |(id, _, _)| async move {
-            match id {
-                Some(id) => get_customer(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    let contact_result = Signal::derive(move || add_contact.value().get().and_then(|r| r.err()));
-    let is_admin = user.role == Role::Admin;
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
-            {move || Suspend::new(async move {
-                match customer.await {
-                    Ok(c) => {
-                        let field = |label: Key, value: Option<String>| view! {
-                            <div class="field"><dt>{t(label)}</dt><dd>{value.unwrap_or_else(|| "—".into())}</dd></div>
-                        };
-                        let cid = c.id;
-                        view! {
-                            <section class="page">
-                                <div class="page-head">
-                                    <h1 data-testid="customer-title">{c.name.clone()}</h1>
-                                    <div class="actions">
-                                        <Show when=move || c.may_edit>
-                                            <A href=format!("/customers/{cid}/edit") attr:class="button">{t(Key::Edit)}</A>
-                                        </Show>
-                                        <Show when=move || is_admin>
-                                            <A href=format!("/admin/audit?customer={cid}") attr:class="button">{t(Key::History)}</A>
-                                        </Show>
-                                    </div>
-                                </div>
-                                <div class="cards">
-                                    <div class="stat"><span class="stat-label">{t(Key::Owner)}</span><strong data-testid="customer-owner-name">{c.owner_name.clone()}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::ServiceManager)}</span><strong>{c.service_manager_name.clone().unwrap_or_else(|| "—".into())}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::Level)}</span><strong>{t(level_short_label(c.level))}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::Grade)}</span><strong>{t(c.grade.label())}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::Orders)}</span><strong>{c.order_count}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::LifetimeValue)}</span><strong>{format_cents(c.lifetime_value_cents)}</strong></div>
-                                    <div class="stat"><span class="stat-label">{t(Key::LastOrder)}</span><strong>{c.last_order_date.clone().unwrap_or_else(|| "—".into())}</strong></div>
-                                </div>
-                                <div class="columns">
-                                    <div class="card">
-                                        <h2>{t(Key::Profile)}</h2>
-                                        <dl class="fields">
-                                            {field(Key::Kind, Some(c.kind.label().text(crate::i18n::use_i18n().lang.get_untracked()).to_string()))}
-                                            {field(Key::Email, c.email.clone())}
-                                            {field(Key::Phone, c.phone.clone())}
-                                            {field(Key::ExternalId, c.external_id.clone())}
-                                            {field(Key::Region, Some([c.country.clone(), c.province.clone(), c.city.clone()].into_iter().flatten().collect::<Vec<_>>().join(" / ")).filter(|s| !s.is_empty()))}
-                                            {field(Key::Address, c.address.clone())}
-                                            {field(Key::Industry, c.industry.clone())}
-                                            {field(Key::CompanySize, c.company_size.clone())}
-                                            {field(Key::Gender, c.gender.clone())}
-                                            {field(Key::BirthYear, c.birth_year.map(|y| y.to_string()))}
-                                            {field(Key::IncomeBand, c.income_band.clone())}
-                                            {field(Key::SourceChannel, c.source_channel.clone())}
-                                            {field(Key::SourceCampaign, c.source_campaign.clone())}
-                                            {field(Key::SourceReferrer, c.source_referrer.clone())}
-                                            {field(Key::Team, c.team_name.clone())}
-                                            {field(Key::CreatedAt, Some(format_time(c.created_at)))}
-                                            {field(Key::UpdatedAt, Some(format_time(c.updated_at)))}
-                                        </dl>
-                                        <div class="tags">
-                                            {c.tags.iter().map(|tg| view! {
-                                                <span class="tag" style:border-color=tg.color.clone()>{tg.name.clone()}</span>
-                                            }).collect_view()}
-                                        </div>
-                                    </div>
-                                    <div class="card">
-                                        <h2>{t(Key::Contacts)}</h2>
-                                        <ul class="contacts">
-                                            {c.contacts.iter().cloned().map(|ct| view! {
-                                                <li>
-                                                    <strong>{ct.name}</strong>
-                                                    {ct.is_primary.then(|| view! { <span class="badge">{t(Key::Primary)}</span> })}
-                                                    <span class="muted">{[ct.title, ct.email, ct.phone].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</span>
-                                                    <Show when=move || c.may_edit>
-                                                        <ActionForm action=remove_contact attr:class="inline">
-                                                            <input type="hidden" name="id" value=ct.id.to_string() />
-                                                            <button type="submit" class="link-button">{t(Key::Remove)}</button>
-                                                        </ActionForm>
-                                                    </Show>
-                                                </li>
-                                            }).collect_view()}
-                                        </ul>
-                                        <Show when=move || c.may_edit>
-                                            <ActionForm action=add_contact attr:class="stack compact">
-                                                <input type="hidden" name="customer" value=cid.to_string() />
-                                                <label>{t(Key::Name)}<input name="input[name]" maxlength="200" /></label>
-                                                {field_error(move || contact_result.get(), "contact_name")}
-                                                <label>{t(Key::Title)}<input name="input[title]" maxlength="200" /></label>
-                                                <label>{t(Key::Email)}<input type="email" name="input[email]" /></label>
-                                                {field_error(move || contact_result.get(), "contact_email")}
-                                                <label>{t(Key::Phone)}<input type="tel" name="input[phone]" /></label>
-                                                {field_error(move || contact_result.get(), "contact_phone")}
-                                                <label class="check"><input type="checkbox" name="input[is_primary]" />{t(Key::Primary)}</label>
-                                                <button type="submit">{t(Key::AddContact)}</button>
-                                            </ActionForm>
-                                        </Show>
-                                    </div>
-                                </div>
-                                <Show when=move || c.may_delete>
-                                    <details class="danger-zone">
-                                        <summary>{t(Key::DeleteCustomer)}</summary>
-                                        <p>{t(Key::DeleteWarning)}</p>
-                                        <ActionForm action=delete>
-                                            <input type="hidden" name="id" value=cid.to_string() />
-                                            <button type="submit" class="danger">{t(Key::DeleteConfirm)}</button>
-                                        </ActionForm>
-                                    </details>
-                                </Show>
-                            </section>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <section class="page narrow"><h1>{t(e.message_key())}</h1><ErrorNotice error=e /></section> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }

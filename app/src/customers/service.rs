@@ -118,6 +118,8 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<Cust
     .bind(id.0)
     .fetch_one(&mut *conn)
     .await?;
+    let groups = group_names(&mut conn, id).await?;
+    let custom = crate::custom_fields::service::customer_values(&mut conn, id).await?;
     let kind: String = r.try_get("kind")?;
     let grade: String = r.try_get("grade")?;
     Ok(Customer {
@@ -148,6 +150,12 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<Cust
         team_id: scope.team_id,
         team_name: r.try_get("team_name")?,
         tags,
+        groups: if groups.is_empty() {
+            Vec::new()
+        } else {
+            groups.split(", ").map(str::to_string).collect()
+        },
+        custom,
         contacts,
         order_count: orders.try_get("n")?,
         lifetime_value_cents: orders.try_get("total")?,
@@ -212,6 +220,39 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
             .bind(SqlValue::Int(tag))
             .push(")");
     }
+    for (column, value) in [
+        ("c.province", &filter.province),
+        ("c.city", &filter.city),
+        ("c.industry", &filter.industry),
+        ("c.source_channel", &filter.source_channel),
+    ] {
+        if let Some(v) = value {
+            q.push(&format!(" AND {column} = "))
+                .bind(SqlValue::Text(v.clone()));
+        }
+    }
+    if let Some(kind) = filter.kind {
+        q.push(" AND c.kind = ")
+            .bind(SqlValue::Text(kind.as_str().into()));
+    }
+    if let Some(group) = filter.group {
+        q.push(" AND EXISTS (SELECT 1 FROM customer_group_members gm WHERE gm.customer_id = c.id AND gm.group_id = ")
+            .bind(SqlValue::Int(group))
+            .push(")");
+    }
+    if filter.overdue {
+        // Dates are ISO text, so text order is date order.
+        q.push(" AND EXISTS (SELECT 1 FROM payments p WHERE p.customer_id = c.id AND p.paid_date IS NULL AND p.due_date < ")
+            .bind(SqlValue::Text(today_iso()))
+            .push(")");
+    }
+    if filter.open_task {
+        q.push(" AND EXISTS (SELECT 1 FROM tasks tk WHERE tk.customer_id = c.id AND tk.status = 'open')");
+    }
+    if !filter.custom.is_empty() {
+        let fields = crate::custom_fields::service::active_fields(db).await?;
+        push_custom_conditions(&mut q, &fields, &filter.custom)?;
+    }
     let (column, descending) = match filter.sort {
         SortKey::Name => ("c.name_key", false),
         SortKey::Newest => ("c.created_at", true),
@@ -266,6 +307,60 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
     })
 }
 
+/// Today's date in UTC, ISO.
+pub fn today_iso() -> String {
+    let (y, m, d) = crate::ui::civil_from_days(now().div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Appends one `EXISTS` per custom field condition. Text compares case-insensitively,
+/// choices exactly (index on value), numbers and dates by range on `number_value`.
+fn push_custom_conditions(
+    q: &mut SqlBuilder,
+    fields: &[crate::custom_fields::model::CustomField],
+    conditions: &[CustomCondition],
+) -> AppResult<()> {
+    use crate::custom_fields::model::FieldKind;
+    for cond in conditions {
+        let field = fields
+            .iter()
+            .find(|f| f.key == cond.key)
+            .ok_or_else(|| AppError::field(&cond.param(), Key::ErrUnknownField))?;
+        q.push(" AND EXISTS (SELECT 1 FROM custom_field_values v WHERE v.customer_id = c.id AND v.field_id = ")
+            .bind(SqlValue::Int(field.id));
+        match (field.kind, cond.bound) {
+            (FieldKind::Text, Bound::Equals) => {
+                q.push(" AND LOWER(v.value) = ")
+                    .bind(SqlValue::Text(cond.value.to_lowercase()));
+            }
+            (FieldKind::Choice, Bound::Equals) => {
+                q.push(" AND v.value = ")
+                    .bind(SqlValue::Text(cond.value.clone()));
+            }
+            (FieldKind::Number | FieldKind::Date, Bound::Min | Bound::Max) => {
+                let n = field
+                    .parse_bound(&cond.value)
+                    .map_err(|k| AppError::field(&cond.param(), k))?;
+                let op = if cond.bound == Bound::Min { ">=" } else { "<=" };
+                q.push(&format!(" AND v.number_value {op} "))
+                    .bind(SqlValue::Int(n));
+            }
+            (FieldKind::Number | FieldKind::Date, Bound::Equals) => {
+                // An exact number or date: both bounds at once.
+                let n = field
+                    .parse_bound(&cond.value)
+                    .map_err(|k| AppError::field(&cond.param(), k))?;
+                q.push(" AND v.number_value = ").bind(SqlValue::Int(n));
+            }
+            (FieldKind::Text | FieldKind::Choice, Bound::Min | Bound::Max) => {
+                return Err(AppError::field(&cond.param(), Key::ErrInvalidChoice));
+            }
+        }
+        q.push(")");
+    }
+    Ok(())
+}
+
 /// Resolves and checks owner and service manager for a customer of `level`.
 async fn resolve_assignment(
     db: &Db,
@@ -299,7 +394,7 @@ async fn resolve_assignment(
     Ok(owner.team_id)
 }
 
-async fn ensure_tags(conn: &mut AnyConnection, names: &[String]) -> AppResult<Vec<i64>> {
+pub(crate) async fn ensure_tags(conn: &mut AnyConnection, names: &[String]) -> AppResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
         let existing = sqlx::query("SELECT id FROM tags WHERE LOWER(name) = LOWER($1)")
@@ -331,7 +426,7 @@ fn tag_color(name: &str) -> &'static str {
     PALETTE[h % PALETTE.len()]
 }
 
-async fn tag_names(conn: &mut AnyConnection, id: CustomerId) -> AppResult<String> {
+pub(crate) async fn tag_names(conn: &mut AnyConnection, id: CustomerId) -> AppResult<String> {
     let rows = sqlx::query(
         "SELECT t.name FROM tags t JOIN customer_tags ct ON ct.tag_id = t.id WHERE ct.customer_id = $1 ORDER BY t.name",
     )
@@ -361,8 +456,78 @@ async fn replace_tags(conn: &mut AnyConnection, id: CustomerId, names: &[String]
     Ok(())
 }
 
+async fn group_names(conn: &mut AnyConnection, id: CustomerId) -> AppResult<String> {
+    let rows = sqlx::query(
+        "SELECT g.name FROM customer_groups g JOIN customer_group_members m ON m.group_id = g.id \
+         WHERE m.customer_id = $1 ORDER BY g.name",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("name"))
+        .collect::<Result<Vec<_>, _>>()?
+        .join(", "))
+}
+
+/// Replaces the customer's groups, creating unknown ones (matched case-insensitively).
+async fn replace_groups(
+    conn: &mut AnyConnection,
+    id: CustomerId,
+    names: &[String],
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM customer_group_members WHERE customer_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    for name in names {
+        let existing = sqlx::query("SELECT id FROM customer_groups WHERE LOWER(name) = LOWER($1)")
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let group: i64 = match existing {
+            Some(r) => r.try_get("id")?,
+            None => sqlx::query(
+                "INSERT INTO customer_groups (name, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(name)
+            .bind(now())
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("id")?,
+        };
+        sqlx::query("INSERT INTO customer_group_members (customer_id, group_id) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(group)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn list_groups(db: &Db) -> AppResult<Vec<Group>> {
+    sqlx::query("SELECT id, name FROM customer_groups ORDER BY name")
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Group {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
 /// The stored columns of a draft, in one order used by insert and update alike.
-fn columns(d: &CustomerDraft) -> Vec<(&'static str, SqlValue)> {
+pub(crate) fn columns(d: &CustomerDraft) -> Vec<(&'static str, SqlValue)> {
     use SqlValue::{Int, OptInt, OptText, Text};
     vec![
         ("external_id", OptText(d.external_id.clone())),
@@ -394,7 +559,7 @@ fn columns(d: &CustomerDraft) -> Vec<(&'static str, SqlValue)> {
     ]
 }
 
-fn display(v: &SqlValue) -> Option<String> {
+pub(crate) fn display(v: &SqlValue) -> Option<String> {
     match v {
         SqlValue::Int(i) => Some(i.to_string()),
         SqlValue::Text(s) => Some(s.clone()),
@@ -418,6 +583,8 @@ pub async fn create(
     let owner = draft.owner_id.unwrap_or(actor.id);
     draft.owner_id = Some(owner);
     let team = resolve_assignment(db, actor, draft.level, owner, draft.service_manager_id).await?;
+    let fields = crate::custom_fields::service::active_fields(db).await?;
+    let custom = crate::custom_fields::service::check_values(&fields, &draft.custom)?;
     let t = now();
     let cols = columns(&draft);
     let mut q = SqlBuilder::new("INSERT INTO customers (");
@@ -436,6 +603,9 @@ pub async fn create(
     let mut tx = db.begin_write().await?;
     let id = CustomerId(q.query().fetch_one(&mut *tx).await?.try_get("id")?);
     replace_tags(&mut tx, id, &draft.tags).await?;
+    replace_groups(&mut tx, id, &draft.groups).await?;
+    // The create entry stands for the initial values; no per-field rows.
+    crate::custom_fields::service::save_values(&mut tx, actor.id, id, &custom, false).await?;
     record(
         &mut tx,
         Some(actor.id),
@@ -491,6 +661,8 @@ pub async fn update(
         scope.team_id
     };
     drop(conn);
+    let fields = crate::custom_fields::service::active_fields(db).await?;
+    let custom = crate::custom_fields::service::check_values(&fields, &draft.custom)?;
     let old = columns(&parse_draft(&before.to_input())?);
     let new = columns(&draft);
     let mut q = SqlBuilder::new("UPDATE customers SET ");
@@ -506,8 +678,11 @@ pub async fn update(
     q.push(" WHERE id = ").bind(SqlValue::Int(id.0));
     let mut tx = db.begin_write().await?;
     let old_tags = tag_names(&mut tx, id).await?;
+    let old_groups = group_names(&mut tx, id).await?;
     q.query().execute(&mut *tx).await?;
     replace_tags(&mut tx, id, &draft.tags).await?;
+    replace_groups(&mut tx, id, &draft.groups).await?;
+    crate::custom_fields::service::save_values(&mut tx, actor.id, id, &custom, true).await?;
     for ((col, old_v), (_, new_v)) in old.iter().zip(new.iter()) {
         if matches!(*col, "search_text" | "name_key") {
             continue;
@@ -541,6 +716,22 @@ pub async fn update(
                 field: Some("tags"),
                 before: Some(old_tags),
                 after: Some(new_tags),
+            },
+        )
+        .await?;
+    }
+    let new_groups = group_names(&mut tx, id).await?;
+    if old_groups != new_groups {
+        record(
+            &mut tx,
+            Some(actor.id),
+            Change {
+                entity: "customer",
+                entity_id: id.0,
+                action: "update",
+                field: Some("groups"),
+                before: Some(old_groups),
+                after: Some(new_groups),
             },
         )
         .await?;

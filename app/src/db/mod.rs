@@ -213,3 +213,75 @@ impl SqlBuilder {
         q
     }
 }
+
+/// Rows per multi-row INSERT. PostgreSQL likes big statements; sqlx's SQLite driver binds
+/// parameters in time that grows with the statement's size, so SQLite gets small ones
+/// (about 400 parameters per statement; see the demo loader's measurements).
+pub fn rows_per_statement(engine: Engine, columns: usize) -> usize {
+    let parameters = match engine {
+        Engine::Sqlite => 400,
+        Engine::Postgres => 10_000,
+    };
+    (parameters / columns.max(1)).max(1)
+}
+
+/// Inserts rows (`head` is `INSERT INTO t (a, b, …)`) in multi-row statements sized for
+/// the engine, on the caller's connection (normally its write transaction).
+pub async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    head: &str,
+    rows: &[Vec<SqlValue>],
+) -> Result<(), sqlx::Error> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    for part in rows.chunks(rows_per_statement(engine, first.len())) {
+        let mut q = SqlBuilder::new(head);
+        q.push(" VALUES ");
+        for (i, row) in part.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    q.push(", ");
+                }
+                q.bind(v.clone());
+            }
+            q.push(")");
+        }
+        q.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Reserves `n` fresh ids of `table` inside the caller's write transaction, so rows
+/// inserted in bulk can be referenced (tags, audit) without reading them back.
+pub async fn reserve_ids(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    table: &str,
+    n: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    match engine {
+        // The write transaction holds SQLite's lock: nobody else can take these ids.
+        Engine::Sqlite => {
+            let max: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            Ok((max + 1..=max + n as i64).collect())
+        }
+        Engine::Postgres => {
+            let rows = sqlx::query(&format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"
+            ))
+            .bind(n as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+            rows.iter().map(|r| r.try_get::<i64, _>("id")).collect()
+        }
+    }
+}

@@ -12,16 +12,23 @@ pub fn Layout(children: Children) -> impl IntoView {
         auth.user.get().and_then(|r| r.ok()).flatten().map(|user| {
             let is_admin = user.role == Role::Admin;
             let sees_customers = crate::auth::permissions::may_list_customers(&user);
+            let imports = crate::auth::permissions::may_import(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
                     <A href="/">{t(Key::NavDashboard)}</A>
+                    <A href="/work" attr:data-testid="nav-my-work">{t(Key::MyWork)} <crate::tasks::pages::TaskBadge /></A>
                     <Show when=move || sees_customers>
                         <A href="/customers">{t(Key::NavCustomers)}</A>
+                        <A href="/customers/duplicates">{t(Key::NavDuplicates)}</A>
+                    </Show>
+                    <Show when=move || imports>
+                        <A href="/import">{t(Key::NavImport)}</A>
                     </Show>
                     <Show when=move || is_admin>
                         <A href="/admin/users">{t(Key::NavUsers)}</A>
                         <A href="/admin/audit">{t(Key::NavAudit)}</A>
+                        <A href="/admin/fields">{t(Key::NavCustomFields)}</A>
                     </Show>
                 </nav>
                 <div class="who">

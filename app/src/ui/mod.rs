@@ -42,20 +42,7 @@ pub fn field_error(
     }
 }
 
-/// The calendar date of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's
-/// `civil_from_days`). Hand-written so the browser bundle carries no date library.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+pub use crate::dates::civil_from_days;
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` (UTC).
 pub fn format_time(ts: i64) -> String {
@@ -68,12 +55,18 @@ pub fn format_time(ts: i64) -> String {
     )
 }
 
+/// Unix seconds as `YYYY-MM-DD HH:MM` on the user's clock.
+pub fn format_local_time(ts: i64) -> String {
+    format_time(ts + crate::dates::user_offset_minutes() * 60)
+}
+
 /// Registers the service worker that caches the app shell (browser only, once).
 pub fn register_service_worker() {
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
         if let Some(window) = web_sys::window() {
             let _ = window.navigator().service_worker().register("/sw.js");
+            crate::dates::remember_browser_offset();
             // A marker for end-to-end tests: clicks before hydration would be lost.
             if let Some(body) = window.document().and_then(|d| d.body()) {
                 let _ = body.set_attribute("data-hydrated", "true");

@@ -1,10 +1,12 @@
-//! Benchmarks on generated data (not a test): `bench [--customers N] [--engine sqlite|postgres]`.
+//! Benchmarks on generated data (not a test): `bench [--customers N] [--engine sqlite|postgres]
+//! [--import-orders N]`. With `--import-orders`, also times importing a CSV of N orders
+//! for the demo customers (validation and write, all or nothing).
 //! Loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
 use app::auth::{CurrentUser, Role};
-use app::customers::model::{CustomerFilter, ParsedFilter};
-use app::db::{Db, Row};
+use app::customers::model::{encode_custom_pairs, CustomerFilter, ParsedFilter};
+use app::db::{Db, Row, SqlBuilder, SqlValue};
 use app::i18n::Lang;
 use app::ids::{TeamId, UserId};
 use std::time::{Duration, Instant};
@@ -69,6 +71,55 @@ async fn staff(db: &Db, email: &str) -> CurrentUser {
     }
 }
 
+/// Defines the choice field `segment_code` (A–E) and gives every customer a value, in
+/// multi-row inserts. Returns the number of values.
+async fn segment_codes(db: &Db) -> usize {
+    const CODES: [&str; 5] = ["A", "B", "C", "D", "E"];
+    let field: i64 = sqlx::query(
+        "INSERT INTO custom_fields (key, label, kind, choices, position, active, created_at) \
+         VALUES ('segment_code', 'Segment code', 'choice', $1, 10, 1, 0) RETURNING id",
+    )
+    .bind(CODES.join("\n"))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    let ids: Vec<i64> = sqlx::query("SELECT id FROM customers ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("id").unwrap())
+        .collect();
+    let per_statement = match db.engine {
+        app::db::Engine::Sqlite => 100,
+        app::db::Engine::Postgres => 2_000,
+    };
+    let mut tx = db.begin_write().await.unwrap();
+    for chunk in ids.chunks(per_statement) {
+        let mut q = SqlBuilder::new(
+            "INSERT INTO custom_field_values (customer_id, field_id, value) VALUES ",
+        );
+        for (i, id) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(SqlValue::Int(*id))
+                .push(", ")
+                .bind(SqlValue::Int(field))
+                .push(", ")
+                // A deterministic spread: each code on a fifth of the customers.
+                .bind(SqlValue::Text(
+                    CODES[(*id as usize * 7) % CODES.len()].into(),
+                ))
+                .push(")");
+        }
+        q.query().execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    sqlx::query("ANALYZE").execute(&db.pool).await.unwrap();
+    ids.len()
+}
+
 /// Times `rounds` page loads, following the cursor up to `depth` pages deep each round.
 async fn time_pages(
     db: &Db,
@@ -97,6 +148,148 @@ async fn time_pages(
     times
 }
 
+/// A CSV of `n` orders spread over the demo customers (`demo-1` …), with external ids.
+fn orders_csv(customers: u64, n: u64) -> Vec<u8> {
+    let mut csv = String::from(
+        "customer_external_id,external_id,date,amount,currency,product,category,channel\n",
+    );
+    for i in 0..n {
+        csv.push_str(&format!(
+            "demo-{},bench-{i},2026-{:02}-{:02},{}.{:02},CNY,Green tea,Tea,online\n",
+            1 + i % customers.max(1),
+            1 + i % 12,
+            1 + i % 28,
+            10 + i % 990,
+            i % 100
+        ));
+    }
+    csv.into_bytes()
+}
+
+async fn bench_order_import(db: &Db, engine: &str, customers: u64, n: u64, admin: &CurrentUser) {
+    use app::imports::model::{suggest_mapping, ImportKind};
+    use app::imports::service::{read_csv, run_import, ImportOptions};
+    let csv = orders_csv(customers, n);
+    let headers = read_csv(&csv).expect("generated CSV").headers;
+    let mapping = suggest_mapping(ImportKind::Orders, &headers);
+    let options = ImportOptions {
+        audit_actor: Some(admin.id),
+        ..Default::default()
+    };
+    for round in ["first import (creates)", "re-import (updates)"] {
+        let t = Instant::now();
+        let report = run_import(
+            db,
+            admin,
+            ImportKind::Orders,
+            &csv,
+            &mapping,
+            &options,
+            &|_, _, _| {},
+        )
+        .await
+        .expect("import");
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "[{engine}] import orders, {round}: {} rows ({} KiB), {} created, {} updated, {} rejected in {secs:.2}s = {:.0} rows/s",
+            report.total_rows,
+            csv.len() / 1024,
+            report.created,
+            report.updated,
+            report.rejected.len(),
+            report.total_rows as f64 / secs
+        );
+    }
+}
+
+/// Gives one key account `n` timeline entries (activities, orders, payments, tasks and
+/// audit rows) and times what its customer page asks the server for: the record, the
+/// finance overview, its open tasks and the first timeline page; then a page deep inside.
+async fn bench_customer_page(db: &Db, engine: &str, admin: &CurrentUser, n: i64) {
+    use app::db::Row;
+    use app::ids::CustomerId;
+    let row = sqlx::query("SELECT id, owner_id FROM customers WHERE level = 1 ORDER BY id LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .expect("a key account");
+    let customer = CustomerId(row.try_get("id").unwrap());
+    let owner: i64 = row.try_get("owner_id").unwrap();
+    let start = app::db::now() - n * 3_600;
+    let mut tx = db.begin_write().await.expect("tx");
+    for i in 0..n {
+        let at = start + i * 3_600;
+        let day = at.div_euclid(86_400);
+        let q = match i % 5 {
+            0 | 1 => sqlx::query("INSERT INTO activities (customer_id, user_id, kind, happened_at, summary, created_at) VALUES ($1, $2, 'call', $3, 'Weekly call', $3)")
+                .bind(customer.0).bind(owner).bind(at),
+            2 => sqlx::query("INSERT INTO orders (customer_id, order_date, ordered_at, amount_cents, currency, created_at) VALUES ($1, $2, $3, 10000, 'CNY', $4)")
+                .bind(customer.0).bind(app::dates::iso_date(day)).bind(day * 86_400).bind(at),
+            3 => sqlx::query("INSERT INTO payments (customer_id, amount_cents, currency, due_date, paid_date, timeline_at, created_at) VALUES ($1, 5000, 'CNY', $2, $2, $3, $4)")
+                .bind(customer.0).bind(app::dates::iso_date(day)).bind(day * 86_400).bind(at),
+            _ => sqlx::query("INSERT INTO audit_log (at, actor_id, entity, entity_id, action, field, before_value, after_value) VALUES ($1, $2, 'customer', $3, 'update', 'city', 'A', 'B')")
+                .bind(at).bind(owner).bind(customer.0),
+        };
+        q.execute(&mut *tx).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    sqlx::query("ANALYZE")
+        .execute(&db.pool)
+        .await
+        .expect("analyze");
+    let query = app::timeline::model::TimelineQuery::default();
+    let mut page_times = Vec::new();
+    let mut deep = String::new();
+    for round in 0..52 {
+        let t = Instant::now();
+        app::customers::service::get(db, admin, customer)
+            .await
+            .expect("get");
+        app::finance::service::overview(db, admin, customer)
+            .await
+            .expect("finance");
+        app::tasks::service::open_for_customer(db, admin, customer)
+            .await
+            .expect("tasks");
+        let page = app::timeline::service::page(db, admin, customer, &query)
+            .await
+            .expect("timeline");
+        if round >= 2 {
+            page_times.push(t.elapsed());
+        }
+        deep = page.next.unwrap_or_default();
+    }
+    // Walk 100 pages down, then time that page.
+    let mut q = app::timeline::model::TimelineQuery {
+        kinds: String::new(),
+        before: deep,
+    };
+    for _ in 0..100 {
+        let p = app::timeline::service::page(db, admin, customer, &q)
+            .await
+            .expect("page");
+        match p.next {
+            Some(n) => q.before = n,
+            None => break,
+        }
+    }
+    let mut deep_times = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        app::timeline::service::page(db, admin, customer, &q)
+            .await
+            .expect("deep page");
+        deep_times.push(t.elapsed());
+    }
+    page_times.sort();
+    deep_times.sort();
+    println!(
+        "[{engine}] customer page with {n} timeline entries (record + finance + tasks + first timeline page): p50={:.2} ms p95={:.2} ms; timeline page ~100 pages deep: p95={:.2} ms",
+        percentile(&page_times, 0.50),
+        percentile(&page_times, 0.95),
+        percentile(&deep_times, 0.95)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let customers: u64 = arg("--customers")
@@ -115,7 +308,21 @@ async fn main() {
         report.activities,
         t.elapsed().as_secs_f64()
     );
+    let t = Instant::now();
+    let with_field = segment_codes(&db).await;
+    println!(
+        "[{engine}] custom field segment_code: {with_field} values in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
     let admin = staff(&db, "admin@rapport.local").await;
+    if let Some(n) = arg("--import-orders").and_then(|s| s.parse::<u64>().ok()) {
+        bench_order_import(&db, &engine, customers, n, &admin).await;
+        return;
+    }
+    if let Some(n) = arg("--timeline-entries").and_then(|s| s.parse::<i64>().ok()) {
+        bench_customer_page(&db, &engine, &admin, n).await;
+        return;
+    }
     let tier1 = staff(&db, "t1.south@rapport.local").await;
     let tier2 = staff(&db, "t2.east@rapport.local").await;
     let cases: Vec<(&str, &CurrentUser, CustomerFilter)> = vec![
@@ -147,6 +354,23 @@ async fn main() {
             &admin,
             CustomerFilter {
                 q: "harbor".into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "admin: custom field segment_code = C, by name",
+            &admin,
+            CustomerFilter {
+                custom: encode_custom_pairs([("cf.segment_code", "C")]),
+                ..Default::default()
+            },
+        ),
+        (
+            "tier-1 (team scope): custom field segment_code = C, newest first",
+            &tier1,
+            CustomerFilter {
+                custom: encode_custom_pairs([("cf.segment_code", "C")]),
+                sort: "newest".into(),
                 ..Default::default()
             },
         ),

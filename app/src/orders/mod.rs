@@ -1,0 +1,6 @@
+//! Purchase history: orders with date, amount, currency, product, category and channel.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod service;

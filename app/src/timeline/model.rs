@@ -1,0 +1,221 @@
+use crate::activities::model::ActivityKind;
+use crate::i18n::Key;
+use crate::tasks::model::{TaskSource, TaskStatus};
+use serde::{Deserialize, Serialize};
+
+pub const TIMELINE_PAGE: usize = 30;
+
+/// Kinds in tie-break order: entries at the same second sort by this rank, then id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TimelineKind {
+    Activity,
+    Order,
+    Payment,
+    Contract,
+    Task,
+    Change,
+}
+
+impl TimelineKind {
+    pub const ALL: [TimelineKind; 6] = [
+        TimelineKind::Activity,
+        TimelineKind::Order,
+        TimelineKind::Payment,
+        TimelineKind::Contract,
+        TimelineKind::Task,
+        TimelineKind::Change,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineKind::Activity => "activity",
+            TimelineKind::Order => "order",
+            TimelineKind::Payment => "payment",
+            TimelineKind::Contract => "contract",
+            TimelineKind::Task => "task",
+            TimelineKind::Change => "change",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        TimelineKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+    }
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+    pub fn label(self) -> Key {
+        match self {
+            TimelineKind::Activity => Key::TimelineActivities,
+            TimelineKind::Order => Key::TimelineOrders,
+            TimelineKind::Payment => Key::Payments,
+            TimelineKind::Contract => Key::Contracts,
+            TimelineKind::Task => Key::Tasks,
+            TimelineKind::Change => Key::TimelineChanges,
+        }
+    }
+    /// Kinds that only viewers of financial records see.
+    pub fn is_financial(self) -> bool {
+        matches!(self, TimelineKind::Payment | TimelineKind::Contract)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimelineBody {
+    Activity {
+        kind: ActivityKind,
+        summary: String,
+        outcome: Option<String>,
+        next_step: Option<String>,
+    },
+    Order {
+        date: String,
+        amount_cents: i64,
+        currency: String,
+        product: Option<String>,
+        category: Option<String>,
+        channel: Option<String>,
+    },
+    Payment {
+        due_date: String,
+        paid_date: Option<String>,
+        amount_cents: i64,
+        currency: String,
+        contract: Option<String>,
+    },
+    Task {
+        title: String,
+        status: TaskStatus,
+        source: TaskSource,
+        due_at: i64,
+        assignee: Option<String>,
+    },
+    /// A contract created or changed (from the audit log).
+    Contract {
+        before: Option<String>,
+        after: Option<String>,
+    },
+    /// A field change or record action from the audit log.
+    Change {
+        action: String,
+        field: Option<String>,
+        before: Option<String>,
+        after: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub kind: TimelineKind,
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub body: TimelineBody,
+}
+
+/// Where the next page starts: strictly older than this entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineCursor {
+    pub at: i64,
+    pub rank: i64,
+    pub id: i64,
+}
+
+impl TimelineCursor {
+    pub fn of(e: &TimelineEntry) -> Self {
+        TimelineCursor {
+            at: e.at,
+            rank: e.kind.rank(),
+            id: e.id,
+        }
+    }
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}", self.at, self.rank, self.id)
+    }
+    pub fn decode(s: &str) -> Option<Self> {
+        let mut it = s.split('.');
+        let c = TimelineCursor {
+            at: it.next()?.parse().ok()?,
+            rank: it.next()?.parse().ok()?,
+            id: it.next()?.parse().ok()?,
+        };
+        it.next().is_none().then_some(c)
+    }
+    /// Whether an entry comes after (is older than) this cursor in timeline order.
+    pub fn precedes(&self, at: i64, rank: i64, id: i64) -> bool {
+        (at, rank, id) < (self.at, self.rank, self.id)
+    }
+}
+
+/// Comma-separated kinds (empty: all) and an optional cursor, as sent by the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimelineQuery {
+    pub kinds: String,
+    pub before: String,
+}
+
+impl TimelineQuery {
+    /// The requested kinds, or every kind; unknown names are an error.
+    pub fn kinds(&self) -> Option<Vec<TimelineKind>> {
+        if self.kinds.trim().is_empty() {
+            return Some(TimelineKind::ALL.to_vec());
+        }
+        self.kinds.split(',').map(TimelineKind::parse).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePage {
+    pub entries: Vec<TimelineEntry>,
+    pub next: Option<String>,
+    /// The kinds this viewer may filter by.
+    pub kinds: Vec<TimelineKind>,
+}
+
+/// Sorts entries newest first with the tie-break order of the cursor.
+pub fn sort_newest_first(entries: &mut [TimelineEntry]) {
+    entries.sort_by_key(|e| std::cmp::Reverse((e.at, e.kind.rank(), e.id)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_order() {
+        let c = TimelineCursor {
+            at: 100,
+            rank: 2,
+            id: 7,
+        };
+        assert_eq!(TimelineCursor::decode(&c.encode()), Some(c));
+        assert_eq!(TimelineCursor::decode("1.2"), None);
+        assert_eq!(TimelineCursor::decode("1.2.x"), None);
+        assert!(c.precedes(99, 5, 100));
+        assert!(c.precedes(100, 1, 100));
+        assert!(c.precedes(100, 2, 6));
+        assert!(!c.precedes(100, 2, 7));
+        assert!(!c.precedes(100, 3, 1));
+    }
+
+    #[test]
+    fn kinds_parse_strictly() {
+        let q = TimelineQuery {
+            kinds: "order,task".into(),
+            before: String::new(),
+        };
+        assert_eq!(
+            q.kinds(),
+            Some(vec![TimelineKind::Order, TimelineKind::Task])
+        );
+        assert_eq!(
+            TimelineQuery {
+                kinds: "order,bogus".into(),
+                ..Default::default()
+            }
+            .kinds(),
+            None
+        );
+        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(6));
+    }
+}

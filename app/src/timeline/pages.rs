@@ -1,0 +1,220 @@
+use crate::customers::model::format_cents;
+use crate::dates::{now_seconds, parse_date};
+use crate::finance::credit::payment_status;
+use crate::finance::model::payment_status_label;
+use crate::i18n::{t, use_i18n, Key};
+use crate::ids::CustomerId;
+use crate::timeline::api::customer_timeline;
+use crate::timeline::model::*;
+use crate::ui::{format_local_time, ErrorNotice};
+use leptos::prelude::*;
+
+/// The label of an audited customer field, where the app has one.
+pub fn field_label(field: &str) -> Option<Key> {
+    Some(match field {
+        "name" => Key::Name,
+        "kind" => Key::Kind,
+        "email" => Key::Email,
+        "phone" => Key::Phone,
+        "external_id" => Key::ExternalId,
+        "country" => Key::Country,
+        "province" => Key::Province,
+        "city" => Key::City,
+        "address" => Key::Address,
+        "industry" => Key::Industry,
+        "company_size" => Key::CompanySize,
+        "gender" => Key::Gender,
+        "birth_year" => Key::BirthYear,
+        "income_band" => Key::IncomeBand,
+        "source_channel" => Key::SourceChannel,
+        "source_campaign" => Key::SourceCampaign,
+        "source_referrer" => Key::SourceReferrer,
+        "level" => Key::Level,
+        "grade" => Key::Grade,
+        "owner_id" => Key::Owner,
+        "service_manager_id" => Key::ServiceManager,
+        "tags" => Key::Tags,
+        "contacts" => Key::Contacts,
+        "orders" => Key::Orders,
+        "credit_override" => Key::CreditOverride,
+        "payment_paid_date" => Key::PaidDate,
+        _ => return None,
+    })
+}
+
+fn action_label(action: &str) -> Option<Key> {
+    Some(match action {
+        "create" => Key::AuditCreated,
+        "import" => Key::AuditImported,
+        "merge" => Key::AuditMerged,
+        "add_contact" => Key::AuditContactAdded,
+        "remove_contact" => Key::AuditContactRemoved,
+        "delete_order" => Key::AuditOrderDeleted,
+        _ => return None,
+    })
+}
+
+#[component]
+fn EntryView(entry: TimelineEntry) -> impl IntoView {
+    let i18n = use_i18n();
+    let today = now_seconds().div_euclid(86_400);
+    let kind = entry.kind;
+    let body = match entry.body {
+        TimelineBody::Activity { kind, summary, outcome, next_step } => view! {
+            <p><strong>{t(kind.label())}</strong> " · " {summary}</p>
+            {outcome.map(|o| view! { <p class="muted">{t(Key::Outcome)} ": " {o}</p> })}
+            {next_step.map(|n| view! { <p class="muted">{t(Key::NextStep)} ": " {n}</p> })}
+        }
+        .into_any(),
+        TimelineBody::Order { date, amount_cents, currency, product, category, channel } => view! {
+            <p>
+                <strong>{t(Key::Order)}</strong> " · " {format!("{currency} {}", format_cents(amount_cents))} " · " {date}
+            </p>
+            <p class="muted">{[product, category, channel].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
+        }
+        .into_any(),
+        TimelineBody::Payment { due_date, paid_date, amount_cents, currency, contract } => {
+            let status = payment_status(
+                parse_date(&due_date).unwrap_or(today),
+                paid_date.as_deref().and_then(parse_date),
+                today,
+            );
+            view! {
+                <p>
+                    <strong>{t(Key::Payment)}</strong> " · " {format!("{currency} {}", format_cents(amount_cents))}
+                    " · " <span class=format!("badge payment-{status:?}").to_lowercase()>{t(payment_status_label(status))}</span>
+                </p>
+                <p class="muted">
+                    {t(Key::DueDate)} " " {due_date}
+                    {paid_date.map(|p| view! { " · " {t(Key::PaidDate)} " " {p} })}
+                    {contract.map(|c| view! { " · " {c} })}
+                </p>
+            }
+            .into_any()
+        }
+        TimelineBody::Task { title, status, source, due_at, assignee } => view! {
+            <p><strong>{t(Key::Task)}</strong> " · " {title} " · " <span class="badge">{t(status.label())}</span></p>
+            <p class="muted">
+                {t(Key::DueAt)} " " {format_local_time(due_at)} " · " {t(source.label())}
+                {assignee.map(|a| view! { " · " {a} })}
+            </p>
+        }
+        .into_any(),
+        TimelineBody::Contract { before, after } => view! {
+            <p><strong>{t(Key::Contract)}</strong></p>
+            <p class="muted">{before.map(|b| view! { <del>{b}</del> " → " })}{after.unwrap_or_default()}</p>
+        }
+        .into_any(),
+        TimelineBody::Change { action, field, before, after } => {
+            let what = match (field.as_deref().and_then(field_label), action_label(&action)) {
+                (Some(k), _) => i18n.t(k).to_string(),
+                (None, Some(k)) => i18n.t(k).to_string(),
+                (None, None) => field.clone().unwrap_or(action.clone()),
+            };
+            view! {
+                <p><strong>{t(Key::TimelineChange)}</strong> " · " {what}</p>
+                <p class="muted">
+                    {before.map(|b| view! { <del>{b}</del> " → " })}
+                    {after.unwrap_or_else(|| "—".into())}
+                </p>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <li class=format!("timeline-entry kind-{}", kind.as_str()) data-testid="timeline-entry" data-kind=kind.as_str()>
+            <div class="timeline-meta muted">
+                <time>{format_local_time(entry.at)}</time>
+                {entry.actor.map(|a| view! { " · " {a} })}
+            </div>
+            <div class="timeline-body">{body}</div>
+        </li>
+    }
+}
+
+/// The customer's timeline with kind filters and "older entries". `refresh` changes
+/// whenever something on the page wrote a record, to reload the first page.
+#[component]
+pub fn Timeline(customer: CustomerId, #[prop(into)] refresh: Signal<usize>) -> impl IntoView {
+    let kind = RwSignal::new(String::new());
+    let first = Resource::new(
+        move || (kind.get(), refresh.get()),
+        move |(kinds, _)| {
+            customer_timeline(
+                customer,
+                TimelineQuery {
+                    kinds,
+                    before: String::new(),
+                },
+            )
+        },
+    );
+    // Older pages appended below the first one; cleared when the first page reloads.
+    let older = RwSignal::new(Vec::<TimelineEntry>::new());
+    let older_next = RwSignal::new(None::<Option<String>>);
+    let load_more = Action::new(move |before: &String| {
+        let query = TimelineQuery {
+            kinds: kind.get_untracked(),
+            before: before.clone(),
+        };
+        async move { customer_timeline(customer, query).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = load_more.value().get() {
+            older.update(|o| o.extend(page.entries));
+            older_next.set(Some(page.next));
+        }
+    });
+    Effect::new(move |_| {
+        kind.track();
+        refresh.track();
+        older.set(Vec::new());
+        older_next.set(None);
+    });
+    view! {
+        <section class="card timeline" data-testid="timeline">
+            <h2>{t(Key::Timeline)}</h2>
+            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match first.await {
+                        Ok(page) => {
+                            let kinds = page.kinds.clone();
+                            let first_next = page.next.clone();
+                            let next = move || older_next.get().unwrap_or_else(|| first_next.clone());
+                            view! {
+                                <div class="chips" role="group" aria-label=move || use_i18n().t(Key::FilterByKind)>
+                                    <button type="button" class="chip" aria-pressed=move || kind.get().is_empty().to_string()
+                                        on:click=move |_| kind.set(String::new())>{t(Key::All)}</button>
+                                    {kinds.into_iter().map(|k| view! {
+                                        <button type="button" class="chip" data-testid=format!("timeline-filter-{}", k.as_str())
+                                            aria-pressed=move || (kind.get() == k.as_str()).to_string()
+                                            on:click=move |_| kind.set(k.as_str().to_string())>{t(k.label())}</button>
+                                    }).collect_view()}
+                                </div>
+                                {if page.entries.is_empty() {
+                                    Some(view! { <p class="empty">{t(Key::NothingHere)}</p> })
+                                } else {
+                                    None
+                                }}
+                                <ol class="timeline-list">
+                                    {page.entries.into_iter().map(|e| view! { <EntryView entry=e /> }).collect_view()}
+                                    <For each=move || older.get() key=|e| (e.kind, e.id) let:e>
+                                        <EntryView entry=e />
+                                    </For>
+                                </ol>
+                                {move || next().map(|cursor| view! {
+                                    <button type="button" class="button" data-testid="timeline-more"
+                                        disabled=move || load_more.pending().get()
+                                        on:click=move |_| { load_more.dispatch(cursor.clone()); }>
+                                        {t(Key::OlderEntries)}
+                                    </button>
+                                })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
