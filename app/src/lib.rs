@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod ids;
 pub mod imports;
 pub mod orders;
+pub mod rfm;
 pub mod saved_views;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -375,4 +375,23 @@ strings! {
     ErrImportMayNotChange => "Matches a customer you may not change.", "匹配到您无权修改的客户。";
     ErrImportOwnerRequired => "New customers need an owner (owner_email).", "新客户需要负责人（owner_email）。";
     ErrImportDuplicate => "Another customer already has this external id.", "其他客户已使用该外部编号。";
+    // — RFM —
+    RfmChampions => "Champions", "冠军客户";
+    RfmLoyal => "Loyal", "忠诚客户";
+    RfmPotentialLoyalist => "Potential loyalist", "潜力客户";
+    RfmNew => "New", "新客户";
+    RfmPromising => "Promising", "有望客户";
+    RfmNeedAttention => "Need attention", "需要关注";
+    RfmAboutToSleep => "About to sleep", "即将沉睡";
+    RfmAtRisk => "At risk", "有流失风险";
+    RfmCannotLoseThem => "Cannot lose them", "不能失去";
+    RfmHibernating => "Hibernating", "休眠客户";
+    RfmLost => "Lost", "已流失";
+    // (RFM pages: add keys above this line)
+
+    // — tier management —
+    // (tier management: add keys above this line)
+
+    // — segments —
+    // (segments: add keys above this line)
 }

@@ -1,0 +1,3 @@
+//! RFM scores, named RFM segments and the customer value score (PRODUCT.md §4).
+
+pub mod model;
