@@ -21,6 +21,7 @@ pub mod imports;
 pub mod orders;
 pub mod rfm;
 pub mod saved_views;
+pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod tasks;
@@ -130,6 +131,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/duplicates/merge") view=duplicates::pages::MergePage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id") view=customers::detail::CustomerDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=customers::pages::CustomerEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/segments") view=segments::pages::SegmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/segments/new") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/import") view=imports::pages::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=users::pages::UsersPage ssr=SsrMode::Async />

@@ -136,6 +136,20 @@ pub fn may_delete_view(user: &CurrentUser, v: &ViewScope) -> bool {
     v.owner_id == user.id
 }
 
+/// Who owns a saved segment and whether it is shared with the owner's team.
+pub type SegmentScope = ViewScope;
+
+/// Segments follow the rule of saved views: one's own, and those shared with one's team.
+/// Counts and member lists are still filtered by [`customer_visibility`].
+pub fn may_see_segment(user: &CurrentUser, s: &SegmentScope) -> bool {
+    may_list_customers(user) && may_see_view(user, s)
+}
+
+/// Only the owner edits or deletes a segment.
+pub fn may_delete_segment(user: &CurrentUser, s: &SegmentScope) -> bool {
+    may_list_customers(user) && may_delete_view(user, s)
+}
+
 /// Merging changes the survivor and deletes the other: both rights are needed.
 pub fn may_merge(user: &CurrentUser, survivor: &CustomerScope, other: &CustomerScope) -> bool {
     may(user, CustomerAction::Update, survivor) && may(user, CustomerAction::Delete, other)

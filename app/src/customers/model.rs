@@ -537,6 +537,8 @@ pub struct CustomerFilter {
     /// Custom field conditions as URL query pairs (`cf.<key>=v`, `cf.<key>.min=v`,
     /// `cf.<key>.max=v`), already percent-encoded, so the list URL round-trips as is.
     pub custom: String,
+    /// A saved segment's id: only its members.
+    pub segment: String,
     pub sort: String,
     /// Keyset cursor: the position after which the page starts.
     pub after: String,
@@ -699,6 +701,10 @@ pub struct ParsedFilter {
     pub overdue: bool,
     pub open_task: bool,
     pub custom: Vec<CustomCondition>,
+    /// Members of this saved segment only (resolved and permission-checked by the list).
+    pub segment: Option<i64>,
+    /// Members of an unsaved, already checked rule (the segment builder's member list).
+    pub rule: Option<crate::segments::model::CheckedRule>,
     pub sort: SortKey,
     pub after: Option<Cursor>,
 }
@@ -738,6 +744,8 @@ impl TryFrom<&CustomerFilter> for ParsedFilter {
             overdue: flag("overdue", &f.overdue)?,
             open_task: flag("open_task", &f.open_task)?,
             custom: parse_custom_conditions(&f.custom)?,
+            segment: num("segment", &f.segment)?,
+            rule: None,
             q: (!q.is_empty()).then(|| q.chars().take(100).collect::<String>().to_lowercase()),
             level: match num("level", &f.level)? {
                 None => None,

@@ -35,6 +35,7 @@ pub fn list_url(f: &CustomerFilter) -> String {
         ("group", &f.group),
         ("overdue", &f.overdue),
         ("open_task", &f.open_task),
+        ("segment", &f.segment),
         ("sort", &f.sort),
         ("after", &f.after),
     ];
@@ -89,6 +90,7 @@ fn CustomerList() -> impl IntoView {
             overdue: get("overdue"),
             open_task: get("open_task"),
             custom: encode_custom_pairs((&*q).into_iter().map(|(k, v)| (k.as_ref(), v))),
+            segment: get("segment"),
             sort: get("sort"),
             after: get("after"),
         }
@@ -104,6 +106,7 @@ fn CustomerList() -> impl IntoView {
     let tags = Resource::new(|| (), |_| list_tags());
     let groups = Resource::new(|| (), |_| list_groups());
     let fields = Resource::new(|| (), |_| list_active_fields());
+    let segments = Resource::new(|| (), |_| crate::segments::api::list_segments());
 
     // Typing in the search box refreshes the list after a pause, without a reload.
     #[cfg(feature = "hydrate")]
@@ -137,6 +140,7 @@ fn CustomerList() -> impl IntoView {
                 "tag" => f.tag,
                 "kind" => f.kind,
                 "group" => f.group,
+                "segment" => f.segment,
                 _ => f.sort,
             };
             current == value
@@ -185,7 +189,14 @@ fn CustomerList() -> impl IntoView {
                         let staff = staff.await.unwrap_or_default();
                         let teams = teams.await.unwrap_or_default();
                         let tags = tags.await.unwrap_or_default();
+                        let segments = segments.await.unwrap_or_default();
                         view! {
+                            <select name="segment" aria-label=move || i18n.t(Key::SegSegment) data-testid="filter-segment">
+                                <option value="">{t(Key::SegAllCustomers)}</option>
+                                {segments.into_iter().map(|s| { let v = s.id.to_string(); view! {
+                                    <option value=v.clone() selected=selected("segment", v)>{s.name}</option>
+                                }}).collect_view()}
+                            </select>
                             <select name="owner" aria-label=move || i18n.t(Key::Owner)>
                                 <option value="">{t(Key::AllOwners)}</option>
                                 {staff.into_iter().map(|s| { let v = s.id.to_string(); view! {

@@ -253,6 +253,16 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
         let fields = crate::custom_fields::service::active_fields(db).await?;
         push_custom_conditions(&mut q, &fields, &filter.custom)?;
     }
+    if filter.segment.is_some() || filter.rule.is_some() {
+        let ctx = crate::segments::service::eval_context(db).await?;
+        if let Some(segment) = filter.segment {
+            let rule = crate::segments::service::checked_rule_of(db, actor, segment).await?;
+            crate::segments::sql::push_rule(&mut q, &rule, &ctx);
+        }
+        if let Some(rule) = &filter.rule {
+            crate::segments::sql::push_rule(&mut q, rule, &ctx);
+        }
+    }
     let (column, descending) = match filter.sort {
         SortKey::Name => ("c.name_key", false),
         SortKey::Newest => ("c.created_at", true),

@@ -92,6 +92,7 @@ async fn export(
                 .collect::<Vec<_>>()
                 .join("&")
         },
+        segment: get("segment"),
         sort: get("sort"),
         after: String::new(),
     })?;

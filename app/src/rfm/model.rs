@@ -89,24 +89,34 @@ impl RfmSegment {
     /// | 1 | Lost | Hibernating | At risk | At risk | Cannot lose them |
     pub fn from_scores(r: u8, f: u8) -> RfmSegment {
         use RfmSegment::*;
-        match (r.clamp(1, 5), f.clamp(1, 5)) {
-            (5, 1) => New,
-            (5, 2..=3) | (4, 2..=3) => PotentialLoyalist,
-            (5, _) => Champions,
-            (4, 1) => Promising,
-            (3..=4, _) => {
-                if r >= 4 || f >= 4 {
-                    Loyal
-                } else if f == 3 {
-                    NeedAttention
-                } else {
-                    AboutToSleep
-                }
-            }
-            (_, 5) => CannotLoseThem,
-            (_, 3..=4) => AtRisk,
-            (1, 1) => Lost,
-            _ => Hibernating,
+        let (r, f) = (r.clamp(1, 5), f.clamp(1, 5));
+        match r {
+            5 => match f {
+                1 => New,
+                2 | 3 => PotentialLoyalist,
+                _ => Champions,
+            },
+            4 => match f {
+                1 => Promising,
+                2 | 3 => PotentialLoyalist,
+                _ => Loyal,
+            },
+            3 => match f {
+                1 | 2 => AboutToSleep,
+                3 => NeedAttention,
+                _ => Loyal,
+            },
+            2 => match f {
+                1 | 2 => Hibernating,
+                3 | 4 => AtRisk,
+                _ => CannotLoseThem,
+            },
+            _ => match f {
+                1 => Lost,
+                2 => Hibernating,
+                3 | 4 => AtRisk,
+                _ => CannotLoseThem,
+            },
         }
     }
 }

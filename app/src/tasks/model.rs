@@ -45,16 +45,19 @@ pub enum TaskSource {
     LifecycleRule,
     ComplaintDeadline,
     Handover,
+    /// One of a batch created for every member of a segment (`source_id`: the segment).
+    SegmentBatch,
 }
 
 impl TaskSource {
-    pub const ALL: [TaskSource; 6] = [
+    pub const ALL: [TaskSource; 7] = [
         TaskSource::Manual,
         TaskSource::Activity,
         TaskSource::ChurnWarning,
         TaskSource::LifecycleRule,
         TaskSource::ComplaintDeadline,
         TaskSource::Handover,
+        TaskSource::SegmentBatch,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,6 +67,7 @@ impl TaskSource {
             TaskSource::LifecycleRule => "lifecycle_rule",
             TaskSource::ComplaintDeadline => "complaint_deadline",
             TaskSource::Handover => "handover",
+            TaskSource::SegmentBatch => "segment_batch",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -77,6 +81,7 @@ impl TaskSource {
             TaskSource::LifecycleRule => Key::SourceLifecycleRule,
             TaskSource::ComplaintDeadline => Key::SourceComplaintDeadline,
             TaskSource::Handover => Key::SourceHandover,
+            TaskSource::SegmentBatch => Key::SourceSegmentBatch,
         }
     }
 }

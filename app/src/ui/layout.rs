@@ -21,6 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <Show when=move || sees_customers>
                         <A href="/customers">{t(Key::NavCustomers)}</A>
                         <A href="/customers/duplicates">{t(Key::NavDuplicates)}</A>
+                        <A href="/segments" attr:data-testid="nav-segments">{t(Key::NavSegments)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>
