@@ -723,7 +723,7 @@ fn condition_view(editor: Editor, condition: Condition, path: Vec<usize>) -> Any
                 view! {
                     <select data-testid="condition-value" on:change=move |ev| set_value(event_target_value(&ev))>
                         <option value="">"—"</option>
-                        {choices.into_iter().map(|c| { let sel = c == value; view! { <option value=c.clone() selected=sel>{c}</option> }}).collect_view()}
+                        {choices.into_iter().map(|c| { let sel = c == value; let label = c.clone(); view! { <option value=c selected=sel>{label}</option> }}).collect_view()}
                     </select>
                 }
                 .into_any()
