@@ -24,6 +24,7 @@ pub mod saved_views;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod tasks;
+pub mod tiers;
 pub mod timeline;
 pub mod ui;
 pub mod users;
@@ -131,6 +132,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:id") view=customers::detail::CustomerDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=customers::pages::CustomerEditPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
+                    <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
+                    <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />
                     <Route path=path!("/import") view=imports::pages::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=users::pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=audit::pages::AuditPage ssr=SsrMode::Async />
