@@ -546,7 +546,7 @@ impl WorkloadSort {
     /// Sorts by the column, numbers largest first, names alphabetically.
     pub fn apply(self, rows: &mut [WorkloadRow]) {
         if self == WorkloadSort::Name {
-            rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+            rows.sort_by_key(|r| r.name.to_lowercase());
             return;
         }
         let key = |r: &WorkloadRow| match self {
