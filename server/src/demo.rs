@@ -716,8 +716,8 @@ async fn tier_proposals(db: &Db, seed: u64) -> Result<(), AppError> {
     let mut rows = Vec::new();
     let mut counts = RunCounts::default();
     for (direction, level, order, limit) in [
-        (Direction::Promotion, 2, "DESC", 4),
-        (Direction::Demotion, 1, "ASC", 3),
+        (Direction::Promotion, 2, "DESC", 4usize),
+        (Direction::Demotion, 1, "ASC", 3usize),
     ] {
         let found = sqlx::query(&format!(
             "SELECT c.id, c.grade, COUNT(*) AS n, CAST(SUM(o.amount_cents) AS BIGINT) AS total, \
@@ -725,30 +725,52 @@ async fn tier_proposals(db: &Db, seed: u64) -> Result<(), AppError> {
              WHERE c.level = $1 GROUP BY c.id, c.grade ORDER BY total {order}, c.id LIMIT $2"
         ))
         .bind(level)
-        .bind(limit)
+        .bind(40i64)
         .fetch_all(&db.pool)
         .await?;
-        for (k, r) in found.iter().enumerate() {
-            // R/F/M scores that agree with the direction: 4–5 for promotions, 1–2 for demotions.
-            let mut score = || match direction {
-                Direction::Promotion => 4 + rng.below(2) as i64,
-                Direction::Demotion => 1 + rng.below(2) as i64,
-            };
-            let (sr, sf, sm) = (score(), score(), score());
-            let value = (200 * (sr + sf + sm - 3) + 12) / 24;
-            let to_level = cfg.target_level(level, value);
-            let to_grade = cfg.target_grade(value);
+        let mut taken = 0;
+        for r in &found {
+            if taken == limit {
+                break;
+            }
             let last_day = r
                 .try_get::<Option<String>, _>("last_date")?
                 .as_deref()
                 .and_then(app::dates::parse_date)
                 .unwrap_or(ANCHOR_DAY);
+            let recency = (ANCHOR_DAY - last_day).max(0);
+            let frequency: i64 = r.try_get("n")?;
+            // R and F from the figures; M from the spend rank (the biggest or smallest).
+            let sr = match recency {
+                0..=30 => 5,
+                31..=90 => 4,
+                91..=180 => 3,
+                181..=365 => 2,
+                _ => 1,
+            };
+            let sf = frequency.clamp(1, 5);
+            let sm = match direction {
+                Direction::Promotion => 5,
+                Direction::Demotion => 1 + rng.below(2) as i64,
+            };
+            let value = (200 * (sr + sf + sm - 3) + 12) / 24;
+            let grade: String = r.try_get("grade")?;
+            let current = app::customers::model::Grade::parse(&grade)
+                .unwrap_or(app::customers::model::Grade::General);
+            let Some(change) = app::tiers::model::propose(level, current, value, &cfg)
+                .filter(|c| c.direction == direction && c.to_level != level)
+            else {
+                continue;
+            };
+            let (to_level, to_grade) = (change.to_level, change.to_grade);
+            let k = taken;
+            taken += 1;
             let figures = serde_json::json!({
                 "r": sr,
                 "f": sf,
                 "m": sm,
-                "recency_days": (ANCHOR_DAY - last_day).max(0),
-                "frequency": r.try_get::<i64, _>("n")?,
+                "recency_days": recency,
+                "frequency": frequency,
                 "monetary_cents": r.try_get::<i64, _>("total")?,
             });
             match direction {
