@@ -25,6 +25,7 @@ pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod tasks;
+pub mod tiers;
 pub mod timeline;
 pub mod ui;
 pub mod users;
@@ -135,6 +136,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segments/new") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
+                    <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
+                    <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />
                     <Route path=path!("/import") view=imports::pages::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=users::pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=audit::pages::AuditPage ssr=SsrMode::Async />

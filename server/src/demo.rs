@@ -586,6 +586,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
         }
     }
     archive_records(db, seed).await?;
+    tier_proposals(db, seed).await?;
     // Fresh statistics so the planner picks the list indexes on both engines.
     sqlx::query("ANALYZE").execute(&db.pool).await?;
     Ok(DemoReport {
@@ -701,6 +702,107 @@ async fn archive_records(db: &Db, seed: u64) -> Result<(), sqlx::Error> {
     )
     .await?;
     tx.commit().await
+}
+
+/// A few pending tier proposals — promotions of the biggest standard accounts, demotions
+/// of the smallest key accounts — with figures in the shape the re-evaluation writes, so
+/// the tier queue has something to decide right after `rapport demo`. The demo also counts
+/// as the last re-evaluation, so the scheduler does not replace them at once.
+async fn tier_proposals(db: &Db, seed: u64) -> Result<(), AppError> {
+    use app::tiers::model::{Direction, LastRun, RunCounts, TierConfig};
+    let mut rng = Rng::new(seed ^ 0x71e2_c0de);
+    let cfg = TierConfig::default();
+    let now = app::db::now();
+    let mut rows = Vec::new();
+    let mut counts = RunCounts::default();
+    for (direction, level, order, limit) in [
+        (Direction::Promotion, 2, "DESC", 4usize),
+        (Direction::Demotion, 1, "ASC", 3usize),
+    ] {
+        let found = sqlx::query(&format!(
+            "SELECT c.id, c.grade, COUNT(*) AS n, CAST(SUM(o.amount_cents) AS BIGINT) AS total, \
+             MAX(o.order_date) AS last_date FROM customers c JOIN orders o ON o.customer_id = c.id \
+             WHERE c.level = $1 GROUP BY c.id, c.grade ORDER BY total {order}, c.id LIMIT $2"
+        ))
+        .bind(level)
+        .bind(40i64)
+        .fetch_all(&db.pool)
+        .await?;
+        let mut taken = 0;
+        for r in &found {
+            if taken == limit {
+                break;
+            }
+            let last_day = r
+                .try_get::<Option<String>, _>("last_date")?
+                .as_deref()
+                .and_then(app::dates::parse_date)
+                .unwrap_or(ANCHOR_DAY);
+            let recency = (ANCHOR_DAY - last_day).max(0);
+            let frequency: i64 = r.try_get("n")?;
+            // R and F from the figures; M from the spend rank (the biggest or smallest).
+            let sr = match recency {
+                0..=30 => 5,
+                31..=90 => 4,
+                91..=180 => 3,
+                181..=365 => 2,
+                _ => 1,
+            };
+            let sf = frequency.clamp(1, 5);
+            let sm = match direction {
+                Direction::Promotion => 5,
+                Direction::Demotion => 1 + rng.below(2) as i64,
+            };
+            let value = (200 * (sr + sf + sm - 3) + 12) / 24;
+            let grade: String = r.try_get("grade")?;
+            let current = app::customers::model::Grade::parse(&grade)
+                .unwrap_or(app::customers::model::Grade::General);
+            let Some(change) = app::tiers::model::propose(level, current, value, &cfg)
+                .filter(|c| c.direction == direction && c.to_level != level)
+            else {
+                continue;
+            };
+            let (to_level, to_grade) = (change.to_level, change.to_grade);
+            let k = taken;
+            taken += 1;
+            let figures = serde_json::json!({
+                "r": sr,
+                "f": sf,
+                "m": sm,
+                "recency_days": recency,
+                "frequency": frequency,
+                "monetary_cents": r.try_get::<i64, _>("total")?,
+            });
+            match direction {
+                Direction::Promotion => counts.promotions += 1,
+                Direction::Demotion => counts.demotions += 1,
+            }
+            rows.push(vec![
+                SqlValue::Int(r.try_get("id")?),
+                SqlValue::Text(direction.as_str().into()),
+                SqlValue::Int(level),
+                SqlValue::Int(to_level),
+                SqlValue::Text(r.try_get("grade")?),
+                SqlValue::Text(to_grade.as_str().into()),
+                SqlValue::Int(value),
+                SqlValue::Text(figures.to_string()),
+                SqlValue::Text("pending".into()),
+                SqlValue::Int(now - (k as i64 + 1) * 86_400),
+            ]);
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO tier_proposals (customer_id, direction, from_level, to_level, from_grade, to_grade, \
+         value_score, figures, status, created_at)",
+        &rows,
+    )
+    .await?;
+    app::tiers::service::set_last_run(&mut tx, &LastRun { at: now, counts }).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 const TASK_TITLES: [&str; 4] = [

@@ -421,6 +421,7 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
     let secure_cookies =
         std::env::var("RAPPORT_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
+    tokio::spawn(app::tiers::service::run_scheduler(db.clone()));
     let state = AppState {
         db,
         leptos_options: leptos_options(addr),

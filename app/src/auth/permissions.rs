@@ -264,6 +264,51 @@ pub fn may_change_task(
         || user.role == Role::Admin
 }
 
+/// Opening the tier-change queue: admins and tier-1 managers (who see only what they may decide).
+pub fn may_open_tier_queue(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Admin | Role::Tier1Manager)
+}
+
+/// Deciding a tier proposal (and so handing the account over): admins, and the tier-1
+/// manager who owns the customer or leads its team.
+pub fn may_decide_tier_change(user: &CurrentUser, c: &CustomerScope) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Tier1Manager => c.owner_id == user.id || same_team(user, c.team_id),
+        _ => false,
+    }
+}
+
+/// Thresholds and schedule of the tier re-evaluation, and running it on demand.
+pub fn may_configure_tiers(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
+/// Writing an internal note on a customer: whoever may see it and work on it.
+pub fn may_write_note(user: &CurrentUser, c: &CustomerScope) -> bool {
+    may_log_work(user, c)
+}
+
+/// Which managers' workload the user may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadScope {
+    All,
+    /// Oneself and the managers of this team.
+    Team(Option<TeamId>),
+    OnlySelf,
+}
+
+/// The workload page: admins see every manager, tier-1 managers their team, tier-2
+/// managers themselves; other roles none (`None`).
+pub fn workload_scope(user: &CurrentUser) -> Option<WorkloadScope> {
+    match user.role {
+        Role::Admin => Some(WorkloadScope::All),
+        Role::Tier1Manager => Some(WorkloadScope::Team(user.team_id)),
+        Role::Tier2Manager => Some(WorkloadScope::OnlySelf),
+        Role::SupportAgent | Role::Viewer => None,
+    }
+}
+
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
 /// alias). Mirrors [`may_see_customer`]; the integration tests hold the two together.
 #[cfg(feature = "ssr")]
@@ -442,5 +487,41 @@ mod tests {
         };
         assert!(may_assign_to(&actor, &mate));
         assert!(!may_assign_to(&actor, &other));
+    }
+
+    #[test]
+    fn tier_decisions_belong_to_admins_and_the_team_lead() {
+        let admin = user(1, Role::Admin, None);
+        let t1 = user(2, Role::Tier1Manager, Some(1));
+        let other_t1 = user(3, Role::Tier1Manager, Some(2));
+        let t2 = user(5, Role::Tier2Manager, Some(1));
+        let c = scope(2, 5, None, Some(1));
+        assert!(may_decide_tier_change(&admin, &c));
+        assert!(may_decide_tier_change(&t1, &c));
+        assert!(!may_decide_tier_change(&other_t1, &c));
+        assert!(may_decide_tier_change(
+            &other_t1,
+            &scope(2, 3, None, Some(1))
+        ));
+        assert!(!may_decide_tier_change(&t2, &c));
+        assert!(may_open_tier_queue(&t1) && !may_open_tier_queue(&t2));
+        assert!(may_configure_tiers(&admin) && !may_configure_tiers(&t1));
+    }
+
+    #[test]
+    fn notes_follow_work_rights_and_workload_scopes() {
+        let t2 = user(5, Role::Tier2Manager, Some(1));
+        let mate = user(6, Role::Tier2Manager, Some(1));
+        let c = scope(2, 5, None, Some(1));
+        assert!(may_write_note(&t2, &c));
+        assert!(!may_write_note(&mate, &c));
+        assert!(!may_write_note(&user(9, Role::Viewer, Some(1)), &c));
+        assert!(may_write_note(&user(2, Role::Tier1Manager, Some(1)), &c));
+        assert_eq!(workload_scope(&t2), Some(WorkloadScope::OnlySelf));
+        assert_eq!(
+            workload_scope(&user(2, Role::Tier1Manager, Some(1))),
+            Some(WorkloadScope::Team(Some(TeamId(1))))
+        );
+        assert_eq!(workload_scope(&user(9, Role::SupportAgent, None)), None);
     }
 }

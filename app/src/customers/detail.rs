@@ -153,6 +153,7 @@ fn CustomerDetail() -> impl IntoView {
                                     <OrderForm customer=cid action=actions.add_order />
                                 </Show>
                                 {finance.map(|f| view! { <FinanceCard customer=cid finance=f actions=actions /> })}
+                                <crate::tiers::pages::CustomerNotes customer=cid />
                                 <ProfileCard customer=c.clone() />
                                 <ContactsCard customer=c.clone() actions=actions />
                             </div>

@@ -240,7 +240,10 @@ mod tests {
         let rows = compute(100, None, &[order(7, 90, 1000)]);
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
-        assert_eq!((r.recency_days, r.frequency, r.monetary_cents), (10, 1, 1000));
+        assert_eq!(
+            (r.recency_days, r.frequency, r.monetary_cents),
+            (10, 1, 1000)
+        );
         assert_eq!((r.r_score, r.f_score, r.m_score), (1, 1, 1));
         assert_eq!(r.segment, RfmSegment::Lost);
     }

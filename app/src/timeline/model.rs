@@ -14,16 +14,20 @@ pub enum TimelineKind {
     Contract,
     Task,
     Change,
+    Tier,
+    Note,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 6] = [
+    pub const ALL: [TimelineKind; 8] = [
         TimelineKind::Activity,
         TimelineKind::Order,
         TimelineKind::Payment,
         TimelineKind::Contract,
         TimelineKind::Task,
         TimelineKind::Change,
+        TimelineKind::Tier,
+        TimelineKind::Note,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +37,8 @@ impl TimelineKind {
             TimelineKind::Contract => "contract",
             TimelineKind::Task => "task",
             TimelineKind::Change => "change",
+            TimelineKind::Tier => "tier",
+            TimelineKind::Note => "note",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -51,6 +57,8 @@ impl TimelineKind {
             TimelineKind::Contract => Key::Contracts,
             TimelineKind::Task => Key::Tasks,
             TimelineKind::Change => Key::TimelineChanges,
+            TimelineKind::Tier => Key::TierTimelineKind,
+            TimelineKind::Note => Key::NoteTimelineKind,
         }
     }
     /// Kinds that only viewers of financial records see.
@@ -94,6 +102,17 @@ pub enum TimelineBody {
         before: Option<String>,
         after: Option<String>,
     },
+    /// An approved tier change: levels, grades and the hand-over of the owner.
+    Tier {
+        from_level: i64,
+        to_level: i64,
+        from_grade: String,
+        to_grade: String,
+        from_owner: Option<String>,
+        to_owner: Option<String>,
+    },
+    /// An internal note; `handover` when written with a tier decision.
+    Note { body: String, handover: bool },
     /// A field change or record action from the audit log.
     Change {
         action: String,
@@ -216,6 +235,6 @@ mod tests {
             .kinds(),
             None
         );
-        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(6));
+        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(8));
     }
 }

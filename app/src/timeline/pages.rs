@@ -33,6 +33,7 @@ pub fn field_label(field: &str) -> Option<Key> {
         "grade" => Key::Grade,
         "owner_id" => Key::Owner,
         "service_manager_id" => Key::ServiceManager,
+        "team_id" => Key::Team,
         "tags" => Key::Tags,
         "contacts" => Key::Contacts,
         "orders" => Key::Orders,
@@ -50,6 +51,7 @@ fn action_label(action: &str) -> Option<Key> {
         "add_contact" => Key::AuditContactAdded,
         "remove_contact" => Key::AuditContactRemoved,
         "delete_order" => Key::AuditOrderDeleted,
+        "tier_change" => Key::TierTimelineEntry,
         _ => return None,
     })
 }
@@ -103,6 +105,30 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
         TimelineBody::Contract { before, after } => view! {
             <p><strong>{t(Key::Contract)}</strong></p>
             <p class="muted">{before.map(|b| view! { <del>{b}</del> " → " })}{after.unwrap_or_default()}</p>
+        }
+        .into_any(),
+        TimelineBody::Tier { from_level, to_level, from_grade, to_grade, from_owner, to_owner } => {
+            let grade = |g: &str| {
+                crate::customers::model::Grade::parse(g)
+                    .map(|g| i18n.t(g.label()).to_string())
+                    .unwrap_or_else(|| g.to_string())
+            };
+            view! {
+                <p><strong>{t(Key::TierTimelineEntry)}</strong></p>
+                <p class="muted">
+                    {t(Key::Level)} " " {from_level} " → " {to_level} " · "
+                    {t(Key::Grade)} " " {grade(&from_grade)} " → " {grade(&to_grade)} " · "
+                    {t(Key::Owner)} " " {from_owner.unwrap_or_else(|| "—".into())} " → " {to_owner.unwrap_or_else(|| "—".into())}
+                </p>
+            }
+            .into_any()
+        }
+        TimelineBody::Note { body, handover } => view! {
+            <p>
+                <strong>{t(Key::NoteTimelineEntry)}</strong>
+                {handover.then(|| view! { " · " <span class="badge">{t(Key::NoteFromHandover)}</span> })}
+            </p>
+            <p class="note-body">{body}</p>
         }
         .into_any(),
         TimelineBody::Change { action, field, before, after } => {

@@ -39,6 +39,18 @@ fn branch_select(kind: TimelineKind) -> &'static str {
              FROM tasks t LEFT JOIN users u ON u.id = t.created_by LEFT JOIN users a ON a.id = t.assignee_id \
              WHERE t.customer_id = "
         }
+        // Levels travel in n1 as from × 10 + to (levels are 1 and 2).
+        TimelineKind::Tier => {
+            "SELECT 'tier' AS kind, tc.id AS id, tc.at AS at, u.name AS actor, tc.from_grade AS f1, tc.to_grade AS f2, \
+             fo.name AS f3, tn.name AS f4, CAST(tc.from_level * 10 + tc.to_level AS BIGINT) AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM tier_changes tc LEFT JOIN users u ON u.id = tc.actor_id LEFT JOIN users fo ON fo.id = tc.from_owner_id \
+             LEFT JOIN users tn ON tn.id = tc.to_owner_id WHERE tc.customer_id = "
+        }
+        TimelineKind::Note => {
+            "SELECT 'note' AS kind, n.id AS id, n.created_at AS at, u.name AS actor, n.body AS f1, CAST(NULL AS TEXT) AS f2, \
+             CAST(NULL AS TEXT) AS f3, CAST(NULL AS TEXT) AS f4, n.proposal_id AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.customer_id = "
+        }
         TimelineKind::Contract | TimelineKind::Change => {
             "SELECT CASE WHEN l.action LIKE 'contract%' THEN 'contract' ELSE 'change' END AS kind, l.id AS id, l.at AS at, \
              u.name AS actor, l.action AS f1, l.field AS f2, l.before_value AS f3, l.after_value AS f4, \
@@ -54,6 +66,8 @@ fn time_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Order => "o.ordered_at",
         TimelineKind::Payment => "p.timeline_at",
         TimelineKind::Task => "t.created_at",
+        TimelineKind::Tier => "tc.at",
+        TimelineKind::Note => "n.created_at",
         TimelineKind::Contract | TimelineKind::Change => "l.at",
     }
 }
@@ -64,6 +78,8 @@ fn id_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Order => "o.id",
         TimelineKind::Payment => "p.id",
         TimelineKind::Task => "t.id",
+        TimelineKind::Tier => "tc.id",
+        TimelineKind::Note => "n.id",
         TimelineKind::Contract | TimelineKind::Change => "l.id",
     }
 }
@@ -137,6 +153,21 @@ fn entry_from_row(r: &DbRow) -> AppResult<TimelineEntry> {
         TimelineKind::Contract => TimelineBody::Contract {
             before: f3,
             after: f4,
+        },
+        TimelineKind::Tier => {
+            let levels = n1.unwrap_or_default();
+            TimelineBody::Tier {
+                from_level: levels / 10,
+                to_level: levels % 10,
+                from_grade: f1.unwrap_or_default(),
+                to_grade: f2.unwrap_or_default(),
+                from_owner: f3,
+                to_owner: f4,
+            }
+        }
+        TimelineKind::Note => TimelineBody::Note {
+            body: f1.unwrap_or_default(),
+            handover: n1.is_some(),
         },
         TimelineKind::Change => TimelineBody::Change {
             action: f1.unwrap_or_default(),

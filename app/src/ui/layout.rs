@@ -13,6 +13,8 @@ pub fn Layout(children: Children) -> impl IntoView {
             let is_admin = user.role == Role::Admin;
             let sees_customers = crate::auth::permissions::may_list_customers(&user);
             let imports = crate::auth::permissions::may_import(&user);
+            let tiers = crate::auth::permissions::may_open_tier_queue(&user);
+            let workload = crate::auth::permissions::workload_scope(&user).is_some();
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -22,6 +24,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <A href="/customers">{t(Key::NavCustomers)}</A>
                         <A href="/customers/duplicates">{t(Key::NavDuplicates)}</A>
                         <A href="/segments" attr:data-testid="nav-segments">{t(Key::NavSegments)}</A>
+                    </Show>
+                    <Show when=move || tiers>
+                        <A href="/tiers" attr:data-testid="nav-tiers">{t(Key::NavTiers)}</A>
+                    </Show>
+                    <Show when=move || workload>
+                        <A href="/workload" attr:data-testid="nav-workload">{t(Key::NavWorkload)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>

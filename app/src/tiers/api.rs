@@ -1,0 +1,82 @@
+use crate::error::AppError;
+use crate::ids::CustomerId;
+use crate::tiers::model::{
+    ApproveInput, NotesThread, RunCounts, TierConfigInput, TierQueue, WorkloadRow,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::state::{app_state, require_user};
+    pub use crate::tiers::model::{Approval, Direction, TierConfig};
+    pub use crate::tiers::service;
+}
+
+/// The queue page. `direction` is "promotion", "demotion" or empty (both).
+#[server(endpoint = "tiers/queue")]
+pub async fn load_tier_queue(direction: String) -> Result<TierQueue, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let direction = match direction.trim() {
+        "" => None,
+        s => Some(
+            Direction::parse(s)
+                .ok_or_else(|| AppError::field("direction", crate::i18n::Key::ErrInvalidChoice))?,
+        ),
+    };
+    service::queue(&app_state()?.db, &user, direction).await
+}
+
+#[server(endpoint = "tiers/approve")]
+pub async fn approve_tier_change(input: ApproveInput) -> Result<(), AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    let approval = Approval::parse(&input)?;
+    service::approve(&app_state()?.db, &user, &approval).await
+}
+
+#[server(endpoint = "tiers/reject")]
+pub async fn reject_tier_change(proposal: i64, comment: String) -> Result<(), AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::reject(&app_state()?.db, &user, proposal, &comment).await
+}
+
+#[server(endpoint = "tiers/reevaluate")]
+pub async fn reevaluate_tiers() -> Result<RunCounts, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::run_reevaluation(&app_state()?.db, Some(&user)).await
+}
+
+#[server(endpoint = "tiers/settings")]
+pub async fn save_tier_settings(input: TierConfigInput) -> Result<(), AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    if !crate::auth::permissions::may_configure_tiers(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let cfg = TierConfig::parse(&input)?;
+    service::save_config(&app_state()?.db, &user, &cfg).await
+}
+
+#[server(endpoint = "notes/list")]
+pub async fn customer_notes(customer: CustomerId) -> Result<NotesThread, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::notes(&app_state()?.db, &user, customer).await
+}
+
+#[server(endpoint = "notes/add")]
+pub async fn add_customer_note(customer: CustomerId, body: String) -> Result<i64, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::add_note(&app_state()?.db, &user, customer, &body).await
+}
+
+#[server(endpoint = "workload")]
+pub async fn load_workload() -> Result<Vec<WorkloadRow>, AppError> {
+    use ssr::*;
+    let user = require_user().await?;
+    service::workload(&app_state()?.db, &user).await
+}

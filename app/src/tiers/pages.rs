@@ -1,0 +1,460 @@
+//! The tier-change queue (`/tiers`), the workload page (`/workload`) and the notes thread
+//! shown on the customer page.
+
+use crate::auth::pages::{use_user, Protected};
+use crate::auth::Role;
+use crate::customers::model::level_short_label;
+use crate::dates::now_seconds;
+use crate::i18n::{t, use_i18n, Key};
+use crate::ids::CustomerId;
+use crate::tiers::api::*;
+use crate::tiers::model::*;
+use crate::ui::{field_error, format_local_time, ErrorNotice};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// "Level 2 → 1, grade key → VIP" as a compact view.
+fn change_view(
+    from_level: i64,
+    to_level: i64,
+    from: crate::customers::model::Grade,
+    to: crate::customers::model::Grade,
+) -> impl IntoView {
+    view! {
+        <span class="tier-change">
+            {t(level_short_label(from_level))} " → " {t(level_short_label(to_level))}
+            " · " {t(from.label())} " → " {t(to.label())}
+        </span>
+    }
+}
+
+fn figures_view(value: i64, figures: Vec<(String, String)>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="tier-figures">
+            <strong data-testid="tier-value">{value}</strong>
+            <ul class="figures">
+                {figures
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let label = figure_label(&k).map(|key| i18n.t(key).to_string()).unwrap_or(k);
+                        view! { <li>{label} ": " {v}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+pub fn TiersPage() -> impl IntoView {
+    view! { <Protected><TiersView /></Protected> }
+}
+
+#[component]
+fn TiersView() -> impl IntoView {
+    let user = use_user();
+    let is_admin = user.role == Role::Admin;
+    let direction = RwSignal::new(String::new());
+    let refresh = RwSignal::new(0usize);
+    let run = ServerAction::<ReevaluateTiers>::new();
+    let settings = ServerAction::<SaveTierSettings>::new();
+    let queue = Resource::new(
+        move || {
+            (
+                direction.get(),
+                refresh.get(),
+                run.version().get(),
+                settings.version().get(),
+            )
+        },
+        |(d, _, _, _)| load_tier_queue(d),
+    );
+    let settings_result = Signal::derive(move || settings.value().get().and_then(|r| r.err()));
+    view! {
+        <section class="page tiers-page">
+            <div class="page-head">
+                <h1>{t(Key::TierQueueTitle)}</h1>
+                <Show when=move || is_admin>
+                    <ActionForm action=run attr:class="inline">
+                        <button type="submit" class="button" data-testid="tier-reevaluate" disabled=move || run.pending().get()>
+                            {t(Key::TierReevaluateNow)}
+                        </button>
+                    </ActionForm>
+                </Show>
+            </div>
+            <p class="muted">{t(Key::TierQueueIntro)}</p>
+            {move || run.value().get().map(|r| match r {
+                Ok(c) => view! {
+                    <p class="notice" role="status" data-testid="tier-run-result">
+                        {t(Key::TierReevaluated)} ": " {c.evaluated} " " {t(Key::TierCountEvaluated)} " · "
+                        {c.promotions} " " {t(Key::TierCountPromotions)} " · " {c.demotions} " " {t(Key::TierCountDemotions)} " · "
+                        {c.superseded} " " {t(Key::TierCountSuperseded)}
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            })}
+            <div class="chips" role="group" aria-label=move || use_i18n().t(Key::TierDirection)>
+                <button type="button" class="chip" aria-pressed=move || direction.get().is_empty().to_string()
+                    on:click=move |_| direction.set(String::new())>{t(Key::TierAllDirections)}</button>
+                {[Direction::Promotion, Direction::Demotion].into_iter().map(|d| view! {
+                    <button type="button" class="chip" data-testid=format!("tier-filter-{}", d.as_str())
+                        aria-pressed=move || (direction.get() == d.as_str()).to_string()
+                        on:click=move |_| direction.set(d.as_str().to_string())>{t(d.label())}</button>
+                }).collect_view()}
+            </div>
+            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match queue.await {
+                        Ok(q) => {
+                            let owners = StoredValue::new(q.owners.clone());
+                            let shown = q.pending.len();
+                            let total = q.total_pending;
+                            view! {
+                                {q.config.map(|cfg| view! { <SettingsForm cfg=cfg last_run=q.last_run action=settings result=settings_result /> })}
+                                <section class="card" data-testid="tier-pending">
+                                    <h2>{t(Key::TierPending)} " " <span class="count">{total}</span></h2>
+                                    {(shown as i64) < total}.then(|| view! { <p class="muted">{shown} " " {t(Key::TierPendingShown)} " " {total}</p> })
+                                    {if q.pending.is_empty() {
+                                        view! { <p class="empty">{t(Key::NothingHere)}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="proposal-list">
+                                                {q.pending.into_iter().map(|p| view! { <ProposalRow p=p owners=owners.get_value() refresh=refresh /> }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </section>
+                                <section class="card" data-testid="tier-history">
+                                    <h2>{t(Key::TierHistory)}</h2>
+                                    {if q.history.is_empty() {
+                                        view! { <p class="empty">{t(Key::NothingHere)}</p> }.into_any()
+                                    } else {
+                                        view! { <HistoryTable rows=q.history /> }.into_any()
+                                    }}
+                                </section>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsForm(
+    cfg: TierConfig,
+    last_run: Option<LastRun>,
+    action: ServerAction<SaveTierSettings>,
+    result: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let input = cfg.to_input();
+    let field = move |name: &'static str, label: Key, value: String, min: i64, max: i64| {
+        view! {
+            <label>
+                {t(label)}
+                <input type="number" name=format!("input[{name}]") value=value min=min max=max required=true />
+                {field_error(move || result.get(), name)}
+            </label>
+        }
+    };
+    view! {
+        <details class="card tier-settings" data-testid="tier-settings">
+            <summary>{t(Key::TierSettings)}</summary>
+            <p class="muted">
+                {t(Key::TierLastRun)} ": "
+                {match last_run {
+                    Some(r) => format!(
+                        "{} · {} / +{} / −{} / {}",
+                        format_local_time(r.at), r.counts.evaluated, r.counts.promotions, r.counts.demotions, r.counts.superseded
+                    ),
+                    None => use_i18n().t(Key::TierNeverRun).to_string(),
+                }}
+            </p>
+            <ActionForm action=action attr:class="form-grid">
+                {field("promote_at", Key::TierPromoteAt, input.promote_at, 0, 100)}
+                {field("demote_below", Key::TierDemoteBelow, input.demote_below, 0, 100)}
+                {field("vip_at", Key::TierVipAt, input.vip_at, 0, 100)}
+                {field("key_at", Key::TierKeyAt, input.key_at, 0, 100)}
+                {field("schedule_days", Key::TierScheduleDays, input.schedule_days, 1, 365)}
+                {field("hour_utc", Key::TierHourUtc, input.hour_utc, 0, 23)}
+                <label class="checkbox">
+                    <input type="checkbox" name="input[enabled]" checked=cfg.enabled />
+                    {t(Key::TierEnabled)}
+                </label>
+                <button type="submit" data-testid="tier-settings-save">{t(Key::TierSaveSettings)}</button>
+                {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{t(Key::TierSettingsSaved)}</p> })}
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn ProposalRow(
+    p: ProposalView,
+    owners: Vec<OwnerOption>,
+    refresh: RwSignal<usize>,
+) -> impl IntoView {
+    let approve = ServerAction::<ApproveTierChange>::new();
+    let reject = ServerAction::<RejectTierChange>::new();
+    Effect::new(move |_| {
+        if matches!(approve.value().get(), Some(Ok(())))
+            || matches!(reject.value().get(), Some(Ok(())))
+        {
+            refresh.update(|r| *r += 1);
+        }
+    });
+    let approve_err = Signal::derive(move || approve.value().get().and_then(|r| r.err()));
+    let reject_err = Signal::derive(move || reject.value().get().and_then(|r| r.err()));
+    let age_days = (now_seconds() - p.created_at).max(0) / 86_400;
+    let fitting: Vec<OwnerOption> = owners
+        .into_iter()
+        .filter(|o| owner_fits(o, p.to_level, p.customer_team_id))
+        .collect();
+    let keep_default = p.owner_role == Role::Tier2Manager;
+    let current_owner = p.owner_id;
+    let id = p.id.to_string();
+    let id2 = id.clone();
+    let page_error = move |e: Option<crate::error::AppError>| {
+        e.filter(|e| !matches!(e, crate::error::AppError::Validation(_)))
+            .map(|e| view! { <ErrorNotice error=e /> })
+    };
+    view! {
+        <li class=format!("proposal card direction-{}", p.direction.as_str()) data-testid="tier-proposal" data-proposal=p.id>
+            <div class="proposal-head">
+                <A href=format!("/customers/{}", p.customer_id)><strong>{p.customer_name.clone()}</strong></A>
+                " " <span class=format!("badge {}", p.direction.as_str())>{t(p.direction.label())}</span>
+                " " {change_view(p.from_level, p.to_level, p.from_grade, p.to_grade)}
+                <span class="muted">" · " {t(Key::TierCurrentOwner)} ": " {p.owner_name.clone()}
+                    " · " {t(Key::TierAge)} ": " {age_days} " " {t(Key::TierDays)}</span>
+            </div>
+            <div class="proposal-figures">
+                <span class="muted">{t(Key::TierValueScore)} " / " {t(Key::TierFigures)}</span>
+                {figures_view(p.value_score, p.figures.clone())}
+            </div>
+            {move || page_error(approve_err.get())}
+            {move || page_error(reject_err.get())}
+            <div class="proposal-forms">
+                <ActionForm action=approve attr:class="approve-form">
+                    <input type="hidden" name="input[proposal]" value=id2 />
+                    <label>
+                        {t(Key::TierNewOwner)}
+                        <select name="input[new_owner]" required=true data-testid="tier-new-owner">
+                            <option value="">"—"</option>
+                            {fitting.into_iter().map(|o| view! {
+                                <option value=o.id.to_string() selected=o.id == current_owner>{o.name}</option>
+                            }).collect_view()}
+                        </select>
+                        {field_error(move || approve_err.get(), "new_owner")}
+                        {field_error(move || approve_err.get(), "proposal")}
+                    </label>
+                    <label class="checkbox">
+                        <input type="checkbox" name="input[keep_previous]" checked=keep_default />
+                        {t(Key::TierKeepPrevious)}
+                        {field_error(move || approve_err.get(), "keep_previous")}
+                    </label>
+                    <label>
+                        {t(Key::TierComment)}
+                        <input type="text" name="input[comment]" maxlength=TEXT_MAX />
+                        {field_error(move || approve_err.get(), "comment")}
+                    </label>
+                    <label>
+                        {t(Key::TierFirstNote)}
+                        <textarea name="input[note]" rows=2 maxlength=TEXT_MAX></textarea>
+                        {field_error(move || approve_err.get(), "note")}
+                    </label>
+                    <button type="submit" data-testid="tier-approve" disabled=move || approve.pending().get()>{t(Key::TierApprove)}</button>
+                </ActionForm>
+                <ActionForm action=reject attr:class="reject-form">
+                    <input type="hidden" name="proposal" value=id />
+                    <label>
+                        {t(Key::TierComment)}
+                        <input type="text" name="comment" required=true maxlength=TEXT_MAX />
+                        {field_error(move || reject_err.get(), "comment")}
+                    </label>
+                    <button type="submit" class="danger" data-testid="tier-reject" disabled=move || reject.pending().get()>{t(Key::TierReject)}</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn HistoryTable(rows: Vec<ProposalView>) -> impl IntoView {
+    view! {
+        <table class="data-table">
+            <thead>
+                <tr>
+                    <th>{t(Key::TierCustomer)}</th>
+                    <th>{t(Key::TierChange)}</th>
+                    <th>{t(Key::TierStatus)}</th>
+                    <th>{t(Key::TierDecidedBy)}</th>
+                    <th>{t(Key::TierDecidedAt)}</th>
+                    <th>{t(Key::TierNewOwner)}</th>
+                    <th>{t(Key::TierComment)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|p| view! {
+                    <tr data-testid="tier-history-row">
+                        <td><A href=format!("/customers/{}", p.customer_id)>{p.customer_name}</A></td>
+                        <td>{t(p.direction.label())} " · " {change_view(p.from_level, p.to_level, p.from_grade, p.to_grade)}</td>
+                        <td>{t(p.status.label())}</td>
+                        <td>{p.decided_by.unwrap_or_default()}</td>
+                        <td>{p.decided_at.map(format_local_time).unwrap_or_default()}</td>
+                        <td>
+                            {p.previous_owner.map(|o| view! { {o} " → " })}
+                            {p.new_owner.unwrap_or_default()}
+                            {p.kept_as_service_manager.then(|| view! { " " <span class="muted">"(" {t(Key::TierKeepPrevious)} ")"</span> })}
+                        </td>
+                        <td>{p.comment.unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The internal notes thread on a customer: newest first, with a form for those who may
+/// work on the customer. Notes written with a tier decision show that context.
+#[component]
+pub fn CustomerNotes(customer: CustomerId) -> impl IntoView {
+    let add = ServerAction::<AddCustomerNote>::new();
+    let thread = Resource::new(
+        move || add.version().get(),
+        move |_| customer_notes(customer),
+    );
+    let add_err = Signal::derive(move || add.value().get().and_then(|r| r.err()));
+    view! {
+        <section class="card notes" data-testid="customer-notes">
+            <h2>{t(Key::NotesTitle)}</h2>
+            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match thread.await {
+                        Ok(th) => view! {
+                            <Show when=move || th.may_write>
+                                <ActionForm action=add attr:class="note-form">
+                                    <input type="hidden" name="customer" value=customer.to_string() />
+                                    <label>
+                                        {t(Key::NoteBody)}
+                                        <textarea name="body" rows=2 required=true maxlength=TEXT_MAX data-testid="note-body"></textarea>
+                                        {field_error(move || add_err.get(), "body")}
+                                    </label>
+                                    <button type="submit" data-testid="note-add" disabled=move || add.pending().get()>{t(Key::NoteAdd)}</button>
+                                </ActionForm>
+                            </Show>
+                            {if th.notes.is_empty() {
+                                view! { <p class="empty">{t(Key::NoteEmpty)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="note-list">
+                                        {th.notes.into_iter().map(|n| view! {
+                                            <li class="note" data-testid="note">
+                                                <div class="muted">
+                                                    <time>{format_local_time(n.created_at)}</time> " · " {n.author}
+                                                    {n.proposal.map(|c| view! {
+                                                        " · " <span class="badge">{t(Key::NoteFromHandover)}
+                                                        {c.direction.map(|d| view! { " · " {t(d.label())} })}
+                                                        " · " {t(level_short_label(c.from_level))} " → " {t(level_short_label(c.to_level))}</span>
+                                                    })}
+                                                </div>
+                                                <p class="note-body">{n.body}</p>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn overdue_class(n: i64) -> &'static str {
+    if n > 0 {
+        "alert"
+    } else {
+        ""
+    }
+}
+
+#[component]
+pub fn WorkloadPage() -> impl IntoView {
+    view! { <Protected><WorkloadView /></Protected> }
+}
+
+#[component]
+fn WorkloadView() -> impl IntoView {
+    let rows = Resource::new(|| (), |_| load_workload());
+    let sort = RwSignal::new(WorkloadSort::Name);
+    let header = move |col: WorkloadSort, label: Key| {
+        view! {
+            <th aria-sort=move || if sort.get() == col { "descending" } else { "none" }>
+                <button type="button" class="link-button" title=move || use_i18n().t(Key::WorkloadSortBy)
+                    on:click=move |_| sort.set(col)>{t(label)}</button>
+            </th>
+        }
+    };
+    view! {
+        <section class="page workload-page">
+            <div class="page-head"><h1>{t(Key::WorkloadTitle)}</h1></div>
+            <p class="muted">{t(Key::WorkloadIntro)}</p>
+            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match rows.await {
+                        Ok(list) => {
+                            let list = StoredValue::new(list);
+                            let sorted = move || {
+                                let mut v = list.get_value();
+                                sort.get().apply(&mut v);
+                                v
+                            };
+                            view! {
+                                <table class="data-table" data-testid="workload-table">
+                                    <thead>
+                                        <tr>
+                                            {header(WorkloadSort::Name, Key::WorkloadManager)}
+                                            <th>{t(Key::Team)}</th>
+                                            {header(WorkloadSort::Level1, Key::WorkloadLevel1)}
+                                            {header(WorkloadSort::Level2, Key::WorkloadLevel2)}
+                                            {header(WorkloadSort::Vip, Key::GradeVip)}
+                                            {header(WorkloadSort::Key, Key::GradeKey)}
+                                            {header(WorkloadSort::General, Key::GradeGeneral)}
+                                            {header(WorkloadSort::OpenTasks, Key::WorkloadOpenTasks)}
+                                            {header(WorkloadSort::Overdue, Key::WorkloadOverdue)}
+                                            {header(WorkloadSort::Activities, Key::WorkloadActivities30)}
+                                            {header(WorkloadSort::Pending, Key::WorkloadPending)}
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {move || sorted().into_iter().map(|r| view! {
+                                            <tr data-testid="workload-row" data-user=r.user_id.0>
+                                                <td>{r.name} {r.role.map(|role| view! { " " <span class="role-badge">{t(role.label())}</span> })}</td>
+                                                <td>{r.team.unwrap_or_default()}</td>
+                                                <td>{r.level1}</td>
+                                                <td>{r.level2}</td>
+                                                <td>{r.vip}</td>
+                                                <td>{r.key}</td>
+                                                <td>{r.general}</td>
+                                                <td>{r.open_tasks}</td>
+                                                <td class=overdue_class(r.overdue_tasks)>{r.overdue_tasks}</td>
+                                                <td>{r.activities_30d}</td>
+                                                <td>{r.pending_proposals}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,1022 @@
+//! Tier settings, re-evaluation, decisions (approval = hand-over), notes and workload.
+//! Every entry point takes the acting user and asks the permission module first.
+
+use crate::audit::service::{record, Change};
+use crate::auth::permissions::{
+    check_assignment, customer_visibility, may_assign_to, may_configure_tiers,
+    may_decide_tier_change, may_open_tier_queue, may_see_customer, may_write_note, workload_scope,
+    Assignee, WorkloadScope,
+};
+use crate::auth::{CurrentUser, Role};
+use crate::customers::model::Grade;
+use crate::customers::service::scope_of;
+use crate::db::{insert_rows, now, Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Key;
+use crate::ids::{CustomerId, TeamId, UserId};
+use crate::tasks::model::TaskSource;
+use crate::tiers::model::*;
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+// ---------------------------------------------------------------------------------------
+// The value score
+// ---------------------------------------------------------------------------------------
+
+/// Value score (0–100) and the figures behind it, per customer id.
+pub type Values = HashMap<i64, (i64, serde_json::Value)>;
+
+/// VALUE SCORE BOUNDARY — the one place the re-evaluation gets customer values from
+/// (its only caller is [`run_reevaluation`]).
+///
+/// Stand-in until `crate::rfm::service::value_scores` is merged: reads the scores of the
+/// latest finished `scheduled` RFM run and derives value = round(100 × (r+f+m−3)/12),
+/// with the R/F/M scores and raw figures as the figures. To plug in the real value score,
+/// replace this body with a call to `crate::rfm::service::value_scores(db, …)` mapping each
+/// `(value_score, ValueFigures)` to `(value, serde_json::to_value(figures))`.
+pub async fn current_values(db: &Db) -> AppResult<Values> {
+    let run = sqlx::query(
+        "SELECT id FROM rfm_runs WHERE kind = 'scheduled' AND status = 'done' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(run) = run else {
+        return Ok(Values::new());
+    };
+    let run: i64 = run.try_get("id")?;
+    let rows = sqlx::query(
+        "SELECT customer_id, recency_days, frequency, monetary_cents, r_score, f_score, m_score \
+         FROM rfm_scores WHERE run_id = $1",
+    )
+    .bind(run)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Values::with_capacity(rows.len());
+    for r in &rows {
+        let (rs, fs, ms): (i64, i64, i64) = (
+            r.try_get("r_score")?,
+            r.try_get("f_score")?,
+            r.try_get("m_score")?,
+        );
+        let sum = (rs + fs + ms - 3).clamp(0, 12);
+        // round(100 × sum / 12), halves up.
+        let value = (200 * sum + 12) / 24;
+        let figures = serde_json::json!({
+            "r": rs,
+            "f": fs,
+            "m": ms,
+            "recency_days": r.try_get::<i64, _>("recency_days")?,
+            "frequency": r.try_get::<i64, _>("frequency")?,
+            "monetary_cents": r.try_get::<i64, _>("monetary_cents")?,
+        });
+        out.insert(r.try_get("customer_id")?, (value, figures));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------
+
+async fn read_setting(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
+    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("value")).transpose()?)
+}
+
+async fn write_setting(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &str,
+    actor: Option<UserId>,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(actor.map(|a| a.0))
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The stored settings, or the defaults (also when the stored JSON no longer parses).
+pub async fn config(db: &Db) -> AppResult<TierConfig> {
+    let mut conn = db.pool.acquire().await?;
+    Ok(read_setting(&mut conn, CONFIG_KEY)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
+
+pub async fn save_config(db: &Db, actor: &CurrentUser, cfg: &TierConfig) -> AppResult<()> {
+    if !may_configure_tiers(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let value = serde_json::to_string(cfg).map_err(|_| AppError::Internal)?;
+    let mut tx = db.begin_write().await?;
+    let before = read_setting(&mut tx, CONFIG_KEY).await?;
+    write_setting(&mut tx, CONFIG_KEY, &value, Some(actor.id)).await?;
+    if before.as_deref() != Some(value.as_str()) {
+        record(
+            &mut tx,
+            Some(actor.id),
+            Change {
+                entity: "settings",
+                entity_id: 0,
+                action: "update",
+                field: Some(CONFIG_KEY),
+                before,
+                after: Some(value),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn last_run(db: &Db) -> AppResult<Option<LastRun>> {
+    let mut conn = db.pool.acquire().await?;
+    Ok(read_setting(&mut conn, LAST_RUN_KEY)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// Records a run as the last one (also used by the demo loader).
+pub async fn set_last_run(conn: &mut AnyConnection, run: &LastRun) -> AppResult<()> {
+    let value = serde_json::to_string(run).map_err(|_| AppError::Internal)?;
+    write_setting(conn, LAST_RUN_KEY, &value, None).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Re-evaluation
+// ---------------------------------------------------------------------------------------
+
+fn grade_of(s: &str) -> Grade {
+    Grade::parse(s).unwrap_or(Grade::General)
+}
+
+/// Ids bound per `IN (…)` list: well under SQLite's parameter limit.
+const IN_CHUNK: usize = 500;
+
+/// Re-evaluates every customer: new pending proposals where the value calls for another
+/// level or grade and none is pending, and stale pending proposals superseded. `actor` is
+/// `None` for the scheduler; a person must be an admin. Reads once, computes in memory,
+/// writes in batches within one transaction.
+pub async fn run_reevaluation(db: &Db, actor: Option<&CurrentUser>) -> AppResult<RunCounts> {
+    if let Some(a) = actor {
+        if !may_configure_tiers(a) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let cfg = config(db).await?;
+    // The single call site of the value score.
+    let values = current_values(db).await?;
+    let t = now();
+    let mut tx = db.begin_write().await?;
+    let customers = sqlx::query("SELECT id, level, grade FROM customers")
+        .fetch_all(&mut *tx)
+        .await?;
+    let pending_rows = sqlx::query(
+        "SELECT id, customer_id, from_level, from_grade, to_level, to_grade FROM tier_proposals \
+         WHERE status = 'pending'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut pending: HashMap<i64, Vec<(i64, PendingTarget)>> = HashMap::new();
+    for r in &pending_rows {
+        let from_grade: String = r.try_get("from_grade")?;
+        let to_grade: String = r.try_get("to_grade")?;
+        pending.entry(r.try_get("customer_id")?).or_default().push((
+            r.try_get("id")?,
+            PendingTarget {
+                from_level: r.try_get("from_level")?,
+                from_grade: grade_of(&from_grade),
+                to_level: r.try_get("to_level")?,
+                to_grade: grade_of(&to_grade),
+            },
+        ));
+    }
+    let mut counts = RunCounts::default();
+    let mut superseded = Vec::new();
+    let mut inserts = Vec::new();
+    for r in &customers {
+        let id: i64 = r.try_get("id")?;
+        let level: i64 = r.try_get("level")?;
+        let grade_s: String = r.try_get("grade")?;
+        let grade = grade_of(&grade_s);
+        let value = values.get(&id);
+        let fresh = value.and_then(|(v, _)| propose(level, grade, *v, &cfg));
+        let mut live = false;
+        for (pid, p) in pending.get(&id).map(|v| v.as_slice()).unwrap_or_default() {
+            // Without a value only a change by hand makes a proposal stale.
+            let stale = match value {
+                Some(_) => is_stale(p, level, grade, fresh.as_ref()),
+                None => (level, grade) != (p.from_level, p.from_grade),
+            };
+            if stale || live {
+                superseded.push(*pid);
+            } else {
+                live = true;
+                counts.still_pending += 1;
+            }
+        }
+        let Some((value, figures)) = value else {
+            continue;
+        };
+        counts.evaluated += 1;
+        let Some(change) = fresh else {
+            continue;
+        };
+        if live {
+            continue;
+        }
+        match change.direction {
+            Direction::Promotion => counts.promotions += 1,
+            Direction::Demotion => counts.demotions += 1,
+        }
+        inserts.push(vec![
+            SqlValue::Int(id),
+            SqlValue::Text(change.direction.as_str().into()),
+            SqlValue::Int(level),
+            SqlValue::Int(change.to_level),
+            SqlValue::Text(grade.as_str().into()),
+            SqlValue::Text(change.to_grade.as_str().into()),
+            SqlValue::Int(*value),
+            SqlValue::Text(figures.to_string()),
+            SqlValue::Text(ProposalStatus::Pending.as_str().into()),
+            SqlValue::Int(t),
+        ]);
+    }
+    counts.superseded = superseded.len() as i64;
+    for part in superseded.chunks(IN_CHUNK) {
+        let mut q =
+            SqlBuilder::new("UPDATE tier_proposals SET status = 'superseded', decided_at = ");
+        q.bind(SqlValue::Int(t))
+            .push(" WHERE status = 'pending' AND id IN (");
+        for (i, id) in part.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(SqlValue::Int(*id));
+        }
+        q.push(")");
+        q.query().execute(&mut *tx).await?;
+    }
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO tier_proposals (customer_id, direction, from_level, to_level, from_grade, to_grade, \
+         value_score, figures, status, created_at)",
+        &inserts,
+    )
+    .await?;
+    set_last_run(&mut tx, &LastRun { at: t, counts }).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// How often the scheduler looks at the clock.
+const SCHEDULER_TICK_SECS: u64 = 300;
+
+/// Runs the re-evaluation per the stored schedule, for as long as the server runs. Spawned
+/// by `serve`; settings changes take effect at the next tick.
+pub async fn run_scheduler(db: Db) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(SCHEDULER_TICK_SECS)).await;
+        let due = async {
+            let cfg = config(&db).await?;
+            let last = last_run(&db).await?;
+            AppResult::Ok(cfg.is_due(last.map(|l| l.at), now()))
+        }
+        .await;
+        match due {
+            Ok(true) => match run_reevaluation(&db, None).await {
+                Ok(c) => tracing::info!(
+                    evaluated = c.evaluated,
+                    promotions = c.promotions,
+                    demotions = c.demotions,
+                    superseded = c.superseded,
+                    "tier re-evaluation finished"
+                ),
+                Err(e) => tracing::warn!(error = %e, "tier re-evaluation failed"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "tier scheduler could not read its settings"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The queue
+// ---------------------------------------------------------------------------------------
+
+const PROPOSAL_SELECT: &str = "SELECT p.id, p.customer_id, p.direction, p.from_level, p.to_level, \
+     p.from_grade, p.to_grade, p.value_score, p.figures, p.status, p.created_at, p.decided_at, \
+     p.decision_comment, p.kept_as_service_manager, c.name AS customer_name, c.team_id, c.owner_id, \
+     o.name AS owner_name, o.role AS owner_role, d.name AS decided_by_name, n.name AS new_owner_name, \
+     po.name AS previous_owner_name \
+     FROM tier_proposals p JOIN customers c ON c.id = p.customer_id JOIN users o ON o.id = c.owner_id \
+     LEFT JOIN users d ON d.id = p.decided_by LEFT JOIN users n ON n.id = p.new_owner_id \
+     LEFT JOIN users po ON po.id = p.previous_owner_id WHERE 1 = 1";
+
+fn proposal_from_row(r: &DbRow) -> AppResult<ProposalView> {
+    let direction: String = r.try_get("direction")?;
+    let status: String = r.try_get("status")?;
+    let from_grade: String = r.try_get("from_grade")?;
+    let to_grade: String = r.try_get("to_grade")?;
+    let figures: String = r.try_get("figures")?;
+    let owner_role: String = r.try_get("owner_role")?;
+    Ok(ProposalView {
+        id: r.try_get("id")?,
+        customer_id: CustomerId(r.try_get("customer_id")?),
+        customer_name: r.try_get("customer_name")?,
+        customer_team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        direction: Direction::parse(&direction).unwrap_or(Direction::Promotion),
+        from_level: r.try_get("from_level")?,
+        to_level: r.try_get("to_level")?,
+        from_grade: grade_of(&from_grade),
+        to_grade: grade_of(&to_grade),
+        value_score: r.try_get("value_score")?,
+        figures: figures_pairs(&figures),
+        status: ProposalStatus::parse(&status).unwrap_or(ProposalStatus::Pending),
+        created_at: r.try_get("created_at")?,
+        owner_id: UserId(r.try_get("owner_id")?),
+        owner_name: r.try_get("owner_name")?,
+        owner_role: Role::parse(&owner_role).unwrap_or(Role::Viewer),
+        decided_by: r.try_get("decided_by_name")?,
+        decided_at: r.try_get("decided_at")?,
+        comment: r.try_get("decision_comment")?,
+        new_owner: r.try_get("new_owner_name")?,
+        previous_owner: r.try_get("previous_owner_name")?,
+        kept_as_service_manager: r.try_get::<i64, _>("kept_as_service_manager")? != 0,
+    })
+}
+
+/// Limits a proposal query to customers the actor may decide on. The queue is open to
+/// admins and tier-1 managers only, for whom "may decide" and "may see" coincide
+/// (see `may_decide_tier_change`); each row is checked again in Rust.
+fn push_decidable(actor: &CurrentUser, q: &mut SqlBuilder) {
+    customer_visibility(actor, q);
+}
+
+/// Pending proposals the actor may decide (oldest first), the recent decisions, the
+/// owners the actor may assign, and — for admins — the settings.
+pub async fn queue(
+    db: &Db,
+    actor: &CurrentUser,
+    direction: Option<Direction>,
+) -> AppResult<TierQueue> {
+    if !may_open_tier_queue(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let scope_ok = |p: &ProposalView| {
+        // The scope columns of the row, for the per-row check.
+        may_decide_tier_change(
+            actor,
+            &crate::auth::permissions::CustomerScope {
+                level: p.from_level,
+                owner_id: p.owner_id,
+                service_manager_id: None,
+                team_id: p.customer_team_id,
+            },
+        )
+    };
+    let mut q = SqlBuilder::new(PROPOSAL_SELECT);
+    q.push(" AND p.status = 'pending'");
+    if let Some(d) = direction {
+        q.push(" AND p.direction = ")
+            .bind(SqlValue::Text(d.as_str().into()));
+    }
+    push_decidable(actor, &mut q);
+    q.push(" ORDER BY p.created_at, p.id LIMIT ")
+        .bind(SqlValue::Int(QUEUE_LEN));
+    let pending = q
+        .query()
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(proposal_from_row)
+        .collect::<AppResult<Vec<_>>>()?
+        .into_iter()
+        .filter(scope_ok)
+        .collect::<Vec<_>>();
+
+    let mut c = SqlBuilder::new(
+        "SELECT COUNT(*) AS n FROM tier_proposals p JOIN customers c ON c.id = p.customer_id \
+         WHERE p.status = 'pending'",
+    );
+    if let Some(d) = direction {
+        c.push(" AND p.direction = ")
+            .bind(SqlValue::Text(d.as_str().into()));
+    }
+    push_decidable(actor, &mut c);
+    let total_pending: i64 = c.query().fetch_one(&db.pool).await?.try_get("n")?;
+
+    let mut h = SqlBuilder::new(PROPOSAL_SELECT);
+    h.push(" AND p.status IN ('approved', 'rejected')");
+    if let Some(d) = direction {
+        h.push(" AND p.direction = ")
+            .bind(SqlValue::Text(d.as_str().into()));
+    }
+    push_decidable(actor, &mut h);
+    h.push(" ORDER BY p.decided_at DESC, p.id DESC LIMIT ")
+        .bind(SqlValue::Int(HISTORY_LEN));
+    let history = h
+        .query()
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(proposal_from_row)
+        .collect::<AppResult<Vec<_>>>()?;
+
+    let owners = sqlx::query(
+        "SELECT id, name, role, team_id FROM users WHERE active = 1 AND role IN ('tier1', 'tier2') \
+         ORDER BY name, id",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        let role: String = r.try_get("role")?;
+        Ok(OwnerOption {
+            id: UserId(r.try_get("id")?),
+            name: r.try_get("name")?,
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        })
+    })
+    .collect::<AppResult<Vec<_>>>()?
+    .into_iter()
+    .filter(|o| {
+        may_assign_to(
+            actor,
+            &Assignee {
+                id: o.id,
+                role: o.role,
+                team_id: o.team_id,
+                active: true,
+            },
+        )
+    })
+    .collect();
+
+    let is_admin = may_configure_tiers(actor);
+    Ok(TierQueue {
+        pending,
+        total_pending,
+        history,
+        owners,
+        config: if is_admin {
+            Some(config(db).await?)
+        } else {
+            None
+        },
+        last_run: last_run(db).await?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Decisions
+// ---------------------------------------------------------------------------------------
+
+struct Loaded {
+    customer: CustomerId,
+    customer_name: String,
+    status: ProposalStatus,
+    from_level: i64,
+    to_level: i64,
+    from_grade: Grade,
+    to_grade: Grade,
+    level: i64,
+    grade: Grade,
+    scope: crate::auth::permissions::CustomerScope,
+}
+
+/// Loads a proposal and its customer on the transaction and checks the actor's right to
+/// decide: `NotFound` when the customer is invisible, `Forbidden` when visible but not
+/// theirs to decide, `Conflict` when already decided.
+async fn load_for_decision(
+    conn: &mut AnyConnection,
+    actor: &CurrentUser,
+    proposal: i64,
+) -> AppResult<Loaded> {
+    let r = sqlx::query(
+        "SELECT p.customer_id, p.status, p.from_level, p.to_level, p.from_grade, p.to_grade, \
+         c.name, c.level, c.grade FROM tier_proposals p JOIN customers c ON c.id = p.customer_id \
+         WHERE p.id = $1",
+    )
+    .bind(proposal)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let customer = CustomerId(r.try_get("customer_id")?);
+    let scope = scope_of(conn, customer).await?.ok_or(AppError::NotFound)?;
+    if !may_see_customer(actor, &scope) {
+        return Err(AppError::NotFound);
+    }
+    if !may_decide_tier_change(actor, &scope) {
+        return Err(AppError::Forbidden);
+    }
+    let status: String = r.try_get("status")?;
+    let status = ProposalStatus::parse(&status).unwrap_or(ProposalStatus::Superseded);
+    if status != ProposalStatus::Pending {
+        return Err(AppError::Conflict("status".into()));
+    }
+    let s = |c: &str| -> AppResult<String> { Ok(r.try_get(c)?) };
+    Ok(Loaded {
+        customer,
+        customer_name: s("name")?,
+        status,
+        from_level: r.try_get("from_level")?,
+        to_level: r.try_get("to_level")?,
+        from_grade: grade_of(&s("from_grade")?),
+        to_grade: grade_of(&s("to_grade")?),
+        level: r.try_get("level")?,
+        grade: grade_of(&s("grade")?),
+        scope,
+    })
+}
+
+/// A staff member's assignment facts, read on the caller's transaction.
+async fn assignee_in(conn: &mut AnyConnection, id: UserId) -> AppResult<Option<Assignee>> {
+    let row = sqlx::query("SELECT id, role, team_id, active FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        let role: String = r.try_get("role")?;
+        Ok(Assignee {
+            id: UserId(r.try_get("id")?),
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+            active: r.try_get::<i64, _>("active")? != 0,
+        })
+    })
+    .transpose()
+}
+
+async fn insert_handover_task(
+    conn: &mut AnyConnection,
+    actor: &CurrentUser,
+    customer: CustomerId,
+    assignee: UserId,
+    title: String,
+    proposal: i64,
+    t: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO tasks (customer_id, title, assignee_id, due_at, status, source, source_id, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8)",
+    )
+    .bind(customer.0)
+    .bind(title)
+    .bind(assignee.0)
+    .bind(t + HANDOVER_DUE_DAYS * 86_400)
+    .bind(TaskSource::Handover.as_str())
+    .bind(proposal)
+    .bind(actor.id.0)
+    .bind(t)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Approves a proposal and hands the account over, all in one transaction: new level,
+/// grade, owner (and team), optionally the previous owner kept as service manager; the
+/// decision; a tier history row; audit rows; hand-over tasks for both managers; the note.
+pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    let p = load_for_decision(&mut tx, actor, a.proposal).await?;
+    debug_assert_eq!(p.status, ProposalStatus::Pending);
+    if (p.level, p.grade) != (p.from_level, p.from_grade) {
+        return Err(AppError::field("proposal", Key::TierErrStale));
+    }
+    let new_owner = assignee_in(&mut tx, a.new_owner)
+        .await?
+        .filter(|o| o.active)
+        .ok_or_else(|| AppError::field("new_owner", Key::ErrInvalidChoice))?;
+    if !may_assign_to(actor, &new_owner) {
+        return Err(AppError::field("new_owner", Key::ErrOutsideYourTeam));
+    }
+    let option = OwnerOption {
+        id: new_owner.id,
+        name: String::new(),
+        role: new_owner.role,
+        team_id: new_owner.team_id,
+    };
+    if !owner_fits(&option, p.to_level, p.scope.team_id) {
+        return Err(AppError::field("new_owner", Key::TierErrOwnerDoesNotFit));
+    }
+    let previous = assignee_in(&mut tx, p.scope.owner_id).await?;
+    let service_manager = if a.keep_previous {
+        match &previous {
+            Some(prev)
+                if prev.active && prev.role == Role::Tier2Manager && prev.id != new_owner.id =>
+            {
+                Some(*prev)
+            }
+            _ => return Err(AppError::field("keep_previous", Key::TierErrKeepNotTier2)),
+        }
+    } else {
+        // The current service manager stays if they still fit next to the new owner.
+        match p.scope.service_manager_id {
+            Some(sm) => assignee_in(&mut tx, sm)
+                .await?
+                .filter(|sm| check_assignment(p.to_level, &new_owner, Some(sm)).is_ok()),
+            None => None,
+        }
+    };
+    check_assignment(p.to_level, &new_owner, service_manager.as_ref())?;
+    let team = new_owner.team_id;
+    let t = now();
+    sqlx::query(
+        "UPDATE customers SET level = $1, grade = $2, owner_id = $3, service_manager_id = $4, \
+         team_id = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(p.to_level)
+    .bind(p.to_grade.as_str())
+    .bind(new_owner.id.0)
+    .bind(service_manager.map(|s| s.id.0))
+    .bind(team.map(|t| t.0))
+    .bind(t)
+    .bind(p.customer.0)
+    .execute(&mut *tx)
+    .await?;
+    let kept = a.keep_previous && service_manager.is_some();
+    let done = sqlx::query(
+        "UPDATE tier_proposals SET status = 'approved', decided_by = $1, decided_at = $2, \
+         decision_comment = $3, new_owner_id = $4, previous_owner_id = $5, kept_as_service_manager = $6 \
+         WHERE id = $7 AND status = 'pending'",
+    )
+    .bind(actor.id.0)
+    .bind(t)
+    .bind(a.comment.as_deref())
+    .bind(new_owner.id.0)
+    .bind(p.scope.owner_id.0)
+    .bind(i64::from(kept))
+    .bind(a.proposal)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::Conflict("status".into()));
+    }
+    sqlx::query(
+        "INSERT INTO tier_changes (customer_id, proposal_id, at, actor_id, from_level, to_level, \
+         from_grade, to_grade, from_owner_id, to_owner_id, comment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(p.customer.0)
+    .bind(a.proposal)
+    .bind(t)
+    .bind(actor.id.0)
+    .bind(p.from_level)
+    .bind(p.to_level)
+    .bind(p.from_grade.as_str())
+    .bind(p.to_grade.as_str())
+    .bind(p.scope.owner_id.0)
+    .bind(new_owner.id.0)
+    .bind(a.comment.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    let id_text = |v: Option<i64>| v.map(|v| v.to_string());
+    let changes: [(&str, Option<String>, Option<String>); 5] = [
+        (
+            "level",
+            Some(p.from_level.to_string()),
+            Some(p.to_level.to_string()),
+        ),
+        (
+            "grade",
+            Some(p.from_grade.as_str().into()),
+            Some(p.to_grade.as_str().into()),
+        ),
+        (
+            "owner_id",
+            Some(p.scope.owner_id.to_string()),
+            Some(new_owner.id.to_string()),
+        ),
+        (
+            "service_manager_id",
+            id_text(p.scope.service_manager_id.map(|s| s.0)),
+            id_text(service_manager.map(|s| s.id.0)),
+        ),
+        (
+            "team_id",
+            id_text(p.scope.team_id.map(|t| t.0)),
+            id_text(team.map(|t| t.0)),
+        ),
+    ];
+    for (field, before, after) in changes {
+        if before != after {
+            record(
+                &mut tx,
+                Some(actor.id),
+                Change {
+                    entity: "customer",
+                    entity_id: p.customer.0,
+                    action: "tier_change",
+                    field: Some(field),
+                    before,
+                    after,
+                },
+            )
+            .await?;
+        }
+    }
+    let lang = actor.language;
+    insert_handover_task(
+        &mut tx,
+        actor,
+        p.customer,
+        new_owner.id,
+        format!(
+            "{} {}",
+            Key::TierHandoverTaskNew.text(lang),
+            p.customer_name
+        ),
+        a.proposal,
+        t,
+    )
+    .await?;
+    if let Some(prev) = previous.filter(|prev| prev.active && prev.id != new_owner.id) {
+        insert_handover_task(
+            &mut tx,
+            actor,
+            p.customer,
+            prev.id,
+            format!(
+                "{} {}",
+                Key::TierHandoverTaskPrevious.text(lang),
+                p.customer_name
+            ),
+            a.proposal,
+            t,
+        )
+        .await?;
+    }
+    if let Some(note) = &a.note {
+        sqlx::query(
+            "INSERT INTO customer_notes (customer_id, author_id, proposal_id, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(p.customer.0)
+        .bind(actor.id.0)
+        .bind(a.proposal)
+        .bind(note)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Rejects a proposal; the comment (the reason) is required.
+pub async fn reject(db: &Db, actor: &CurrentUser, proposal: i64, comment: &str) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    load_for_decision(&mut tx, actor, proposal).await?;
+    let comment = parse_reject_comment(comment)?;
+    let t = now();
+    let done = sqlx::query(
+        "UPDATE tier_proposals SET status = 'rejected', decided_by = $1, decided_at = $2, \
+         decision_comment = $3 WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(actor.id.0)
+    .bind(t)
+    .bind(&comment)
+    .bind(proposal)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::Conflict("status".into()));
+    }
+    record(
+        &mut tx,
+        Some(actor.id),
+        Change {
+            entity: "tier_proposal",
+            entity_id: proposal,
+            action: "reject",
+            field: Some("status"),
+            before: Some(ProposalStatus::Pending.as_str().into()),
+            after: Some(format!("{}: {comment}", ProposalStatus::Rejected.as_str())),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Notes
+// ---------------------------------------------------------------------------------------
+
+/// Newest notes shown on the customer page.
+const NOTES_SHOWN: i64 = 100;
+
+pub async fn notes(db: &Db, actor: &CurrentUser, customer: CustomerId) -> AppResult<NotesThread> {
+    let mut conn = db.pool.acquire().await?;
+    let scope = scope_of(&mut conn, customer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see_customer(actor, &scope) {
+        return Err(AppError::NotFound);
+    }
+    let rows = sqlx::query(
+        "SELECT n.id, n.body, n.created_at, n.proposal_id, u.name AS author, p.direction, \
+         p.from_level, p.to_level FROM customer_notes n JOIN users u ON u.id = n.author_id \
+         LEFT JOIN tier_proposals p ON p.id = n.proposal_id WHERE n.customer_id = $1 \
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $2",
+    )
+    .bind(customer.0)
+    .bind(NOTES_SHOWN)
+    .fetch_all(&mut *conn)
+    .await?;
+    let notes = rows
+        .iter()
+        .map(|r| {
+            let proposal: Option<i64> = r.try_get("proposal_id")?;
+            let direction: Option<String> = r.try_get("direction")?;
+            Ok(Note {
+                id: r.try_get("id")?,
+                author: r.try_get("author")?,
+                body: r.try_get("body")?,
+                created_at: r.try_get("created_at")?,
+                proposal: match proposal {
+                    Some(pid) => Some(NoteContext {
+                        proposal_id: pid,
+                        direction: direction.as_deref().and_then(Direction::parse),
+                        from_level: r
+                            .try_get::<Option<i64>, _>("from_level")?
+                            .unwrap_or_default(),
+                        to_level: r.try_get::<Option<i64>, _>("to_level")?.unwrap_or_default(),
+                    }),
+                    None => None,
+                },
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(NotesThread {
+        notes,
+        may_write: may_write_note(actor, &scope),
+    })
+}
+
+pub async fn add_note(
+    db: &Db,
+    actor: &CurrentUser,
+    customer: CustomerId,
+    body: &str,
+) -> AppResult<i64> {
+    let mut tx = db.begin_write().await?;
+    let scope = scope_of(&mut tx, customer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see_customer(actor, &scope) {
+        return Err(AppError::NotFound);
+    }
+    if !may_write_note(actor, &scope) {
+        return Err(AppError::Forbidden);
+    }
+    let body = parse_note_body(body)?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO customer_notes (customer_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(customer.0)
+    .bind(actor.id.0)
+    .bind(&body)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------
+// Workload
+// ---------------------------------------------------------------------------------------
+
+/// Appends "`col` is one of the managers this scope shows".
+fn push_managers(q: &mut SqlBuilder, col: &str, scope: WorkloadScope, actor: &CurrentUser) {
+    q.push(&format!(
+        " AND {col} IN (SELECT u.id FROM users u WHERE u.active = 1 AND u.role IN ('tier1', 'tier2')"
+    ));
+    match scope {
+        WorkloadScope::All => {}
+        WorkloadScope::Team(Some(team)) => {
+            q.push(" AND (u.id = ")
+                .bind(SqlValue::Int(actor.id.0))
+                .push(" OR u.team_id = ")
+                .bind(SqlValue::Int(team.0))
+                .push(")");
+        }
+        WorkloadScope::Team(None) | WorkloadScope::OnlySelf => {
+            q.push(" AND u.id = ").bind(SqlValue::Int(actor.id.0));
+        }
+    }
+    q.push(")");
+}
+
+/// Per manager: accounts by level and grade, open and overdue tasks, activities in the
+/// last 30 days, pending tier proposals of their customers. One grouped query per measure.
+pub async fn workload(db: &Db, actor: &CurrentUser) -> AppResult<Vec<WorkloadRow>> {
+    let scope = workload_scope(actor).ok_or(AppError::Forbidden)?;
+    let t = now();
+    let mut conn = db.pool.acquire().await?;
+
+    let mut q = SqlBuilder::new(
+        "SELECT m.id, m.name, m.role, t.name AS team_name FROM users m LEFT JOIN teams t ON t.id = m.team_id \
+         WHERE 1 = 1",
+    );
+    push_managers(&mut q, "m.id", scope, actor);
+    q.push(" ORDER BY m.name, m.id");
+    let mut rows: Vec<WorkloadRow> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for r in q.query().fetch_all(&mut *conn).await? {
+        let id: i64 = r.try_get("id")?;
+        let role: String = r.try_get("role")?;
+        index.insert(id, rows.len());
+        rows.push(WorkloadRow {
+            user_id: UserId(id),
+            name: r.try_get("name")?,
+            role: Role::parse(&role),
+            team: r.try_get("team_name")?,
+            ..Default::default()
+        });
+    }
+
+    let mut q = SqlBuilder::new(
+        "SELECT c.owner_id AS uid, c.level, c.grade, COUNT(*) AS n FROM customers c WHERE 1 = 1",
+    );
+    push_managers(&mut q, "c.owner_id", scope, actor);
+    q.push(" GROUP BY c.owner_id, c.level, c.grade");
+    for r in q.query().fetch_all(&mut *conn).await? {
+        let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) else {
+            continue;
+        };
+        let n: i64 = r.try_get("n")?;
+        let level: i64 = r.try_get("level")?;
+        let grade: String = r.try_get("grade")?;
+        let row = &mut rows[i];
+        if level == crate::auth::permissions::LEVEL_KEY {
+            row.level1 += n;
+        } else {
+            row.level2 += n;
+        }
+        match grade_of(&grade) {
+            Grade::Vip => row.vip += n,
+            Grade::Key => row.key += n,
+            Grade::General => row.general += n,
+        }
+    }
+
+    let mut q = SqlBuilder::new(
+        "SELECT tk.assignee_id AS uid, COUNT(*) AS n, \
+         CAST(SUM(CASE WHEN tk.due_at < ",
+    );
+    q.bind(SqlValue::Int(t))
+        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS overdue FROM tasks tk WHERE tk.status = 'open'");
+    push_managers(&mut q, "tk.assignee_id", scope, actor);
+    q.push(" GROUP BY tk.assignee_id");
+    for r in q.query().fetch_all(&mut *conn).await? {
+        if let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) {
+            rows[i].open_tasks = r.try_get("n")?;
+            rows[i].overdue_tasks = r.try_get("overdue")?;
+        }
+    }
+
+    let mut q = SqlBuilder::new(
+        "SELECT a.user_id AS uid, COUNT(*) AS n FROM activities a WHERE a.happened_at >= ",
+    );
+    q.bind(SqlValue::Int(t - 30 * 86_400));
+    push_managers(&mut q, "a.user_id", scope, actor);
+    q.push(" GROUP BY a.user_id");
+    for r in q.query().fetch_all(&mut *conn).await? {
+        if let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) {
+            rows[i].activities_30d = r.try_get("n")?;
+        }
+    }
+
+    let mut q = SqlBuilder::new(
+        "SELECT c.owner_id AS uid, COUNT(*) AS n FROM tier_proposals p JOIN customers c ON c.id = p.customer_id \
+         WHERE p.status = 'pending'",
+    );
+    push_managers(&mut q, "c.owner_id", scope, actor);
+    q.push(" GROUP BY c.owner_id");
+    for r in q.query().fetch_all(&mut *conn).await? {
+        if let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) {
+            rows[i].pending_proposals = r.try_get("n")?;
+        }
+    }
+    Ok(rows)
+}
