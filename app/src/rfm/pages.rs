@@ -1,0 +1,1 @@
+//! The `/rfm` page and the customer page's RFM card.
