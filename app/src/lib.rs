@@ -130,6 +130,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/duplicates/merge") view=duplicates::pages::MergePage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id") view=customers::detail::CustomerDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/:id/edit") view=customers::pages::CustomerEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/rfm") view=rfm::pages::RfmPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/import") view=imports::pages::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=users::pages::UsersPage ssr=SsrMode::Async />

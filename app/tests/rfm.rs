@@ -112,7 +112,7 @@ async fn world(db: &Db, n_customers: i64, seed: u64) -> World {
     }
     let mut tx = db.begin_write().await.unwrap();
     insert_rows(
-        &mut *tx,
+        &mut tx,
         db.engine,
         "INSERT INTO customers (id, external_id, name, kind, level, grade, owner_id, service_manager_id, \
          team_id, search_text, name_key, created_at, updated_at)",
@@ -128,7 +128,7 @@ async fn world(db: &Db, n_customers: i64, seed: u64) -> World {
     .await
     .unwrap();
     insert_rows(
-        &mut *tx,
+        &mut tx,
         db.engine,
         "INSERT INTO orders (customer_id, order_date, ordered_at, amount_cents, currency, created_at)",
         &order_rows,

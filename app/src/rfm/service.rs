@@ -279,17 +279,19 @@ pub async fn enqueue(
     .await?;
     let row = match existing {
         Some(r) => r,
-        None => sqlx::query(&format!(
+        None => {
+            sqlx::query(&format!(
             "INSERT INTO rfm_runs (kind, as_of, window_days, status, requested_by, requested_at) \
                  VALUES ($1, $2, $3, 'queued', $4, $5) RETURNING {RUN_COLUMNS}"
         ))
-        .bind(kind.as_str())
-        .bind(&as_of)
-        .bind(window_days)
-        .bind(requested_by.map(|u| u.0))
-        .bind(now())
-        .fetch_one(&mut *tx)
-        .await?,
+            .bind(kind.as_str())
+            .bind(&as_of)
+            .bind(window_days)
+            .bind(requested_by.map(|u| u.0))
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?
+        }
     };
     tx.commit().await?;
     WAKE.notify_one();
@@ -606,6 +608,13 @@ pub const CSV_COLUMNS: [&str; 8] = [
     "segment",
 ];
 
+/// Cents as a plain decimal (`1234.50`, no grouping), as spreadsheets read numbers.
+fn plain_amount(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
+}
+
 /// The CSV file of [`rows_as_of`]: UTF-8 with BOM, formulas neutralised. M is in currency
 /// units with two decimals.
 pub fn rows_csv(rows: &[(String, RfmRow)]) -> String {
@@ -616,7 +625,7 @@ pub fn rows_csv(rows: &[(String, RfmRow)]) -> String {
             external.clone(),
             r.recency_days.to_string(),
             r.frequency.to_string(),
-            crate::customers::model::format_cents(r.monetary_cents),
+            plain_amount(r.monetary_cents),
             r.r_score.to_string(),
             r.f_score.to_string(),
             r.m_score.to_string(),

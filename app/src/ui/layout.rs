@@ -13,6 +13,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             let is_admin = user.role == Role::Admin;
             let sees_customers = crate::auth::permissions::may_list_customers(&user);
             let imports = crate::auth::permissions::may_import(&user);
+            let sees_rfm = crate::auth::permissions::may_see_rfm(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -21,6 +22,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <Show when=move || sees_customers>
                         <A href="/customers">{t(Key::NavCustomers)}</A>
                         <A href="/customers/duplicates">{t(Key::NavDuplicates)}</A>
+                    </Show>
+                    <Show when=move || sees_rfm>
+                        <A href="/rfm" attr:data-testid="nav-rfm">{t(Key::NavRfm)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>
