@@ -135,6 +135,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segments") view=segments::pages::SegmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/new") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/rfm") view=rfm::pages::RfmPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />

@@ -74,30 +74,36 @@ async fn world(db: &Db, customers: usize, seed: u64) -> World {
     ];
     let mut tags = Vec::new();
     for name in ["wholesale", "strategic", "events"] {
-        let id: i64 = sqlx::query("INSERT INTO tags (name, color) VALUES ($1, '#111111') RETURNING id")
-            .bind(name)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap()
-            .try_get("id")
-            .unwrap();
+        let id: i64 =
+            sqlx::query("INSERT INTO tags (name, color) VALUES ($1, '#111111') RETURNING id")
+                .bind(name)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .try_get("id")
+                .unwrap();
         tags.push(id);
     }
-    let field = |label: &str, kind: &str, choices: &str| FieldDraft::try_from(&FieldInput {
-        label: label.into(),
-        key: String::new(),
-        kind: kind.into(),
-        choices: choices.into(),
-    })
-    .unwrap();
+    let field = |label: &str, kind: &str, choices: &str| {
+        FieldDraft::try_from(&FieldInput {
+            label: label.into(),
+            key: String::new(),
+            kind: kind.into(),
+            choices: choices.into(),
+        })
+        .unwrap()
+    };
     let number_field =
         app::custom_fields::service::create_field(db, &admin, field("Employees", "number", ""))
             .await
             .unwrap();
-    let choice_field =
-        app::custom_fields::service::create_field(db, &admin, field("Tier", "choice", "gold\nsilver"))
-            .await
-            .unwrap();
+    let choice_field = app::custom_fields::service::create_field(
+        db,
+        &admin,
+        field("Tier", "choice", "gold\nsilver"),
+    )
+    .await
+    .unwrap();
     let today = app::db::now().div_euclid(86_400);
     let run: i64 = sqlx::query(
         "INSERT INTO rfm_runs (kind, as_of, status, requested_at, customers) VALUES ('scheduled', $1, 'done', 0, 0) RETURNING id",
@@ -289,7 +295,12 @@ async fn facts(db: &Db) -> Vec<(CustomerFacts, CustomerScope)> {
         .unwrap()
     {
         let id: i64 = r.try_get("customer_id").unwrap();
-        by_id.get_mut(&id).unwrap().0.tags.push(r.try_get("tag_id").unwrap());
+        by_id
+            .get_mut(&id)
+            .unwrap()
+            .0
+            .tags
+            .push(r.try_get("tag_id").unwrap());
     }
     for r in sqlx::query("SELECT customer_id, order_date, amount_cents FROM orders")
         .fetch_all(&db.pool)
@@ -315,10 +326,11 @@ async fn facts(db: &Db) -> Vec<(CustomerFacts, CustomerScope)> {
         let f = &mut by_id.get_mut(&id).unwrap().0;
         f.last_activity_at = Some(f.last_activity_at.map_or(at, |x| x.max(at)));
     }
-    for r in sqlx::query("SELECT customer_id, field_id, value, number_value FROM custom_field_values")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap()
+    for r in
+        sqlx::query("SELECT customer_id, field_id, value, number_value FROM custom_field_values")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
     {
         let id: i64 = r.try_get("customer_id").unwrap();
         by_id.get_mut(&id).unwrap().0.custom.push((
@@ -347,15 +359,42 @@ fn random_condition(rng: &mut Rng, w: &World) -> Condition {
     let cmp = *rng.pick(&Cmp::ALL);
     match rng.below(16) {
         0 => Condition::Attr {
-            attr: *rng.pick(&[Attr::Province, Attr::City, Attr::Industry, Attr::Gender, Attr::IncomeBand, Attr::SourceChannel]),
-            op: if rng.chance(50) { SetOp::AnyOf } else { SetOp::NoneOf },
+            attr: *rng.pick(&[
+                Attr::Province,
+                Attr::City,
+                Attr::Industry,
+                Attr::Gender,
+                Attr::IncomeBand,
+                Attr::SourceChannel,
+            ]),
+            op: if rng.chance(50) {
+                SetOp::AnyOf
+            } else {
+                SetOp::NoneOf
+            },
             values: (0..1 + rng.below(2))
-                .map(|_| rng.pick(&[PROVINCES[0], PROVINCES[1], CITIES[0], INDUSTRIES[0], "female", "middle", "web", "nowhere"]).to_string())
+                .map(|_| {
+                    rng.pick(&[
+                        PROVINCES[0],
+                        PROVINCES[1],
+                        CITIES[0],
+                        INDUSTRIES[0],
+                        "female",
+                        "middle",
+                        "web",
+                        "nowhere",
+                    ])
+                    .to_string()
+                })
                 .collect(),
         },
         1 => Condition::Attr {
             attr: Attr::Grade,
-            op: if rng.chance(50) { SetOp::AnyOf } else { SetOp::NoneOf },
+            op: if rng.chance(50) {
+                SetOp::AnyOf
+            } else {
+                SetOp::NoneOf
+            },
             values: vec![rng.pick(&GRADES).to_string()],
         },
         2 => Condition::Attr {
@@ -365,17 +404,32 @@ fn random_condition(rng: &mut Rng, w: &World) -> Condition {
         },
         3 => Condition::Attr {
             attr: *rng.pick(&[Attr::Owner, Attr::Team]),
-            op: if rng.chance(50) { SetOp::AnyOf } else { SetOp::NoneOf },
-            values: vec![rng.pick(&w.owners).0.to_string(), rng.pick(&w.owners).1.unwrap().to_string()],
+            op: if rng.chance(50) {
+                SetOp::AnyOf
+            } else {
+                SetOp::NoneOf
+            },
+            values: vec![
+                rng.pick(&w.owners).0.to_string(),
+                rng.pick(&w.owners).1.unwrap().to_string(),
+            ],
         },
         4 => Condition::Attr {
             attr: Attr::Tag,
-            op: if rng.chance(50) { SetOp::AnyOf } else { SetOp::NoneOf },
+            op: if rng.chance(50) {
+                SetOp::AnyOf
+            } else {
+                SetOp::NoneOf
+            },
             values: vec![rng.pick(&w.tags).to_string()],
         },
         5 => Condition::Attr {
             attr: Attr::RfmSegment,
-            op: if rng.chance(50) { SetOp::AnyOf } else { SetOp::NoneOf },
+            op: if rng.chance(50) {
+                SetOp::AnyOf
+            } else {
+                SetOp::NoneOf
+            },
             values: vec![rng.pick(&SEGMENT_CODES).to_string()],
         },
         6 => Condition::Attr {
@@ -442,7 +496,11 @@ fn random_condition(rng: &mut Rng, w: &World) -> Condition {
 fn random_group(rng: &mut Rng, w: &World, depth: usize) -> RuleGroup {
     let n = rng.below(4);
     RuleGroup {
-        combine: if rng.chance(50) { Combine::All } else { Combine::Any },
+        combine: if rng.chance(50) {
+            Combine::All
+        } else {
+            Combine::Any
+        },
         negate: rng.chance(25),
         items: (0..n)
             .map(|_| {
@@ -456,7 +514,11 @@ fn random_group(rng: &mut Rng, w: &World, depth: usize) -> RuleGroup {
     }
 }
 
-async fn sql_members(db: &Db, rule: &app::segments::model::CheckedRule, ctx: &EvalContext) -> BTreeSet<i64> {
+async fn sql_members(
+    db: &Db,
+    rule: &app::segments::model::CheckedRule,
+    ctx: &EvalContext,
+) -> BTreeSet<i64> {
     let mut q = SqlBuilder::new("SELECT c.id FROM customers c WHERE 1 = 1");
     sql::push_rule(&mut q, rule, ctx);
     q.query()
@@ -473,7 +535,9 @@ async fn compiled_sql_matches_the_rust_evaluator_on_generated_data() {
     on_both_engines(|db| async move {
         let w = world(&db, 250, 0x5eed_1234).await;
         let all = facts(&db).await;
-        let fields = app::custom_fields::service::active_fields(&db).await.unwrap();
+        let fields = app::custom_fields::service::active_fields(&db)
+            .await
+            .unwrap();
         let mut rng = Rng(0xfeed_beef);
         let mut non_trivial = 0;
         for round in 0..150 {
@@ -481,7 +545,9 @@ async fn compiled_sql_matches_the_rust_evaluator_on_generated_data() {
                 version: RULE_VERSION,
                 root: random_group(&mut rng, &w, 1),
             };
-            let checked = rule.check(&fields).unwrap_or_else(|e| panic!("rule {round} invalid: {e:?}\n{rule:?}"));
+            let checked = rule
+                .check(&fields)
+                .unwrap_or_else(|e| panic!("rule {round} invalid: {e:?}\n{rule:?}"));
             let expected: BTreeSet<i64> = all
                 .iter()
                 .filter(|(f, _)| checked.matches(f, &w.ctx))
@@ -504,7 +570,9 @@ async fn each_measure_agrees_at_every_comparison_and_edge() {
     on_both_engines(|db| async move {
         let w = world(&db, 120, 42).await;
         let all = facts(&db).await;
-        let fields = app::custom_fields::service::active_fields(&db).await.unwrap();
+        let fields = app::custom_fields::service::active_fields(&db)
+            .await
+            .unwrap();
         for measure in Measure::ALL {
             for op in Cmp::ALL {
                 for value in ["0", "1", "2", "3", "30", "89", "90", "91", "1990"] {
@@ -522,7 +590,9 @@ async fn each_measure_agrees_at_every_comparison_and_edge() {
                                 })],
                             },
                         };
-                        let Ok(checked) = rule.check(&fields) else { continue };
+                        let Ok(checked) = rule.check(&fields) else {
+                            continue;
+                        };
                         let expected: BTreeSet<i64> = all
                             .iter()
                             .filter(|(f, _)| checked.matches(f, &w.ctx))
@@ -588,7 +658,9 @@ async fn a_segment_never_counts_a_customer_the_viewer_may_not_see() {
             let mut seen = 0;
             let mut after = None;
             loop {
-                let page = segments::members(&db, viewer, rule.clone(), after).await.unwrap();
+                let page = segments::members(&db, viewer, rule.clone(), after)
+                    .await
+                    .unwrap();
                 for item in &page.items {
                     let (_, scope) = all.iter().find(|(f, _)| f.id == item.id.0).unwrap();
                     assert!(may_see_customer(viewer, scope));
@@ -606,7 +678,10 @@ async fn a_segment_never_counts_a_customer_the_viewer_may_not_see() {
         assert!(t2_count < admin_count);
         // Support agents and viewers count nothing at all.
         let support = user(&db, "support@seg.test", Role::SupportAgent, None).await;
-        assert_eq!(segments::count(&db, &support, &rule).await, Err(AppError::Forbidden));
+        assert_eq!(
+            segments::count(&db, &support, &rule).await,
+            Err(AppError::Forbidden)
+        );
     })
     .await;
 }

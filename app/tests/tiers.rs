@@ -69,6 +69,12 @@ async fn world(db: &Db) -> World {
     let falling = customer(db, &admin, "Falling Co", "1", "key", &t1, Some(&t2b)).await;
     let steady = customer(db, &admin, "Steady Co", "2", "general", &t2, None).await;
     customer(db, &admin, "Unscored Co", "2", "general", &t2, None).await;
+    // Customers for over two years: the tenure part of the value is full.
+    sqlx::query("UPDATE customers SET created_at = $1")
+        .bind(now() - 800 * 86_400)
+        .execute(&db.pool)
+        .await
+        .unwrap();
     World {
         east,
         admin,
@@ -113,8 +119,10 @@ async fn scores(db: &Db, rows: &[(CustomerId, i64, i64, i64)]) {
     }
 }
 
-/// Rising: 5+5+4 → value 92 (level 1, VIP). Falling: 1+2+2 → 17 (level 2, general).
-/// Steady: 2+2+3 → 33 (stays level 2, general).
+/// Every customer has been one for over two years (full tenure) and is not rated
+/// (half the credit part), so value = 5 × (r + f + m − 3) + 27.5, halves up.
+/// Rising: 5+5+4 → 83 (level 1, key). Falling: 1+2+2 → 38 (level 2, general).
+/// Steady: 2+2+3 → 48 (stays level 2, general). Unscored: 28 (stays).
 async fn initial_scores(db: &Db, w: &World) {
     scores(
         db,
@@ -184,18 +192,18 @@ async fn reevaluation_proposes_once_and_supersedes_stale() {
         let c = tiers::run_reevaluation(&db, Some(&w.admin)).await.unwrap();
         assert_eq!(
             (c.evaluated, c.promotions, c.demotions, c.superseded),
-            (3, 1, 1, 0)
+            (4, 1, 1, 0)
         );
         let rising = pending_of(&db, w.rising).await;
         assert_eq!(rising.len(), 1);
         assert_eq!(
             (&rising[0].1[..], rising[0].2, &rising[0].3[..], rising[0].4),
-            ("promotion", 1, "vip", 92)
+            ("promotion", 1, "key", 83)
         );
         let falling = pending_of(&db, w.falling).await;
         assert_eq!(
             (&falling[0].1[..], falling[0].2, &falling[0].3[..], falling[0].4),
-            ("demotion", 2, "general", 17)
+            ("demotion", 2, "general", 38)
         );
         assert!(pending_of(&db, w.steady).await.is_empty());
         let figures: String = sqlx::query("SELECT figures FROM tier_proposals WHERE id = $1")
@@ -215,7 +223,7 @@ async fn reevaluation_proposes_once_and_supersedes_stale() {
         assert_eq!(pending_of(&db, w.rising).await, rising);
         assert_eq!(tiers::last_run(&db).await.unwrap().unwrap().counts, c);
 
-        // Rising's value drops back (33): its proposal is superseded; Falling's still applies.
+        // Rising's value drops back (48): its proposal is superseded; Falling's still applies.
         scores(
             &db,
             &[(w.rising, 2, 2, 3), (w.falling, 1, 2, 2), (w.steady, 2, 2, 3)],
@@ -279,7 +287,7 @@ async fn approval_hands_the_account_over_atomically() {
         .unwrap();
         let c = customers::get(&db, &w.admin, w.rising).await.unwrap();
         assert_eq!(c.level, 1);
-        assert_eq!(c.grade.as_str(), "vip");
+        assert_eq!(c.grade.as_str(), "key");
         assert_eq!(c.owner_id, w.t1.id);
         assert_eq!(c.service_manager_id, Some(w.t2.id));
         let team: Option<i64> = sqlx::query("SELECT team_id FROM customers WHERE id = $1")
@@ -370,7 +378,7 @@ async fn approval_hands_the_account_over_atomically() {
                 to_owner,
                 ..
             } => {
-                assert_eq!((*from_level, *to_level, &to_grade[..]), (2, 1, "vip"));
+                assert_eq!((*from_level, *to_level, &to_grade[..]), (2, 1, "key"));
                 assert_eq!(from_owner.as_deref(), Some("t2"));
                 assert_eq!(to_owner.as_deref(), Some("t1"));
             }

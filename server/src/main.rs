@@ -78,6 +78,10 @@ enum Command {
         what: ExportTarget,
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Reference date of `rfm` (YYYY-MM-DD, default today, UTC); the window is the
+        /// default one (setting `rfm.window_days`, else all history).
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -100,10 +104,11 @@ impl ImportTarget {
     }
 }
 
-/// What `export` writes; `rfm` and `lifecycle` join when their features land.
+/// What `export` writes; `lifecycle` joins when its feature lands.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ExportTarget {
     Customers,
+    Rfm,
 }
 
 fn init_logs(filter: &str) {
@@ -213,7 +218,11 @@ async fn main() -> ExitCode {
             )
             .await
         }
-        Command::Export { what, output } => run_export(&db, what, output.as_deref()).await,
+        Command::Export {
+            what,
+            output,
+            as_of,
+        } => run_export(&db, what, output.as_deref(), as_of.as_deref()).await,
         Command::Backup { file } => match backup::backup(&db, &url, &file).await {
             Ok(()) => {
                 println!("backup written to {}", file.display());
@@ -342,7 +351,12 @@ fn app_error_text(e: &app::error::AppError) -> String {
     }
 }
 
-async fn run_export(db: &Db, what: ExportTarget, output: Option<&std::path::Path>) -> ExitCode {
+async fn run_export(
+    db: &Db,
+    what: ExportTarget,
+    output: Option<&std::path::Path>,
+    as_of: Option<&str>,
+) -> ExitCode {
     use app::exports::service::{export_customers, Selection};
     let csv = match what {
         ExportTarget::Customers => {
@@ -354,6 +368,7 @@ async fn run_export(db: &Db, what: ExportTarget, output: Option<&std::path::Path
             )
             .await
         }
+        ExportTarget::Rfm => export_rfm(db, as_of).await,
     };
     let csv = match csv {
         Ok(c) => c,
@@ -367,6 +382,18 @@ async fn run_export(db: &Db, what: ExportTarget, output: Option<&std::path::Path
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("cannot write the export: {e}")),
     }
+}
+
+/// Every customer's RFM as of the date (today by default), with the default window.
+async fn export_rfm(db: &Db, as_of: Option<&str>) -> Result<String, app::error::AppError> {
+    use app::rfm::service;
+    let as_of = match as_of {
+        Some(a) => service::parse_as_of(a)?,
+        None => app::dates::iso_date(service::today()),
+    };
+    let window = service::default_window(db).await?;
+    let rows = service::rows_as_of(db, None, &as_of, window).await?;
+    Ok(service::rows_csv(&rows))
 }
 
 /// First start with no users: create the admin from the environment, if given.
@@ -427,6 +454,7 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         leptos_options: leptos_options(addr),
         config: Arc::new(AppConfig { secure_cookies }),
     };
+    tokio::spawn(app::rfm::service::run_scheduler(state.db.clone()));
     let router = web::build_router(state);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

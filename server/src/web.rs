@@ -34,6 +34,7 @@ pub fn build_router(state: AppState) -> Router {
             "/customers/export.csv",
             get(app::exports::http::export_customers_csv),
         )
+        .route("/rfm/export.csv", get(app::rfm::http::export_rfm_csv))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -100,5 +100,26 @@ async fn import_exit_statuses_and_export() {
     let text = std::fs::read_to_string(&export).unwrap();
     assert!(text.starts_with("\u{feff}external_id,name,"));
     assert!(text.contains("c-2,'=Formula Co,"));
+
+    // RFM as of a date: c-1's one order of 10.00 on 2026-01-01; c-2 has none.
+    let rfm = dir.join("rfm.csv");
+    let (code, _, err) = rapport(
+        &url,
+        &[
+            "export",
+            "rfm",
+            "--as-of",
+            "2026-01-31",
+            "--output",
+            rfm.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&rfm).unwrap(),
+        "\u{feff}customer_external_id,r,f,m,r_score,f_score,m_score,segment\r\nc-1,30,1,10.00,1,1,1,lost\r\n"
+    );
+    let (code, _, err) = rapport(&url, &["export", "rfm", "--as-of", "31/01/2026"]);
+    assert_eq!(code, 1, "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }

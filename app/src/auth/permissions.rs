@@ -309,6 +309,20 @@ pub fn workload_scope(user: &CurrentUser) -> Option<WorkloadScope> {
     }
 }
 
+/// RFM scores, the grid and its exports: the account managers and admins (the grid counts
+/// only customers the user may see). Support agents and viewers do not.
+pub fn may_see_rfm(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+/// Asking for a fresh RFM computation ("Recompute now"): admins and tier-1 managers.
+pub fn may_recompute_rfm(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Admin | Role::Tier1Manager)
+}
+
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
 /// alias). Mirrors [`may_see_customer`]; the integration tests hold the two together.
 #[cfg(feature = "ssr")]
@@ -470,6 +484,21 @@ mod tests {
         let b = scope(2, 5, None, Some(1));
         assert!(may_merge(&t1, &a, &b));
         assert!(!may_merge(&t2, &a, &b));
+    }
+
+    #[test]
+    fn rfm_is_for_managers_and_recompute_for_tier1_and_admins() {
+        for (role, see, recompute) in [
+            (Role::Admin, true, true),
+            (Role::Tier1Manager, true, true),
+            (Role::Tier2Manager, true, false),
+            (Role::SupportAgent, false, false),
+            (Role::Viewer, false, false),
+        ] {
+            let u = user(9, role, Some(1));
+            assert_eq!(may_see_rfm(&u), see, "{role:?} sees RFM");
+            assert_eq!(may_recompute_rfm(&u), recompute, "{role:?} recomputes RFM");
+        }
     }
 
     #[test]

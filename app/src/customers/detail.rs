@@ -149,6 +149,7 @@ fn CustomerDetail() -> impl IntoView {
                             </div>
                             <div class="side-column">
                                 <TasksCard customer=cid tasks=tasks actions=actions may_edit=may_edit />
+                                <crate::rfm::pages::RfmCard customer=cid />
                                 <Show when=move || may_edit>
                                     <OrderForm customer=cid action=actions.add_order />
                                 </Show>

@@ -65,6 +65,68 @@ pub async fn credit_view(
     })
 }
 
+/// The effective credit rating (the override, else the rule of `finance::credit`) of many
+/// customers at once, as of `today`: of `customers`, or of every customer with `None`.
+/// Every existing customer of the selection has an entry; `None` is "not rated".
+pub async fn effective_ratings(
+    db: &Db,
+    customers: Option<&[CustomerId]>,
+    today: i64,
+) -> AppResult<std::collections::HashMap<CustomerId, Option<CreditRating>>> {
+    use crate::db::{SqlBuilder, SqlValue};
+    use std::collections::HashMap;
+    let chunks: Vec<Option<&[CustomerId]>> = match customers {
+        None => vec![None],
+        Some(ids) => ids.chunks(400).map(Some).collect(),
+    };
+    let mut facts: HashMap<i64, Vec<PaymentFacts>> = HashMap::new();
+    let mut overrides: Vec<(i64, Option<String>)> = Vec::new();
+    for chunk in chunks {
+        let restrict = |q: &mut SqlBuilder, column: &str| {
+            if let Some(ids) = chunk {
+                q.push(" WHERE ").push(column).push(" IN (");
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind(SqlValue::Int(id.0));
+                }
+                q.push(")");
+            }
+        };
+        let mut q =
+            SqlBuilder::new("SELECT customer_id, amount_cents, due_date, paid_date FROM payments");
+        restrict(&mut q, "customer_id");
+        for r in q.query().fetch_all(&db.pool).await? {
+            let due: String = r.try_get("due_date")?;
+            let paid: Option<String> = r.try_get("paid_date")?;
+            if let Some(due_day) = parse_date(&due) {
+                facts
+                    .entry(r.try_get("customer_id")?)
+                    .or_default()
+                    .push(PaymentFacts {
+                        amount_cents: r.try_get("amount_cents")?,
+                        due_day,
+                        paid_day: paid.as_deref().and_then(parse_date),
+                    });
+            }
+        }
+        let mut q = SqlBuilder::new("SELECT id, credit_override FROM customers");
+        restrict(&mut q, "id");
+        for r in q.query().fetch_all(&db.pool).await? {
+            overrides.push((r.try_get("id")?, r.try_get("credit_override")?));
+        }
+    }
+    Ok(overrides
+        .into_iter()
+        .map(|(id, o)| {
+            let derived = facts.get(&id).and_then(|p| rating(&figures(p, today)));
+            let effective = o.as_deref().and_then(CreditRating::parse).or(derived);
+            (CustomerId(id), effective)
+        })
+        .collect())
+}
+
 fn today() -> i64 {
     now().div_euclid(86_400)
 }

@@ -387,6 +387,40 @@ strings! {
     RfmCannotLoseThem => "Cannot lose them", "不能失去";
     RfmHibernating => "Hibernating", "休眠客户";
     RfmLost => "Lost", "已流失";
+    RfmErrBadDate => "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
+    RfmErrBadWindow => "Choose a window of 1 to 3650 days, or all history.", "请选择 1 到 3650 天的时间窗口，或全部历史。";
+    NavRfm => "RFM", "RFM 分析";
+    RfmTitle => "RFM analysis", "RFM 分析";
+    RfmIntro => "Recency, frequency and monetary value of every customer with orders, scored 1–5 by quintile; the named segments come from the R and F scores.", "对有订单的客户按最近购买、购买频次和消费金额以五分位打 1–5 分；命名细分由 R 分和 F 分决定。";
+    RfmAsOf => "Reference date", "参考日期";
+    RfmWindow => "Window", "时间窗口";
+    RfmAllHistory => "All history", "全部历史";
+    RfmLastDays => "Last {n} days", "最近 {n} 天";
+    RfmShow => "Show", "显示";
+    RfmRecomputeNow => "Recompute now", "立即重新计算";
+    RfmComputing => "Computing… the page updates when the run is done.", "正在计算……完成后页面会自动更新。";
+    RfmRunFailed => "The last computation for this date failed. Try again or ask an administrator.", "此日期的上次计算失败。请重试或联系管理员。";
+    RfmNoRun => "No RFM run for this date and window yet.", "此日期和时间窗口尚无 RFM 计算结果。";
+    RfmRunSummary => "As of {as_of}, computed {at} in {ms} ms, {n} customers scored.", "参考日期 {as_of}，计算于 {at}，用时 {ms} 毫秒，共 {n} 位客户。";
+    RfmGridTitle => "R score × F score", "R 分 × F 分";
+    RfmGridCaption => "Rows: R score (5 = most recent). Columns: F score (5 = most frequent). Each cell: segment, customers, revenue.", "行：R 分（5 = 最近）。列：F 分（5 = 最频繁）。每格：细分、客户数、收入。";
+    RfmCustomers => "Customers", "客户数";
+    RfmRevenue => "Revenue", "收入";
+    RfmSegment => "Segment", "细分";
+    RfmSegmentsTitle => "Named segments", "命名细分";
+    RfmExportCsv => "Export CSV", "导出 CSV";
+    RfmCellTitle => "Customers with R {r} and F {f}", "R 分 {r}、F 分 {f} 的客户";
+    RfmRecency => "Recency (days)", "最近购买（天）";
+    RfmFrequency => "Frequency (orders)", "购买频次（单）";
+    RfmMonetary => "Monetary", "消费金额";
+    RfmScores => "R / F / M scores", "R / F / M 分";
+    RfmMore => "More", "更多";
+    RfmCardTitle => "RFM and value", "RFM 与价值";
+    RfmValueScore => "Value score", "价值分";
+    RfmNotScored => "No orders in the current RFM run.", "当前 RFM 计算中没有订单。";
+    RfmNoCurrentRun => "RFM has not been computed yet.", "尚未计算 RFM。";
+    RfmAsOfShort => "as of {as_of}", "截至 {as_of}";
+    RfmCellEmpty => "No customers you can see in this cell.", "此格中没有您可查看的客户。";
     // (RFM pages: add keys above this line)
 
     // — tier management —
@@ -476,6 +510,8 @@ strings! {
     WorkloadActivities30 => "Activities (30 days)", "活动（30 天）";
     WorkloadPending => "Pending tier changes", "待处理级别调整";
     WorkloadSortBy => "Sort by this column", "按此列排序";
+    TierFigureCredit => "Credit rating", "信用评级";
+    TierFigureTenureDays => "Customer for (days)", "客户时长（天）";
     // (tier management: add keys above this line)
 
     // — segments —

@@ -87,6 +87,8 @@ impl RfmSegment {
     /// | 3 | About to sleep | About to sleep | Need attention | Loyal | Loyal |
     /// | 2 | Hibernating | Hibernating | At risk | At risk | Cannot lose them |
     /// | 1 | Lost | Hibernating | At risk | At risk | Cannot lose them |
+    // The arms are tried in order; the overlaps on 3 are intended.
+    #[allow(overlapping_range_endpoints)]
     pub fn from_scores(r: u8, f: u8) -> RfmSegment {
         use RfmSegment::*;
         let (r, f) = (r.clamp(1, 5), f.clamp(1, 5));
@@ -213,6 +215,183 @@ pub fn compute(as_of: i64, window_days: Option<i64>, orders: &[OrderFact]) -> Ve
             }
         })
         .collect()
+}
+
+/// Why a run was computed: the scheduler's daily run, or a date/window chosen on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RunKind {
+    Scheduled,
+    Adhoc,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Scheduled => "scheduled",
+            RunKind::Adhoc => "adhoc",
+        }
+    }
+    pub fn parse(s: &str) -> Option<RunKind> {
+        [RunKind::Scheduled, RunKind::Adhoc]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        [
+            RunStatus::Queued,
+            RunStatus::Running,
+            RunStatus::Done,
+            RunStatus::Failed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+    /// Still waiting or computing.
+    pub fn pending(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+/// Windows offered on the page (days; `None` = all history).
+pub const WINDOW_CHOICES: [Option<i64>; 4] = [None, Some(90), Some(180), Some(365)];
+
+/// One RFM run as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub kind: RunKind,
+    pub as_of: String,
+    pub window_days: Option<i64>,
+    pub status: RunStatus,
+    pub requested_at: i64,
+    pub finished_at: Option<i64>,
+    pub customers: i64,
+    pub duration_ms: Option<i64>,
+}
+
+/// One cell of the 5 × 5 grid: the visible customers with these R and F scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridCell {
+    pub r_score: u8,
+    pub f_score: u8,
+    pub customers: i64,
+    pub revenue_cents: i64,
+    pub segment: RfmSegment,
+}
+
+/// A named segment's totals over the visible customers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentTotal {
+    pub segment: RfmSegment,
+    pub customers: i64,
+    pub revenue_cents: i64,
+}
+
+/// The grid of a run: 25 cells (R 5→1 rows, F 1→5 columns) and the 11 segment totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grid {
+    pub cells: Vec<GridCell>,
+    pub segments: Vec<SegmentTotal>,
+}
+
+impl Grid {
+    /// Fills the 25 cells (missing ones empty) and sums them per segment.
+    pub fn from_counts(counts: &[(u8, u8, i64, i64)]) -> Grid {
+        let mut cells = Vec::with_capacity(25);
+        for r in (1..=5u8).rev() {
+            for f in 1..=5u8 {
+                let (customers, revenue_cents) = counts
+                    .iter()
+                    .filter(|c| c.0 == r && c.1 == f)
+                    .fold((0, 0), |acc, c| (acc.0 + c.2, acc.1 + c.3));
+                cells.push(GridCell {
+                    r_score: r,
+                    f_score: f,
+                    customers,
+                    revenue_cents,
+                    segment: RfmSegment::from_scores(r, f),
+                });
+            }
+        }
+        let segments = RfmSegment::ALL
+            .into_iter()
+            .map(|segment| {
+                let (customers, revenue_cents) = cells
+                    .iter()
+                    .filter(|c| c.segment == segment)
+                    .fold((0, 0), |acc, c| {
+                        (acc.0 + c.customers, acc.1 + c.revenue_cents)
+                    });
+                SegmentTotal {
+                    segment,
+                    customers,
+                    revenue_cents,
+                }
+            })
+            .collect();
+        Grid { cells, segments }
+    }
+}
+
+/// A customer listed under a grid cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellMember {
+    pub customer_id: i64,
+    pub name: String,
+    pub row: RfmRow,
+}
+
+/// Rows of a cell page.
+pub const CELL_PAGE: i64 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellPage {
+    pub members: Vec<CellMember>,
+    /// The cursor (a customer id) of the next page.
+    pub next_after: Option<i64>,
+}
+
+/// The RFM card of the customer page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRfm {
+    pub as_of: Option<String>,
+    /// `None`: no order in the current run's window (or no run yet).
+    pub row: Option<RfmRow>,
+    pub value: crate::rfm::value::ValueFigures,
+}
+
+/// What the `/rfm` page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RfmPageData {
+    pub as_of: String,
+    pub window_days: Option<i64>,
+    /// The latest done run for this date and window.
+    pub run: Option<RunInfo>,
+    /// A run queued or computing for them.
+    pub pending: Option<RunInfo>,
+    pub grid: Option<Grid>,
+    /// The last run for them failed (and there is no other).
+    pub failed: bool,
+    pub may_recompute: bool,
 }
 
 #[cfg(test)]

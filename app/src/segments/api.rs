@@ -1,6 +1,8 @@
 use crate::customers::model::CustomerPage;
 use crate::error::AppError;
-use crate::segments::model::{BuilderOptions, Segment, SegmentInput, SegmentSummary, TaskBatchOutcome};
+use crate::segments::model::{
+    BuilderOptions, Segment, SegmentInput, SegmentSummary, TaskBatchOutcome,
+};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -94,8 +96,7 @@ pub async fn create_segment_task_batch(
     } else if title.chars().count() > 200 {
         errors.push(FieldError::new("title", Key::ErrTooLong));
     }
-    let due_at =
-        crate::dates::parse_local_datetime(&due, crate::dates::user_offset_minutes());
+    let due_at = crate::dates::parse_local_datetime(&due, crate::dates::user_offset_minutes());
     if due_at.is_none() {
         errors.push(FieldError::new("due", Key::ErrInvalidDate));
     }

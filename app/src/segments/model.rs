@@ -839,9 +839,12 @@ fn eval_check(check: &Check, c: &CustomerFacts, ctx: &EvalContext) -> bool {
                         .map(|(_, a)| a)
                         .sum(),
                 ),
-                Measure::DaysSinceLastOrder => {
-                    c.orders.iter().map(|(d, _)| *d).max().map(|d| ctx.today - d)
-                }
+                Measure::DaysSinceLastOrder => c
+                    .orders
+                    .iter()
+                    .map(|(d, _)| *d)
+                    .max()
+                    .map(|d| ctx.today - d),
                 Measure::DaysSinceLastActivity => c
                     .last_activity_at
                     .map(|at| ctx.today - at.div_euclid(86_400)),
@@ -1064,10 +1067,7 @@ mod tests {
     #[test]
     fn empty_rule_matches_everyone() {
         assert!(matches(&SegmentRule::default(), &customer()));
-        assert!(matches(
-            &rule(Combine::Any, true, vec![]),
-            &customer()
-        ));
+        assert!(matches(&rule(Combine::Any, true, vec![]), &customer()));
     }
 
     #[test]
@@ -1097,9 +1097,21 @@ mod tests {
         c.province = None;
         c.birth_year = None;
         for r in [
-            rule(Combine::All, false, vec![attr(Attr::Province, SetOp::AnyOf, &["X"])]),
-            rule(Combine::All, false, vec![attr(Attr::Province, SetOp::NoneOf, &["X"])]),
-            rule(Combine::All, false, vec![measure(Measure::Age, None, Cmp::Ge, "0")]),
+            rule(
+                Combine::All,
+                false,
+                vec![attr(Attr::Province, SetOp::AnyOf, &["X"])],
+            ),
+            rule(
+                Combine::All,
+                false,
+                vec![attr(Attr::Province, SetOp::NoneOf, &["X"])],
+            ),
+            rule(
+                Combine::All,
+                false,
+                vec![measure(Measure::Age, None, Cmp::Ge, "0")],
+            ),
         ] {
             assert!(!matches(&r, &c), "{r:?}");
         }
@@ -1113,7 +1125,11 @@ mod tests {
         // Without tags, "has none of these tags" holds.
         c.tags.clear();
         assert!(matches(
-            &rule(Combine::All, false, vec![attr(Attr::Tag, SetOp::NoneOf, &["3"])]),
+            &rule(
+                Combine::All,
+                false,
+                vec![attr(Attr::Tag, SetOp::NoneOf, &["3"])]
+            ),
             &c
         ));
     }
@@ -1139,25 +1155,45 @@ mod tests {
         let c = customer();
         let today = ctx().today;
         assert!(matches(
-            &rule(Combine::All, false, vec![measure(Measure::DaysSinceLastOrder, None, Cmp::Eq, "10")]),
+            &rule(
+                Combine::All,
+                false,
+                vec![measure(Measure::DaysSinceLastOrder, None, Cmp::Eq, "10")]
+            ),
             &c
         ));
         assert!(matches(
-            &rule(Combine::All, false, vec![measure(Measure::OrdersAmount, Some(30), Cmp::Eq, "100.00")]),
+            &rule(
+                Combine::All,
+                false,
+                vec![measure(Measure::OrdersAmount, Some(30), Cmp::Eq, "100.00")]
+            ),
             &c
         ));
         assert!(matches(
-            &rule(Combine::All, false, vec![measure(Measure::Age, None, Cmp::Eq, "36")]),
+            &rule(
+                Combine::All,
+                false,
+                vec![measure(Measure::Age, None, Cmp::Eq, "36")]
+            ),
             &c
         ));
         let mut no_orders = c.clone();
         no_orders.orders.clear();
         assert!(matches(
-            &rule(Combine::All, false, vec![measure(Measure::OrdersCount, None, Cmp::Lt, "1")]),
+            &rule(
+                Combine::All,
+                false,
+                vec![measure(Measure::OrdersCount, None, Cmp::Lt, "1")]
+            ),
             &no_orders
         ));
         assert!(!matches(
-            &rule(Combine::All, false, vec![measure(Measure::DaysSinceLastOrder, None, Cmp::Ge, "0")]),
+            &rule(
+                Combine::All,
+                false,
+                vec![measure(Measure::DaysSinceLastOrder, None, Cmp::Ge, "0")]
+            ),
             &no_orders
         ));
         assert_eq!(today - c.orders[0].0, 10);
@@ -1200,7 +1236,12 @@ mod tests {
                 items: vec![RuleNode::Group(g)],
             };
         }
-        assert!(SegmentRule { version: 1, root: g }.check(&[]).is_err());
+        assert!(SegmentRule {
+            version: 1,
+            root: g
+        }
+        .check(&[])
+        .is_err());
         let many = rule(
             Combine::All,
             false,

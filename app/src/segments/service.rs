@@ -7,8 +7,8 @@ use super::model::{
 };
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
-    customer_visibility, may_assign_task, may_delete_segment, may_list_customers,
-    may_log_work, may_see_segment, Assignee, CustomerScope, SegmentScope,
+    customer_visibility, may_assign_task, may_delete_segment, may_list_customers, may_log_work,
+    may_see_segment, Assignee, CustomerScope, SegmentScope,
 };
 use crate::auth::{CurrentUser, Role};
 use crate::customers::model::{CustomerPage, ParsedFilter};
@@ -126,7 +126,8 @@ pub async fn list(db: &Db, actor: &CurrentUser) -> AppResult<Vec<SegmentSummary>
         return Err(AppError::Forbidden);
     }
     let mut q = SqlBuilder::new(SEGMENT_SELECT);
-    q.push(" WHERE s.owner_id = ").bind(SqlValue::Int(actor.id.0));
+    q.push(" WHERE s.owner_id = ")
+        .bind(SqlValue::Int(actor.id.0));
     if let Some(team) = actor.team_id {
         q.push(" OR (s.shared = 1 AND s.team_id = ")
             .bind(SqlValue::Int(team.0))
@@ -316,7 +317,9 @@ pub async fn create_task_batch(
         let scope = CustomerScope {
             level: r.try_get("level")?,
             owner_id: UserId(r.try_get("owner_id")?),
-            service_manager_id: r.try_get::<Option<i64>, _>("service_manager_id")?.map(UserId),
+            service_manager_id: r
+                .try_get::<Option<i64>, _>("service_manager_id")?
+                .map(UserId),
             team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
         };
         let owner = Assignee {

@@ -106,7 +106,9 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
             values,
         } => {
             q.push(if *negate { "NOT EXISTS" } else { "EXISTS" });
-            q.push(" (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id AND ct.tag_id IN ");
+            q.push(
+                " (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id AND ct.tag_id IN ",
+            );
             push_list(q, values.iter().copied().map(SqlValue::Int));
             q.push(")");
         }
@@ -168,7 +170,11 @@ fn push_measure(
             // Customers without orders in the window have a count (and sum) of zero but no
             // group: when zero satisfies the comparison, select the complement instead.
             let zero_matches = op.holds(0, value);
-            q.push(if zero_matches { "c.id NOT IN" } else { "c.id IN" });
+            q.push(if zero_matches {
+                "c.id NOT IN"
+            } else {
+                "c.id IN"
+            });
             q.push(" (SELECT o.customer_id FROM orders o");
             if let Some(d) = days {
                 q.push(" WHERE o.order_date > ")
@@ -193,7 +199,9 @@ fn push_measure(
             // by the bounds of day D in seconds.
             let d = ctx.today - value;
             let (start, next) = (d * 86_400, (d + 1) * 86_400);
-            q.push("c.id IN (SELECT a.customer_id FROM activities a GROUP BY a.customer_id HAVING ");
+            q.push(
+                "c.id IN (SELECT a.customer_id FROM activities a GROUP BY a.customer_id HAVING ",
+            );
             match op.flipped() {
                 Cmp::Le => {
                     q.push("MAX(a.happened_at) < ").bind(SqlValue::Int(next));

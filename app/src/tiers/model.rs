@@ -574,6 +574,8 @@ pub fn figure_label(key: &str) -> Option<Key> {
         "recency_days" => Key::TierFigureRecencyDays,
         "frequency" => Key::TierFigureFrequency,
         "monetary_cents" | "monetary" => Key::TierFigureMonetary,
+        "credit_rating" => Key::TierFigureCredit,
+        "tenure_days" => Key::TierFigureTenureDays,
         _ => return None,
     })
 }
@@ -583,7 +585,16 @@ pub fn figures_pairs(json: &str) -> Vec<(String, String)> {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(json) else {
         return Vec::new();
     };
-    const ORDER: [&str; 6] = ["r", "f", "m", "recency_days", "frequency", "monetary_cents"];
+    const ORDER: [&str; 8] = [
+        "r",
+        "f",
+        "m",
+        "recency_days",
+        "frequency",
+        "monetary_cents",
+        "credit_rating",
+        "tenure_days",
+    ];
     let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
     let mut pairs: Vec<(String, serde_json::Value)> = map.into_iter().collect();
     pairs.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
@@ -596,6 +607,7 @@ pub fn figures_pairs(json: &str) -> Vec<(String, String)> {
                     .map(crate::customers::model::format_cents)
                     .unwrap_or_else(|| n.to_string()),
                 (_, serde_json::Value::String(s)) => s.clone(),
+                (_, serde_json::Value::Null) => "—".to_string(),
                 _ => v.to_string(),
             };
             (k, text)

@@ -26,50 +26,28 @@ use std::collections::HashMap;
 /// Value score (0–100) and the figures behind it, per customer id.
 pub type Values = HashMap<i64, (i64, serde_json::Value)>;
 
-/// VALUE SCORE BOUNDARY — the one place the re-evaluation gets customer values from
-/// (its only caller is [`run_reevaluation`]).
-///
-/// Stand-in until `crate::rfm::service::value_scores` is merged: reads the scores of the
-/// latest finished `scheduled` RFM run and derives value = round(100 × (r+f+m−3)/12),
-/// with the R/F/M scores and raw figures as the figures. To plug in the real value score,
-/// replace this body with a call to `crate::rfm::service::value_scores(db, …)` mapping each
-/// `(value_score, ValueFigures)` to `(value, serde_json::to_value(figures))`.
+/// The one place the re-evaluation gets customer values from (its only caller is
+/// [`run_reevaluation`]): the value score of `rfm/value.rs` — RFM of the current run,
+/// credit rating and tenure — with the figures behind it.
 pub async fn current_values(db: &Db) -> AppResult<Values> {
-    let run = sqlx::query(
-        "SELECT id FROM rfm_runs WHERE kind = 'scheduled' AND status = 'done' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(run) = run else {
+    // Before the first RFM run there is nothing to judge by.
+    if crate::rfm::service::current_run(db).await?.is_none() {
         return Ok(Values::new());
-    };
-    let run: i64 = run.try_get("id")?;
-    let rows = sqlx::query(
-        "SELECT customer_id, recency_days, frequency, monetary_cents, r_score, f_score, m_score \
-         FROM rfm_scores WHERE run_id = $1",
-    )
-    .bind(run)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut out = Values::with_capacity(rows.len());
-    for r in &rows {
-        let (rs, fs, ms): (i64, i64, i64) = (
-            r.try_get("r_score")?,
-            r.try_get("f_score")?,
-            r.try_get("m_score")?,
-        );
-        let sum = (rs + fs + ms - 3).clamp(0, 12);
-        // round(100 × sum / 12), halves up.
-        let value = (200 * sum + 12) / 24;
+    }
+    let scores = crate::rfm::service::value_scores(db, None).await?;
+    let mut out = Values::with_capacity(scores.len());
+    for (customer, v) in scores {
         let figures = serde_json::json!({
-            "r": rs,
-            "f": fs,
-            "m": ms,
-            "recency_days": r.try_get::<i64, _>("recency_days")?,
-            "frequency": r.try_get::<i64, _>("frequency")?,
-            "monetary_cents": r.try_get::<i64, _>("monetary_cents")?,
+            "r": v.r_score,
+            "f": v.f_score,
+            "m": v.m_score,
+            "recency_days": v.recency_days,
+            "frequency": v.frequency,
+            "monetary_cents": v.monetary_cents,
+            "credit_rating": v.credit_rating,
+            "tenure_days": v.tenure_days,
         });
-        out.insert(r.try_get("customer_id")?, (value, figures));
+        out.insert(customer.0, (v.value_score, figures));
     }
     Ok(out)
 }

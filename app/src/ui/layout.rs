@@ -15,6 +15,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             let imports = crate::auth::permissions::may_import(&user);
             let tiers = crate::auth::permissions::may_open_tier_queue(&user);
             let workload = crate::auth::permissions::workload_scope(&user).is_some();
+            let sees_rfm = crate::auth::permissions::may_see_rfm(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -30,6 +31,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </Show>
                     <Show when=move || workload>
                         <A href="/workload" attr:data-testid="nav-workload">{t(Key::NavWorkload)}</A>
+                    </Show>
+                    <Show when=move || sees_rfm>
+                        <A href="/rfm" attr:data-testid="nav-rfm">{t(Key::NavRfm)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>

@@ -1,6 +1,8 @@
 //! Benchmarks on generated data (not a test): `bench [--customers N] [--engine sqlite|postgres]
 //! [--import-orders N]`. With `--import-orders`, also times importing a CSV of N orders
 //! for the demo customers (validation and write, all or nothing).
+//! With `--rfm [--rfm-orders N]`, tops the orders up to N (default 10 per customer) and
+//! times the bare per-customer order aggregate against a full RFM recompute (median of 3).
 //! Loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
@@ -290,6 +292,119 @@ async fn bench_customer_page(db: &Db, engine: &str, admin: &CurrentUser, n: i64)
     );
 }
 
+/// Adds orders (spread over every customer, many on shared dates and amounts) until
+/// there are `target` in all.
+async fn top_up_orders(db: &Db, target: i64) -> i64 {
+    let have: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    let ids: Vec<i64> = sqlx::query("SELECT id FROM customers ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("id").unwrap())
+        .collect();
+    let missing = (target - have).max(0);
+    if ids.is_empty() || missing == 0 {
+        return have;
+    }
+    let today = app::db::now().div_euclid(86_400);
+    let mut tx = db.begin_write().await.unwrap();
+    let mut rows = Vec::with_capacity(10_000);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..missing {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let customer = ids[(x % ids.len() as u64) as usize];
+        let day = today - 1 - ((x >> 20) % 1_000) as i64;
+        rows.push(vec![
+            SqlValue::Int(customer),
+            SqlValue::Text(app::dates::iso_date(day)),
+            SqlValue::Int(day * 86_400),
+            SqlValue::Int(((x >> 40) % 500 + 1) as i64 * 100),
+            SqlValue::Text("CNY".into()),
+            SqlValue::Int(day * 86_400),
+        ]);
+        if rows.len() == 10_000 || i == missing - 1 {
+            app::db::insert_rows(
+                &mut tx,
+                db.engine,
+                "INSERT INTO orders (customer_id, order_date, ordered_at, amount_cents, currency, created_at)",
+                &rows,
+            )
+            .await
+            .unwrap();
+            rows.clear();
+        }
+    }
+    tx.commit().await.unwrap();
+    sqlx::query("ANALYZE").execute(&db.pool).await.unwrap();
+    target
+}
+
+fn median_ms(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// The bare aggregate against the full recompute (insert of every score included).
+async fn bench_rfm(db: &Db, engine: &str, customers: u64) {
+    use app::rfm::model::RunKind;
+    use app::rfm::service::{recompute, BARE_AGGREGATE_SQL};
+    let target = arg("--rfm-orders")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(customers as i64 * 10);
+    let t = Instant::now();
+    let orders = top_up_orders(db, target).await;
+    println!(
+        "[{engine}] rfm data: {customers} customers, {orders} orders (top-up {:.1}s)",
+        t.elapsed().as_secs_f64()
+    );
+    let as_of = app::dates::iso_date(app::db::now().div_euclid(86_400));
+    let mut bare = Vec::new();
+    let mut full = Vec::new();
+    let mut scored = 0;
+    // One warm-up round each, then three timed.
+    for round in 0..4 {
+        let t = Instant::now();
+        let rows = sqlx::query(BARE_AGGREGATE_SQL)
+            .bind(&as_of)
+            .fetch_all(&db.pool)
+            .await
+            .expect("aggregate");
+        if round > 0 {
+            bare.push(t.elapsed());
+        }
+        let t = Instant::now();
+        let run = recompute(db, RunKind::Adhoc, &as_of, None, None)
+            .await
+            .expect("recompute");
+        if round > 0 {
+            full.push(t.elapsed());
+        }
+        scored = app::rfm::service::run(db, run)
+            .await
+            .expect("run")
+            .map(|r| r.customers)
+            .unwrap_or(0);
+        assert_eq!(
+            scored,
+            rows.len() as i64,
+            "recompute scores every aggregated customer"
+        );
+    }
+    let (b, f) = (median_ms(bare), median_ms(full));
+    println!(
+        "[{engine}] rfm: bare aggregate p50={b:.1} ms, full recompute ({scored} customers scored, stored) p50={f:.1} ms, ratio {:.2}",
+        f / b
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let customers: u64 = arg("--customers")
@@ -314,6 +429,10 @@ async fn main() {
         "[{engine}] custom field segment_code: {with_field} values in {:.1}s",
         t.elapsed().as_secs_f64()
     );
+    if std::env::args().any(|a| a == "--rfm") {
+        bench_rfm(&db, &engine, customers).await;
+        return;
+    }
     let admin = staff(&db, "admin@rapport.local").await;
     if let Some(n) = arg("--import-orders").and_then(|s| s.parse::<u64>().ok()) {
         bench_order_import(&db, &engine, customers, n, &admin).await;

@@ -1,0 +1,891 @@
+//! RFM runs computed in the database: one `INSERT INTO rfm_scores … SELECT` per run (an
+//! aggregate per customer over `orders`, window functions for the "strictly worse" counts,
+//! the score formula and the named segment), the grid and its members under the visibility
+//! rules, the value score, and the scheduler that runs them (never a page request).
+//!
+//! The SQL is held equal to `model::compute` by `app/tests/rfm.rs`.
+
+use crate::auth::permissions::{
+    customer_visibility, may_recompute_rfm, may_see_customer, may_see_financials, may_see_rfm,
+};
+use crate::auth::CurrentUser;
+use crate::customers::service::scope_of;
+use crate::dates::{iso_date, parse_date};
+use crate::db::{now, Db, DbRow, Engine, Row, SqlBuilder, SqlValue};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Key;
+use crate::ids::{CustomerId, UserId};
+use crate::rfm::model::*;
+use crate::rfm::value::{value_score, ValueFigures};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Setting: minutes between scheduled runs (JSON integer, default 60).
+pub const SETTING_SCHEDULE_MINUTES: &str = "rfm.schedule_minutes";
+/// Setting: the default window in days (JSON integer, or null / absent = all history).
+pub const SETTING_WINDOW_DAYS: &str = "rfm.window_days";
+/// Done runs kept per kind; older runs (and their scores) are deleted.
+pub const RUNS_KEPT: i64 = 3;
+/// How often the worker looks for queued runs when nobody wakes it.
+const POLL: Duration = Duration::from_secs(2);
+
+/// Wakes the worker when a run is queued.
+static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
+
+/// Today in UTC as a day number.
+pub fn today() -> i64 {
+    now().div_euclid(86_400)
+}
+
+/// A reference date in canonical ISO form, or a validation error on `field`.
+pub fn parse_as_of(raw: &str) -> AppResult<String> {
+    parse_date(raw.trim())
+        .map(iso_date)
+        .ok_or_else(|| AppError::field("as_of", Key::RfmErrBadDate))
+}
+
+/// A window in days: empty = all history; otherwise 1–3650.
+pub fn parse_window(raw: &str) -> AppResult<Option<i64>> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw == "all" {
+        return Ok(None);
+    }
+    match raw.parse::<i64>() {
+        Ok(d) if (1..=3650).contains(&d) => Ok(Some(d)),
+        _ => Err(AppError::field("window", Key::RfmErrBadWindow)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The SQL
+
+/// `CASE rs * 10 + fs WHEN 51 THEN 'new' … END`, generated from [`RfmSegment::from_scores`]
+/// so the database and the Rust table cannot drift. Constant text.
+fn segment_case(rs: &str, fs: &str) -> String {
+    let mut sql = format!("CASE {rs} * 10 + {fs}");
+    for r in 1..=5u8 {
+        for f in 1..=5u8 {
+            sql.push_str(&format!(
+                " WHEN {} THEN '{}'",
+                u32::from(r) * 10 + u32::from(f),
+                RfmSegment::from_scores(r, f).as_str()
+            ));
+        }
+    }
+    sql.push_str(" END");
+    sql
+}
+
+/// Pushes the scoring `SELECT` (columns `customer_id, r, f, m, rs, fs, ms, segment`) with
+/// its parameters: orders on or before `as_of` and, with a window, after `as_of − window`.
+fn push_scores_select(q: &mut SqlBuilder, engine: Engine, as_of: &str, window: Option<i64>) {
+    let (recency, least) = match engine {
+        // julianday of two dates at midnight differ by a whole number.
+        Engine::Sqlite => (
+            "CAST(ROUND(julianday(#AS_OF) - julianday(MAX(o.order_date))) AS INTEGER)",
+            "MIN",
+        ),
+        Engine::Postgres => (
+            "CAST(CAST(#AS_OF AS DATE) - CAST(MAX(o.order_date) AS DATE) AS BIGINT)",
+            "LEAST",
+        ),
+    };
+    let (before, after) = recency.split_once("#AS_OF").unwrap_or((recency, ""));
+    q.push("SELECT customer_id, r, f, m, rs, fs, ms, ")
+        .push(&segment_case("rs", "fs"))
+        .push(" AS segment FROM (SELECT customer_id, r, f, m, ");
+    let scores = [("wr", "rs"), ("wf", "fs"), ("wm", "ms")]
+        .map(|(w, name)| format!("{least}(5, 1 + (5 * {w}) / n) AS {name}"))
+        .join(", ");
+    q.push(&scores)
+        .push(
+            " FROM (SELECT customer_id, r, f, m, \
+         RANK() OVER (ORDER BY r DESC) - 1 AS wr, \
+         RANK() OVER (ORDER BY f) - 1 AS wf, \
+         RANK() OVER (ORDER BY m) - 1 AS wm, \
+         COUNT(*) OVER () AS n \
+         FROM (SELECT o.customer_id AS customer_id, ",
+        )
+        .push(before)
+        .bind(SqlValue::Text(as_of.to_string()))
+        .push(after)
+        .push(
+            " AS r, COUNT(*) AS f, CAST(SUM(o.amount_cents) AS BIGINT) AS m \
+         FROM orders o WHERE o.order_date <= ",
+        )
+        .bind(SqlValue::Text(as_of.to_string()));
+    if let Some(w) = window {
+        let from = parse_date(as_of)
+            .map(|d| iso_date(d - w))
+            .unwrap_or_default();
+        q.push(" AND o.order_date > ").bind(SqlValue::Text(from));
+    }
+    q.push(" GROUP BY o.customer_id) a) w) s");
+}
+
+/// The bare aggregate the recompute is measured against (bench).
+pub const BARE_AGGREGATE_SQL: &str = "SELECT customer_id, MAX(order_date), COUNT(*), \
+     CAST(SUM(amount_cents) AS BIGINT) FROM orders WHERE order_date <= $1 GROUP BY customer_id";
+
+fn score(v: i64) -> u8 {
+    v.clamp(1, 5) as u8
+}
+
+/// Reads an `RfmRow` from columns named like `rfm_scores`'.
+fn rfm_row(r: &DbRow, customer_id: i64) -> AppResult<RfmRow> {
+    let segment: String = r.try_get("segment")?;
+    let (rs, fs) = (score(r.try_get("r_score")?), score(r.try_get("f_score")?));
+    Ok(RfmRow {
+        customer_id,
+        recency_days: r.try_get("recency_days")?,
+        frequency: r.try_get("frequency")?,
+        monetary_cents: r.try_get("monetary_cents")?,
+        r_score: rs,
+        f_score: fs,
+        m_score: score(r.try_get("m_score")?),
+        segment: RfmSegment::parse(&segment).unwrap_or(RfmSegment::from_scores(rs, fs)),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Runs
+
+const RUN_COLUMNS: &str = "id, kind, as_of, window_days, status, requested_at, finished_at, \
+     customers, duration_ms";
+
+fn run_info(r: &DbRow) -> AppResult<RunInfo> {
+    let kind: String = r.try_get("kind")?;
+    let status: String = r.try_get("status")?;
+    Ok(RunInfo {
+        id: r.try_get("id")?,
+        kind: RunKind::parse(&kind).unwrap_or(RunKind::Adhoc),
+        as_of: r.try_get("as_of")?,
+        window_days: r.try_get("window_days")?,
+        status: RunStatus::parse(&status).unwrap_or(RunStatus::Failed),
+        requested_at: r.try_get("requested_at")?,
+        finished_at: r.try_get("finished_at")?,
+        customers: r.try_get("customers")?,
+        duration_ms: r.try_get("duration_ms")?,
+    })
+}
+
+/// Computes one run now: inserts it (`running`), scores every customer in one statement,
+/// marks it `done` and keeps the latest [`RUNS_KEPT`] done runs of its kind.
+pub async fn recompute(
+    db: &Db,
+    kind: RunKind,
+    as_of: &str,
+    window_days: Option<i64>,
+    requested_by: Option<UserId>,
+) -> AppResult<i64> {
+    let as_of = parse_as_of(as_of)?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO rfm_runs (kind, as_of, window_days, status, requested_by, requested_at, started_at) \
+         VALUES ($1, $2, $3, 'running', $4, $5, $5) RETURNING id",
+    )
+    .bind(kind.as_str())
+    .bind(&as_of)
+    .bind(window_days)
+    .bind(requested_by.map(|u| u.0))
+    .bind(now())
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("id")?;
+    compute_run(db, id, kind, &as_of, window_days).await?;
+    Ok(id)
+}
+
+/// Scores run `id` (already `running`) and finishes it, or marks it `failed`.
+async fn compute_run(
+    db: &Db,
+    id: i64,
+    kind: RunKind,
+    as_of: &str,
+    window_days: Option<i64>,
+) -> AppResult<()> {
+    let started = Instant::now();
+    let result: Result<(), sqlx::Error> = async {
+        let mut tx = db.begin_write().await?;
+        let mut q = SqlBuilder::new(format!(
+            "INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary_cents, \
+             r_score, f_score, m_score, segment) \
+             SELECT {id}, x.customer_id, x.r, x.f, x.m, x.rs, x.fs, x.ms, x.segment FROM ("
+        ));
+        push_scores_select(&mut q, db.engine, as_of, window_days);
+        q.push(") x ORDER BY x.customer_id");
+        let customers = q.query().execute(&mut *tx).await?.rows_affected() as i64;
+        let duration_ms = started.elapsed().as_millis() as i64;
+        sqlx::query(
+            "UPDATE rfm_runs SET status = 'done', customers = $1, duration_ms = $2, finished_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(customers)
+        .bind(duration_ms)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        // Older runs of this kind go, with their scores (cascade); failed ones too.
+        sqlx::query(
+            "DELETE FROM rfm_runs WHERE kind = $1 AND status IN ('done', 'failed') AND id < \
+             (SELECT MIN(k.id) FROM (SELECT id FROM rfm_runs WHERE kind = $1 AND status = 'done' \
+             ORDER BY id DESC LIMIT $2) k) \
+             AND (SELECT COUNT(*) FROM rfm_runs WHERE kind = $1 AND status = 'done') >= $2",
+        )
+        .bind(kind.as_str())
+        .bind(RUNS_KEPT)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(run = id, error = %e, "RFM run failed");
+        let _ = sqlx::query(
+            "UPDATE rfm_runs SET status = 'failed', error = 'compute_failed', finished_at = $1, \
+             duration_ms = $2 WHERE id = $3",
+        )
+        .bind(now())
+        .bind(started.elapsed().as_millis() as i64)
+        .bind(id)
+        .execute(&db.pool)
+        .await;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Queues a run for the worker, or returns the one already queued or running for the
+/// same reference date and window.
+pub async fn enqueue(
+    db: &Db,
+    kind: RunKind,
+    as_of: &str,
+    window_days: Option<i64>,
+    requested_by: Option<UserId>,
+) -> AppResult<RunInfo> {
+    let as_of = parse_as_of(as_of)?;
+    let mut tx = db.begin_write().await?;
+    let existing = sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM rfm_runs WHERE status IN ('queued', 'running') \
+         AND as_of = $1 AND COALESCE(window_days, 0) = $2 AND kind = $3 ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(&as_of)
+    .bind(window_days.unwrap_or(0))
+    .bind(kind.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = match existing {
+        Some(r) => r,
+        None => {
+            sqlx::query(&format!(
+            "INSERT INTO rfm_runs (kind, as_of, window_days, status, requested_by, requested_at) \
+                 VALUES ($1, $2, $3, 'queued', $4, $5) RETURNING {RUN_COLUMNS}"
+        ))
+            .bind(kind.as_str())
+            .bind(&as_of)
+            .bind(window_days)
+            .bind(requested_by.map(|u| u.0))
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    tx.commit().await?;
+    WAKE.notify_one();
+    run_info(&row)
+}
+
+/// Takes the oldest queued run and computes it. `Ok(false)` when nothing was queued.
+pub async fn process_next_queued(db: &Db) -> AppResult<bool> {
+    let Some(r) = sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM rfm_runs WHERE status = 'queued' ORDER BY id LIMIT 1"
+    ))
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(false);
+    };
+    let run = run_info(&r)?;
+    let claimed = sqlx::query(
+        "UPDATE rfm_runs SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'",
+    )
+    .bind(now())
+    .bind(run.id)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if claimed == 1 {
+        // A failure is recorded on the run and logged; the worker goes on.
+        let _ = compute_run(db, run.id, run.kind, &run.as_of, run.window_days).await;
+    }
+    Ok(true)
+}
+
+/// The latest done scheduled run: the one segments, customer pages and tiers use.
+pub async fn current_run(db: &Db) -> AppResult<Option<RunInfo>> {
+    sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM rfm_runs WHERE kind = 'scheduled' AND status = 'done' \
+         ORDER BY id DESC LIMIT 1"
+    ))
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(run_info)
+    .transpose()
+}
+
+pub async fn run(db: &Db, id: i64) -> AppResult<Option<RunInfo>> {
+    sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM rfm_runs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .as_ref()
+        .map(run_info)
+        .transpose()
+}
+
+/// The most recent runs of any kind and status, newest first.
+pub async fn latest_runs(db: &Db, limit: i64) -> AppResult<Vec<RunInfo>> {
+    sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM rfm_runs ORDER BY id DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(run_info)
+    .collect()
+}
+
+/// The latest done run (any kind) for this reference date and window.
+pub async fn find_done(
+    db: &Db,
+    as_of: &str,
+    window_days: Option<i64>,
+) -> AppResult<Option<RunInfo>> {
+    find_with_status(db, as_of, window_days, "status = 'done'").await
+}
+
+/// The latest queued or running run (any kind) for this reference date and window.
+pub async fn find_pending(
+    db: &Db,
+    as_of: &str,
+    window_days: Option<i64>,
+) -> AppResult<Option<RunInfo>> {
+    find_with_status(db, as_of, window_days, "status IN ('queued', 'running')").await
+}
+
+async fn find_with_status(
+    db: &Db,
+    as_of: &str,
+    window_days: Option<i64>,
+    status: &str,
+) -> AppResult<Option<RunInfo>> {
+    sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM rfm_runs WHERE {status} AND as_of = $1 \
+         AND COALESCE(window_days, 0) = $2 ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(as_of)
+    .bind(window_days.unwrap_or(0))
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(run_info)
+    .transpose()
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading scores
+
+fn require_rfm(actor: &CurrentUser) -> AppResult<()> {
+    if may_see_rfm(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The 5 × 5 grid of a run and the named segments' totals, counting only the customers
+/// the actor may see.
+pub async fn grid(db: &Db, actor: &CurrentUser, run_id: i64) -> AppResult<Grid> {
+    require_rfm(actor)?;
+    let mut q = SqlBuilder::new(
+        "SELECT s.r_score, s.f_score, COUNT(*) AS n, CAST(SUM(s.monetary_cents) AS BIGINT) AS revenue \
+         FROM rfm_scores s JOIN customers c ON c.id = s.customer_id WHERE s.run_id = ",
+    );
+    q.bind(SqlValue::Int(run_id));
+    customer_visibility(actor, &mut q);
+    q.push(" GROUP BY s.r_score, s.f_score");
+    let counts = q
+        .query()
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                score(r.try_get("r_score")?),
+                score(r.try_get("f_score")?),
+                r.try_get("n")?,
+                r.try_get::<Option<i64>, _>("revenue")?.unwrap_or(0),
+            ))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Grid::from_counts(&counts))
+}
+
+/// The visible customers of one grid cell, by customer id, [`CELL_PAGE`] at a time.
+pub async fn cell_members(
+    db: &Db,
+    actor: &CurrentUser,
+    run_id: i64,
+    r_score: u8,
+    f_score: u8,
+    after: Option<i64>,
+) -> AppResult<CellPage> {
+    require_rfm(actor)?;
+    if !(1..=5).contains(&r_score) || !(1..=5).contains(&f_score) {
+        return Err(AppError::field("cell", Key::ErrInvalidChoice));
+    }
+    let mut q = SqlBuilder::new(
+        "SELECT c.id, c.name, s.recency_days, s.frequency, s.monetary_cents, s.r_score, s.f_score, \
+         s.m_score, s.segment FROM rfm_scores s JOIN customers c ON c.id = s.customer_id \
+         WHERE s.run_id = ",
+    );
+    q.bind(SqlValue::Int(run_id))
+        .push(" AND s.r_score = ")
+        .bind(SqlValue::Int(i64::from(r_score)))
+        .push(" AND s.f_score = ")
+        .bind(SqlValue::Int(i64::from(f_score)))
+        .push(" AND s.customer_id > ")
+        .bind(SqlValue::Int(after.unwrap_or(0)));
+    customer_visibility(actor, &mut q);
+    q.push(" ORDER BY s.customer_id LIMIT ")
+        .bind(SqlValue::Int(CELL_PAGE + 1));
+    let rows = q.query().fetch_all(&db.pool).await?;
+    let mut members = rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            Ok(CellMember {
+                customer_id: id,
+                name: r.try_get("name")?,
+                row: rfm_row(r, id)?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let next_after = if members.len() as i64 > CELL_PAGE {
+        members.truncate(CELL_PAGE as usize);
+        members.last().map(|m| m.customer_id)
+    } else {
+        None
+    };
+    Ok(CellPage {
+        members,
+        next_after,
+    })
+}
+
+/// The customer's RFM in the current run and its value score. `NotFound` if the customer
+/// is invisible; the credit rating is left out of the figures unless the actor may see
+/// the customer's financial records.
+pub async fn customer_rfm(
+    db: &Db,
+    actor: &CurrentUser,
+    customer: CustomerId,
+) -> AppResult<CustomerRfm> {
+    let scope = {
+        let mut conn = db.pool.acquire().await?;
+        scope_of(&mut conn, customer)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    if !may_see_customer(actor, &scope) || !may_see_rfm(actor) {
+        return Err(AppError::NotFound);
+    }
+    let current = current_run(db).await?;
+    let row = match &current {
+        Some(run) => sqlx::query(
+            "SELECT recency_days, frequency, monetary_cents, r_score, f_score, m_score, segment \
+             FROM rfm_scores WHERE run_id = $1 AND customer_id = $2",
+        )
+        .bind(run.id)
+        .bind(customer.0)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| rfm_row(&r, customer.0))
+        .transpose()?,
+        None => None,
+    };
+    let mut value = value_scores(db, Some(&[customer]))
+        .await?
+        .remove(&customer)
+        .ok_or(AppError::NotFound)?;
+    if !may_see_financials(actor, &scope) {
+        value.credit_rating = None;
+    }
+    Ok(CustomerRfm {
+        as_of: current.map(|r| r.as_of),
+        row,
+        value,
+    })
+}
+
+/// RFM rows as of a date (computed now, with the same SQL as a run), with each customer's
+/// external id (else its id): every customer for `None`, else those the actor may see.
+/// Scores are always relative to all scored customers.
+pub async fn rows_as_of(
+    db: &Db,
+    actor: Option<&CurrentUser>,
+    as_of: &str,
+    window_days: Option<i64>,
+) -> AppResult<Vec<(String, RfmRow)>> {
+    if let Some(a) = actor {
+        require_rfm(a)?;
+    }
+    let as_of = parse_as_of(as_of)?;
+    let mut q = SqlBuilder::new(
+        "SELECT c.id, c.external_id, x.r AS recency_days, x.f AS frequency, x.m AS monetary_cents, \
+         x.rs AS r_score, x.fs AS f_score, x.ms AS m_score, x.segment FROM (",
+    );
+    push_scores_select(&mut q, db.engine, &as_of, window_days);
+    q.push(") x JOIN customers c ON c.id = x.customer_id WHERE 1 = 1");
+    if let Some(a) = actor {
+        customer_visibility(a, &mut q);
+    }
+    q.push(" ORDER BY x.customer_id");
+    export_rows(q.query().fetch_all(&db.pool).await?)
+}
+
+/// The rows of a stored run, as [`rows_as_of`] returns them.
+pub async fn run_rows(
+    db: &Db,
+    actor: Option<&CurrentUser>,
+    run_id: i64,
+) -> AppResult<Vec<(String, RfmRow)>> {
+    if let Some(a) = actor {
+        require_rfm(a)?;
+    }
+    let mut q = SqlBuilder::new(
+        "SELECT c.id, c.external_id, s.recency_days, s.frequency, s.monetary_cents, s.r_score, \
+         s.f_score, s.m_score, s.segment FROM rfm_scores s JOIN customers c ON c.id = s.customer_id \
+         WHERE s.run_id = ",
+    );
+    q.bind(SqlValue::Int(run_id));
+    if let Some(a) = actor {
+        customer_visibility(a, &mut q);
+    }
+    q.push(" ORDER BY s.customer_id");
+    export_rows(q.query().fetch_all(&db.pool).await?)
+}
+
+fn export_rows(rows: Vec<DbRow>) -> AppResult<Vec<(String, RfmRow)>> {
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            let external: Option<String> = r.try_get("external_id")?;
+            Ok((
+                external
+                    .filter(|e| !e.is_empty())
+                    .unwrap_or_else(|| id.to_string()),
+                rfm_row(r, id)?,
+            ))
+        })
+        .collect()
+}
+
+/// The export's columns (PRODUCT.md §10).
+pub const CSV_COLUMNS: [&str; 8] = [
+    "customer_external_id",
+    "r",
+    "f",
+    "m",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+];
+
+/// Cents as a plain decimal (`1234.50`, no grouping), as spreadsheets read numbers.
+fn plain_amount(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
+}
+
+/// The CSV file of [`rows_as_of`]: UTF-8 with BOM, formulas neutralised. M is in currency
+/// units with two decimals.
+pub fn rows_csv(rows: &[(String, RfmRow)]) -> String {
+    let mut w = crate::exports::csv::CsvWriter::new();
+    w.row(&CSV_COLUMNS);
+    for (external, r) in rows {
+        w.row(&[
+            external.clone(),
+            r.recency_days.to_string(),
+            r.frequency.to_string(),
+            plain_amount(r.monetary_cents),
+            r.r_score.to_string(),
+            r.f_score.to_string(),
+            r.m_score.to_string(),
+            r.segment.as_str().to_string(),
+        ]);
+    }
+    w.finish()
+}
+
+/// The CSV for the page's export link: the stored run of this date and window when there
+/// is one (what the grid shows), else computed now.
+pub async fn export_csv(
+    db: &Db,
+    actor: &CurrentUser,
+    as_of: &str,
+    window_days: Option<i64>,
+) -> AppResult<String> {
+    require_rfm(actor)?;
+    let as_of = parse_as_of(as_of)?;
+    let rows = match find_done(db, &as_of, window_days).await? {
+        Some(run) => run_rows(db, Some(actor), run.id).await?,
+        None => rows_as_of(db, Some(actor), &as_of, window_days).await?,
+    };
+    Ok(rows_csv(&rows))
+}
+
+// ---------------------------------------------------------------------------------------
+// Value score
+
+/// The value score and its figures for `customers` (every customer with `None`), from the
+/// current run's scores, the effective credit rating and the tenure as of today. For the
+/// tier re-evaluation: no visibility filter.
+pub async fn value_scores(
+    db: &Db,
+    customers: Option<&[CustomerId]>,
+) -> AppResult<HashMap<CustomerId, ValueFigures>> {
+    let today = today();
+    let run_id = current_run(db).await?.map(|r| r.id).unwrap_or(-1);
+    let ratings = crate::finance::service::effective_ratings(db, customers, today).await?;
+    let chunks: Vec<Option<&[CustomerId]>> = match customers {
+        None => vec![None],
+        Some(ids) => ids.chunks(400).map(Some).collect(),
+    };
+    let mut out = HashMap::new();
+    for chunk in chunks {
+        let mut q = SqlBuilder::new(
+            "SELECT c.id, c.created_at, s.recency_days, s.frequency, s.monetary_cents, s.r_score, \
+             s.f_score, s.m_score FROM customers c LEFT JOIN rfm_scores s \
+             ON s.customer_id = c.id AND s.run_id = ",
+        );
+        q.bind(SqlValue::Int(run_id));
+        if let Some(ids) = chunk {
+            q.push(" WHERE c.id IN (");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(SqlValue::Int(id.0));
+            }
+            q.push(")");
+        }
+        for r in q.query().fetch_all(&db.pool).await? {
+            let id = CustomerId(r.try_get("id")?);
+            let created_at: i64 = r.try_get("created_at")?;
+            let tenure_days = (today - created_at.div_euclid(86_400)).max(0);
+            let rs: Option<i64> = r.try_get("r_score")?;
+            let fs: Option<i64> = r.try_get("f_score")?;
+            let ms: Option<i64> = r.try_get("m_score")?;
+            let scores = match (rs, fs, ms) {
+                (Some(a), Some(b), Some(c)) => Some((score(a), score(b), score(c))),
+                _ => None,
+            };
+            let credit = ratings.get(&id).copied().flatten();
+            out.insert(
+                id,
+                ValueFigures {
+                    r_score: scores.map(|s| s.0),
+                    f_score: scores.map(|s| s.1),
+                    m_score: scores.map(|s| s.2),
+                    recency_days: r.try_get("recency_days")?,
+                    frequency: r.try_get::<Option<i64>, _>("frequency")?.unwrap_or(0),
+                    monetary_cents: r.try_get::<Option<i64>, _>("monetary_cents")?.unwrap_or(0),
+                    credit_rating: credit.map(|c| c.as_str().to_string()),
+                    tenure_days,
+                    value_score: value_score(scores, credit, tenure_days),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// The page's requests
+
+/// What the `/rfm` page shows for a reference date and window (`None`: the current run).
+/// A date and window without a done run queue an ad-hoc run; `pending` is the run still
+/// being computed for them, which the page polls for.
+pub async fn page_data(
+    db: &Db,
+    actor: &CurrentUser,
+    as_of: Option<&str>,
+    window_days: Option<Option<i64>>,
+) -> AppResult<RfmPageData> {
+    require_rfm(actor)?;
+    let current = current_run(db).await?;
+    let default_window = default_window(db).await?;
+    let as_of = match as_of {
+        Some(a) => parse_as_of(a)?,
+        None => current
+            .as_ref()
+            .map(|r| r.as_of.clone())
+            .unwrap_or_else(|| iso_date(today())),
+    };
+    let window_days = window_days.unwrap_or_else(|| {
+        current
+            .as_ref()
+            .map(|r| r.window_days)
+            .unwrap_or(default_window)
+    });
+    let run = find_done(db, &as_of, window_days).await?;
+    let mut pending = find_pending(db, &as_of, window_days).await?;
+    if run.is_none() && pending.is_none() {
+        pending = Some(enqueue(db, RunKind::Adhoc, &as_of, window_days, Some(actor.id)).await?);
+    }
+    let grid = match &run {
+        Some(r) => Some(grid(db, actor, r.id).await?),
+        None => None,
+    };
+    // The last failure for these parameters, when nothing else is there to show.
+    let failed = if run.is_none() {
+        find_with_status(db, &as_of, window_days, "status = 'failed'")
+            .await?
+            .is_some()
+    } else {
+        false
+    };
+    Ok(RfmPageData {
+        as_of,
+        window_days,
+        run,
+        pending,
+        grid,
+        failed,
+        may_recompute: may_recompute_rfm(actor),
+    })
+}
+
+/// "Recompute now": queues a run for this date and window. Today's date with the default
+/// window is a scheduled run (it becomes the current run); anything else ad hoc.
+pub async fn request_recompute(
+    db: &Db,
+    actor: &CurrentUser,
+    as_of: &str,
+    window_days: Option<i64>,
+) -> AppResult<RunInfo> {
+    if !may_recompute_rfm(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let as_of = parse_as_of(as_of)?;
+    let kind = if as_of == iso_date(today()) && window_days == default_window(db).await? {
+        RunKind::Scheduled
+    } else {
+        RunKind::Adhoc
+    };
+    enqueue(db, kind, &as_of, window_days, Some(actor.id)).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings and the scheduler
+
+/// A setting's JSON value, if set.
+async fn setting(db: &Db, key: &str) -> AppResult<Option<serde_json::Value>> {
+    let value: Option<String> = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| r.try_get("value"))
+        .transpose()?;
+    Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// The default window (setting `rfm.window_days`): `None` = all history.
+pub async fn default_window(db: &Db) -> AppResult<Option<i64>> {
+    Ok(setting(db, SETTING_WINDOW_DAYS)
+        .await?
+        .and_then(|v| v.as_i64())
+        .filter(|d| (1..=3650).contains(d)))
+}
+
+/// Minutes between scheduled runs (setting `rfm.schedule_minutes`, default 60).
+pub async fn schedule_minutes(db: &Db) -> AppResult<u64> {
+    Ok(setting(db, SETTING_SCHEDULE_MINUTES)
+        .await?
+        .and_then(|v| v.as_u64())
+        .filter(|m| *m >= 1)
+        .unwrap_or(60))
+}
+
+/// Runs left `running` by a stopped server are marked failed (their scores were never
+/// committed).
+pub async fn fail_interrupted(db: &Db) -> AppResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE rfm_runs SET status = 'failed', error = 'interrupted', finished_at = $1 \
+         WHERE status = 'running'",
+    )
+    .bind(now())
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}
+
+async fn scheduled_today_exists(db: &Db) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "SELECT id FROM rfm_runs WHERE kind = 'scheduled' AND status = 'done' AND as_of = $1 LIMIT 1",
+    )
+    .bind(iso_date(today()))
+    .fetch_optional(&db.pool)
+    .await?
+    .is_some())
+}
+
+async fn scheduled_run(db: &Db) {
+    let window = default_window(db).await.unwrap_or(None);
+    match recompute(db, RunKind::Scheduled, &iso_date(today()), window, None).await {
+        Ok(id) => tracing::info!(run = id, "scheduled RFM run done"),
+        Err(e) => tracing::error!(error = %e, "scheduled RFM run failed"),
+    }
+}
+
+/// The RFM worker, spawned by `serve`: a scheduled run at start when today has none and
+/// then every `rfm.schedule_minutes`; queued runs as soon as they are queued (woken, or
+/// polled every 2 s). Never returns.
+pub async fn run_scheduler(db: Db) {
+    if let Err(e) = fail_interrupted(&db).await {
+        tracing::error!(error = %e, "RFM worker: cannot reset interrupted runs");
+    }
+    if !scheduled_today_exists(&db).await.unwrap_or(true) {
+        scheduled_run(&db).await;
+    }
+    let mut last_scheduled = Instant::now();
+    loop {
+        let minutes = schedule_minutes(&db).await.unwrap_or(60);
+        if last_scheduled.elapsed() >= Duration::from_secs(minutes * 60) {
+            last_scheduled = Instant::now();
+            scheduled_run(&db).await;
+        }
+        loop {
+            match process_next_queued(&db).await {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "RFM worker: cannot read the queue");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = WAKE.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
