@@ -773,7 +773,7 @@ fn eval_node(node: &CheckedNode, c: &CustomerFacts, ctx: &EvalContext) -> bool {
     }
 }
 
-fn text_attr<'a>(attr: Attr, c: &'a CustomerFacts) -> Option<&'a str> {
+fn text_attr(attr: Attr, c: &CustomerFacts) -> Option<&str> {
     match attr {
         Attr::Country => c.country.as_deref(),
         Attr::Province => c.province.as_deref(),

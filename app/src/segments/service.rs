@@ -406,7 +406,7 @@ pub async fn builder_options(db: &Db, actor: &CurrentUser) -> AppResult<BuilderO
         ("source_channel", "source_channel"),
         ("source_campaign", "source_campaign"),
     ] {
-        let mut q = SqlBuilder::new(&format!(
+        let mut q = SqlBuilder::new(format!(
             "SELECT DISTINCT c.{column} AS v FROM customers c WHERE c.{column} IS NOT NULL"
         ));
         customer_visibility(actor, &mut q);

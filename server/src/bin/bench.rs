@@ -1,6 +1,8 @@
 //! Benchmarks on generated data (not a test): `bench [--customers N] [--engine sqlite|postgres]
 //! [--import-orders N]`. With `--import-orders`, also times importing a CSV of N orders
 //! for the demo customers (validation and write, all or nothing).
+//! With `--segments [--orders N]`, tops the orders up to N (default 10 per customer), runs
+//! RFM, and times the segment builder's live count for typical rules as three roles.
 //! With `--rfm [--rfm-orders N]`, tops the orders up to N (default 10 per customer) and
 //! times the bare per-customer order aggregate against a full RFM recompute (median of 3).
 //! Loads the demo data set into a fresh database and reports the demo load time and the
@@ -405,6 +407,137 @@ async fn bench_rfm(db: &Db, engine: &str, customers: u64) {
     );
 }
 
+/// The segment builder's live count (what `count_segment` does: validate, then count
+/// under the viewer's visibility) for typical rules, as different roles, on the demo data
+/// topped up to `--orders` orders (default 10 per customer) with a current RFM run.
+async fn bench_segments(db: &Db, engine: &str, customers: u64) {
+    use app::segments::model::{
+        Attr, Cmp, Combine, Condition, Measure, RuleGroup, RuleNode, SegmentRule, SetOp,
+    };
+    let target = arg("--orders")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(customers as i64 * 10);
+    let orders = top_up_orders(db, target).await;
+    let today = app::dates::iso_date(app::db::now().div_euclid(86_400));
+    let t = Instant::now();
+    app::rfm::service::recompute(db, app::rfm::model::RunKind::Scheduled, &today, None, None)
+        .await
+        .expect("rfm run");
+    println!(
+        "[{engine}] segments data: {customers} customers, {orders} orders; RFM run {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    let strategic: i64 = sqlx::query("SELECT id FROM tags WHERE name = 'strategic'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let attr = |attr: Attr, op: SetOp, values: &[&str]| {
+        RuleNode::Condition(Condition::Attr {
+            attr,
+            op,
+            values: values.iter().map(|v| v.to_string()).collect(),
+        })
+    };
+    let measure = |measure: Measure, days: Option<i64>, op: Cmp, value: &str| {
+        RuleNode::Condition(Condition::Measure {
+            measure,
+            days,
+            op,
+            value: value.into(),
+        })
+    };
+    let group = |combine: Combine, negate: bool, items: Vec<RuleNode>| RuleGroup {
+        combine,
+        negate,
+        items,
+    };
+    let rule = |root: RuleGroup| SegmentRule {
+        version: app::segments::model::RULE_VERSION,
+        root,
+    };
+    let rules: Vec<(&str, SegmentRule)> = vec![
+        (
+            "south, >= 3 orders in 90 days, not VIP",
+            rule(group(
+                Combine::All,
+                false,
+                vec![
+                    attr(Attr::Province, SetOp::AnyOf, &["Guangdong", "Fujian"]),
+                    measure(Measure::OrdersCount, Some(90), Cmp::Ge, "3"),
+                    attr(Attr::Grade, SetOp::NoneOf, &["vip"]),
+                ],
+            )),
+        ),
+        (
+            "key accounts, no order for 60 days",
+            rule(group(
+                Combine::All,
+                false,
+                vec![
+                    attr(Attr::Level, SetOp::AnyOf, &["1"]),
+                    measure(Measure::DaysSinceLastOrder, None, Cmp::Ge, "60"),
+                ],
+            )),
+        ),
+        (
+            "champions or loyal, none tagged strategic",
+            rule(group(
+                Combine::All,
+                false,
+                vec![
+                    attr(Attr::RfmSegment, SetOp::AnyOf, &["champions", "loyal"]),
+                    RuleNode::Group(group(
+                        Combine::Any,
+                        true,
+                        vec![attr(Attr::Tag, SetOp::AnyOf, &[&strategic.to_string()])],
+                    )),
+                ],
+            )),
+        ),
+        (
+            "fewer than 2 orders in 365 days or segment code A",
+            rule(group(
+                Combine::Any,
+                false,
+                vec![
+                    measure(Measure::OrdersCount, Some(365), Cmp::Lt, "2"),
+                    RuleNode::Condition(Condition::Custom {
+                        key: "segment_code".into(),
+                        op: Cmp::Eq,
+                        value: "A".into(),
+                    }),
+                ],
+            )),
+        ),
+        ("everyone (empty rule)", SegmentRule::default()),
+    ];
+    let admin = staff(db, "admin@rapport.local").await;
+    let tier1 = staff(db, "t1.south@rapport.local").await;
+    let tier2 = staff(db, "t2.east@rapport.local").await;
+    for (name, rule) in &rules {
+        for (who, user) in [("admin", &admin), ("tier-1", &tier1), ("tier-2", &tier2)] {
+            let mut times = Vec::new();
+            let mut n = 0;
+            for round in 0..21 {
+                let t = Instant::now();
+                let checked = app::segments::service::check(db, rule).await.unwrap();
+                n = app::segments::service::count(db, user, &checked).await.unwrap();
+                if round > 0 {
+                    times.push(t.elapsed());
+                }
+            }
+            times.sort();
+            println!(
+                "[{engine}] live count {name} as {who}: {n} customers, p50={:.1} ms p95={:.1} ms",
+                percentile(&times, 0.5),
+                percentile(&times, 0.95)
+            );
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let customers: u64 = arg("--customers")
@@ -429,6 +562,10 @@ async fn main() {
         "[{engine}] custom field segment_code: {with_field} values in {:.1}s",
         t.elapsed().as_secs_f64()
     );
+    if std::env::args().any(|a| a == "--segments") {
+        bench_segments(&db, &engine, customers).await;
+        return;
+    }
     if std::env::args().any(|a| a == "--rfm") {
         bench_rfm(&db, &engine, customers).await;
         return;
