@@ -523,7 +523,9 @@ async fn bench_segments(db: &Db, engine: &str, customers: u64) {
             for round in 0..21 {
                 let t = Instant::now();
                 let checked = app::segments::service::check(db, rule).await.unwrap();
-                n = app::segments::service::count(db, user, &checked).await.unwrap();
+                n = app::segments::service::count(db, user, &checked)
+                    .await
+                    .unwrap();
                 if round > 0 {
                     times.push(t.elapsed());
                 }
