@@ -587,6 +587,7 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
     }
     archive_records(db, seed).await?;
     tier_proposals(db, seed).await?;
+    demo_segments(db).await?;
     // Fresh statistics so the planner picks the list indexes on both engines.
     sqlx::query("ANALYZE").execute(&db.pool).await?;
     Ok(DemoReport {
@@ -811,6 +812,93 @@ const TASK_TITLES: [&str; 4] = [
     "Confirm the delivery date",
     "Follow up on the open invoice",
 ];
+
+/// A few saved segments, so the segment pages and the list's segment filter show something.
+async fn demo_segments(db: &Db) -> Result<(), AppError> {
+    use app::segments::model::{
+        Attr, Cmp, Combine, Condition, Measure, RuleGroup, RuleNode, SegmentRule, SetOp,
+        RULE_VERSION,
+    };
+    let attr = |attr: Attr, op: SetOp, values: &[&str]| {
+        RuleNode::Condition(Condition::Attr {
+            attr,
+            op,
+            values: values.iter().map(|v| v.to_string()).collect(),
+        })
+    };
+    let measure = |measure: Measure, days: Option<i64>, op: Cmp, value: &str| {
+        RuleNode::Condition(Condition::Measure {
+            measure,
+            days,
+            op,
+            value: value.into(),
+        })
+    };
+    let all_of = |items: Vec<RuleNode>| SegmentRule {
+        version: RULE_VERSION,
+        root: RuleGroup {
+            combine: Combine::All,
+            negate: false,
+            items,
+        },
+    };
+    let segments = [
+        (
+            "t1.south@rapport.local",
+            "South region, active, not VIP",
+            "Guangdong and Fujian customers with at least three orders in 90 days who are not VIP yet.",
+            true,
+            all_of(vec![
+                attr(Attr::Province, SetOp::AnyOf, &["Guangdong", "Fujian"]),
+                measure(Measure::OrdersCount, Some(90), Cmp::Ge, "3"),
+                attr(Attr::Grade, SetOp::NoneOf, &["vip"]),
+            ]),
+        ),
+        (
+            "admin@rapport.local",
+            "Key accounts gone quiet",
+            "Level-1 accounts without an order for 60 days.",
+            false,
+            all_of(vec![
+                attr(Attr::Level, SetOp::AnyOf, &["1"]),
+                measure(Measure::DaysSinceLastOrder, None, Cmp::Ge, "60"),
+            ]),
+        ),
+        (
+            "t1.east@rapport.local",
+            "Champions and loyal",
+            "The best RFM segments, for thank-you calls.",
+            true,
+            all_of(vec![attr(
+                Attr::RfmSegment,
+                SetOp::AnyOf,
+                &["champions", "loyal"],
+            )]),
+        ),
+    ];
+    let now = app::db::now();
+    for (email, name, description, shared, rule) in segments {
+        let owner = sqlx::query("SELECT id, team_id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&db.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO segments (name, description, rule_json, rule_version, owner_id, team_id, shared, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(name)
+        .bind(description)
+        .bind(rule.to_json())
+        .bind(RULE_VERSION as i64)
+        .bind(owner.try_get::<i64, _>("id")?)
+        .bind(owner.try_get::<Option<i64>, _>("team_id")?)
+        .bind(shared as i64)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -114,7 +114,7 @@ fn TiersView() -> impl IntoView {
                                 {q.config.map(|cfg| view! { <SettingsForm cfg=cfg last_run=q.last_run action=settings result=settings_result /> })}
                                 <section class="card" data-testid="tier-pending">
                                     <h2>{t(Key::TierPending)} " " <span class="count">{total}</span></h2>
-                                    {(shown as i64) < total}.then(|| view! { <p class="muted">{shown} " " {t(Key::TierPendingShown)} " " {total}</p> })
+                                    {((shown as i64) < total).then(|| view! { <p class="muted">{shown} " " {t(Key::TierPendingShown)} " " {total}</p> })}
                                     {if q.pending.is_empty() {
                                         view! { <p class="empty">{t(Key::NothingHere)}</p> }.into_any()
                                     } else {
@@ -180,7 +180,7 @@ fn SettingsForm(
                 {field("key_at", Key::TierKeyAt, input.key_at, 0, 100)}
                 {field("schedule_days", Key::TierScheduleDays, input.schedule_days, 1, 365)}
                 {field("hour_utc", Key::TierHourUtc, input.hour_utc, 0, 23)}
-                <label class="checkbox">
+                <label class="check">
                     <input type="checkbox" name="input[enabled]" checked=cfg.enabled />
                     {t(Key::TierEnabled)}
                 </label>
@@ -250,7 +250,7 @@ fn ProposalRow(
                         {field_error(move || approve_err.get(), "new_owner")}
                         {field_error(move || approve_err.get(), "proposal")}
                     </label>
-                    <label class="checkbox">
+                    <label class="check">
                         <input type="checkbox" name="input[keep_previous]" checked=keep_default />
                         {t(Key::TierKeepPrevious)}
                         {field_error(move || approve_err.get(), "keep_previous")}
@@ -284,7 +284,7 @@ fn ProposalRow(
 #[component]
 fn HistoryTable(rows: Vec<ProposalView>) -> impl IntoView {
     view! {
-        <table class="data-table">
+        <table class="data">
             <thead>
                 <tr>
                     <th>{t(Key::TierCustomer)}</th>
@@ -415,7 +415,7 @@ fn WorkloadView() -> impl IntoView {
                                 v
                             };
                             view! {
-                                <table class="data-table" data-testid="workload-table">
+                                <table class="data" data-testid="workload-table">
                                     <thead>
                                         <tr>
                                             {header(WorkloadSort::Name, Key::WorkloadManager)}
