@@ -170,6 +170,15 @@ pub fn may_assign_to(actor: &CurrentUser, candidate: &Assignee) -> bool {
     }
 }
 
+/// Who may become the owner of an account handed over at `level` (a tier decision): the
+/// two-level rule of [`check_assignment`], and a tier-2 manager only within the account's
+/// own team.
+pub fn may_take_over(candidate: &Assignee, level: i64, customer_team: Option<TeamId>) -> bool {
+    check_assignment(level, candidate, None).is_ok()
+        && (candidate.role != Role::Tier2Manager
+            || (customer_team.is_some() && candidate.team_id == customer_team))
+}
+
 /// The two-level rules for who may hold a customer: a key (level-1) account is owned by
 /// a tier-1 manager; a standard account by any account manager; the service manager, if
 /// any, is a tier-2 manager. Only active staff can be assigned.
@@ -552,5 +561,49 @@ mod tests {
             Some(WorkloadScope::Team(Some(TeamId(1))))
         );
         assert_eq!(workload_scope(&user(9, Role::SupportAgent, None)), None);
+    }
+
+    #[test]
+    fn who_may_take_over_a_handed_over_account() {
+        let a = |role: Role, team: Option<i64>| Assignee {
+            id: UserId(9),
+            role,
+            team_id: team.map(TeamId),
+            active: true,
+        };
+        let team = Some(TeamId(1));
+        assert!(may_take_over(
+            &a(Role::Tier1Manager, Some(2)),
+            LEVEL_KEY,
+            team
+        ));
+        assert!(!may_take_over(
+            &a(Role::Tier2Manager, Some(1)),
+            LEVEL_KEY,
+            team
+        ));
+        assert!(may_take_over(
+            &a(Role::Tier2Manager, Some(1)),
+            LEVEL_STANDARD,
+            team
+        ));
+        assert!(!may_take_over(
+            &a(Role::Tier2Manager, Some(2)),
+            LEVEL_STANDARD,
+            team
+        ));
+        assert!(!may_take_over(
+            &a(Role::Tier2Manager, None),
+            LEVEL_STANDARD,
+            None
+        ));
+        assert!(!may_take_over(
+            &a(Role::SupportAgent, Some(1)),
+            LEVEL_STANDARD,
+            team
+        ));
+        let mut inactive = a(Role::Tier1Manager, Some(1));
+        inactive.active = false;
+        assert!(!may_take_over(&inactive, LEVEL_KEY, team));
     }
 }

@@ -85,25 +85,12 @@ pub async fn create_segment_task_batch(
     title: String,
     due: String,
 ) -> Result<TaskBatchOutcome, AppError> {
-    use crate::error::FieldError;
-    use crate::i18n::Key;
     use ssr::*;
     let user = require_user().await?;
-    let title = title.trim();
-    let mut errors = Vec::new();
-    if title.is_empty() {
-        errors.push(FieldError::new("title", Key::ErrRequired));
-    } else if title.chars().count() > 200 {
-        errors.push(FieldError::new("title", Key::ErrTooLong));
-    }
-    let due_at = crate::dates::parse_local_datetime(&due, crate::dates::user_offset_minutes());
-    if due_at.is_none() {
-        errors.push(FieldError::new("due", Key::ErrInvalidDate));
-    }
-    match (errors.is_empty(), due_at) {
-        (true, Some(due_at)) => {
-            service::create_task_batch(&app_state()?.db, &user, id, title, due_at).await
-        }
-        _ => Err(AppError::Validation(errors)),
-    }
+    let (title, due_at) = crate::segments::model::parse_task_batch(
+        &title,
+        &due,
+        crate::dates::user_offset_minutes(),
+    )?;
+    service::create_task_batch(&app_state()?.db, &user, id, &title, due_at).await
 }

@@ -1003,6 +1003,29 @@ pub struct TaskBatchOutcome {
 
 pub const TASK_BATCH_MAX: usize = 5000;
 
+/// The title and due time (a local `YYYY-MM-DDTHH:MM`, in the user's offset) of a task batch.
+pub fn parse_task_batch(
+    title: &str,
+    due: &str,
+    offset_minutes: i64,
+) -> Result<(String, i64), AppError> {
+    let title = title.trim();
+    let mut errors = Vec::new();
+    if title.is_empty() {
+        errors.push(FieldError::new("title", Key::ErrRequired));
+    } else if title.chars().count() > 200 {
+        errors.push(FieldError::new("title", Key::ErrTooLong));
+    }
+    let due_at = crate::dates::parse_local_datetime(due, offset_minutes);
+    if due_at.is_none() {
+        errors.push(FieldError::new("due", Key::ErrInvalidDate));
+    }
+    match (errors.is_empty(), due_at) {
+        (true, Some(due_at)) => Ok((title.to_string(), due_at)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

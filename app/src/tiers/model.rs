@@ -369,11 +369,14 @@ pub struct OwnerOption {
 /// Whether `o` fits as the new owner of a customer going to `to_level` in `team`: a
 /// tier-1 manager always; for a standard account also a tier-2 manager of the team.
 pub fn owner_fits(o: &OwnerOption, to_level: i64, team: Option<TeamId>) -> bool {
-    match o.role {
-        Role::Tier1Manager => true,
-        Role::Tier2Manager => to_level != LEVEL_KEY && team.is_some() && o.team_id == team,
-        _ => false,
-    }
+    let candidate = crate::auth::permissions::Assignee {
+        id: o.id,
+        role: o.role,
+        team_id: o.team_id,
+        // Only active managers are offered.
+        active: true,
+    };
+    crate::auth::permissions::may_take_over(&candidate, to_level, team)
 }
 
 /// The queue page.
