@@ -257,6 +257,8 @@ pub async fn merge(
         .bind(other.0)
         .execute(&mut *tx)
         .await?;
+    // The survivor's purchase history now includes the other customer's orders.
+    crate::orders::hooks::orders_changed(&mut tx, &[survivor.0]).await?;
     if !fills.is_empty() {
         let mut q = SqlBuilder::new("UPDATE customers SET ");
         for (i, (col, value, _)) in fills.iter().enumerate() {

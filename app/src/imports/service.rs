@@ -1038,9 +1038,14 @@ async fn import_orders(
         }
     }
     let mut stored_orders: HashMap<String, i64> = HashMap::new();
+    // Customers whose orders this file changes: the new owners of every row, and the
+    // previous owners of orders a row moves.
+    let mut changed_customers: Vec<i64> = Vec::new();
     let order_exts: Vec<String> = order_exts.into_iter().collect();
     for chunk in order_exts.chunks(LOOKUP_CHUNK) {
-        let mut q = SqlBuilder::new("SELECT id, external_id FROM orders WHERE external_id IN (");
+        let mut q = SqlBuilder::new(
+            "SELECT id, external_id, customer_id FROM orders WHERE external_id IN (",
+        );
         for (i, v) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
@@ -1050,6 +1055,7 @@ async fn import_orders(
         q.push(")");
         for r in q.query().fetch_all(&mut *conn).await? {
             stored_orders.insert(r.try_get("external_id")?, r.try_get("id")?);
+            changed_customers.push(r.try_get("customer_id")?);
         }
     }
     let t = now();
@@ -1133,6 +1139,8 @@ async fn import_orders(
         }
     }
     (run.progress)(JobPhase::Writing, 0, run.total);
+    changed_customers.extend(new_orders.iter().map(|o| o.customer_id));
+    changed_customers.extend(updates.values().map(|o| o.customer_id));
     let values: Vec<Vec<SqlValue>> = new_orders.into_iter().map(|o| o.values).collect();
     run.insert(
         conn,
@@ -1165,6 +1173,7 @@ async fn import_orders(
         q.query().execute(&mut *conn).await?;
         run.wrote(1)?;
     }
+    crate::orders::hooks::orders_changed(conn, &changed_customers).await?;
     let audit = summary_audit(run, &per_customer, "orders");
     insert_rows(conn, run.db.engine, AUDIT_HEAD, &audit).await?;
     Ok(())

@@ -1,6 +1,8 @@
 //! Purchase history: orders with date, amount, currency, product, category and channel.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod hooks;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

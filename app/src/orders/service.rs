@@ -42,6 +42,7 @@ pub async fn add(
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
+    crate::orders::hooks::orders_changed(&mut tx, &[customer.0]).await?;
     tx.commit().await?;
     Ok(OrderId(id))
 }
@@ -71,6 +72,7 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: OrderId) -> AppResult<()> 
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
+    crate::orders::hooks::orders_changed(&mut tx, &[customer.0]).await?;
     let date: String = row.try_get("order_date")?;
     let currency: String = row.try_get("currency")?;
     record(
