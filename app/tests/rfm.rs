@@ -443,6 +443,30 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
         .try_get("n")
         .unwrap();
         assert_eq!(orphans, 0);
+        // A deleted customer's scores go from every run.
+        let gone: i64 = sqlx::query("SELECT MIN(customer_id) AS id FROM rfm_scores")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap();
+        let scores_of = |id: i64| {
+            let db = db.clone();
+            async move {
+                sqlx::query("SELECT COUNT(*) AS n FROM rfm_scores WHERE customer_id = $1")
+                    .bind(id)
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap()
+                    .try_get::<i64, _>("n")
+                    .unwrap()
+            }
+        };
+        assert!(scores_of(gone).await >= 3);
+        app::customers::service::delete(&db, &w.admin, CustomerId(gone))
+            .await
+            .unwrap();
+        assert_eq!(scores_of(gone).await, 0);
         // Interrupted runs are marked failed when the worker starts.
         sqlx::query("UPDATE rfm_runs SET status = 'running' WHERE id = $1")
             .bind(ids[4])

@@ -257,10 +257,10 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
         let ctx = crate::segments::service::eval_context(db).await?;
         if let Some(segment) = filter.segment {
             let rule = crate::segments::service::checked_rule_of(db, actor, segment).await?;
-            crate::segments::sql::push_rule(&mut q, &rule, &ctx);
+            crate::segments::sql::push_rule(&mut q, &rule, &ctx, db.engine);
         }
         if let Some(rule) = &filter.rule {
-            crate::segments::sql::push_rule(&mut q, rule, &ctx);
+            crate::segments::sql::push_rule(&mut q, rule, &ctx, db.engine);
         }
     }
     let (column, descending) = match filter.sort {
@@ -780,6 +780,7 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<(
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
+    crate::rfm::service::forget_customer(&mut tx, id.0).await?;
     record(
         &mut tx,
         Some(actor.id),

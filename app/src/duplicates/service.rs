@@ -257,6 +257,7 @@ pub async fn merge(
         .bind(other.0)
         .execute(&mut *tx)
         .await?;
+    crate::rfm::service::forget_customer(&mut tx, other.0).await?;
     // The survivor's purchase history now includes the other customer's orders.
     crate::orders::hooks::orders_changed(&mut tx, &[survivor.0]).await?;
     if !fills.is_empty() {

@@ -208,6 +208,13 @@ async fn compute_run(
     let started = Instant::now();
     let result: Result<(), sqlx::Error> = async {
         let mut tx = db.begin_write().await?;
+        if db.engine == Engine::Postgres {
+            // The three rank sorts and the final sort each hold ~100 000 rows; the default
+            // 4 MB would spill every one of them to disk.
+            sqlx::query("SET LOCAL work_mem = '64MB'")
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut q = SqlBuilder::new(format!(
             "INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary_cents, \
              r_score, f_score, m_score, segment) \
@@ -227,17 +234,18 @@ async fn compute_run(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        // Older runs of this kind go, with their scores (cascade); failed ones too.
-        sqlx::query(
-            "DELETE FROM rfm_runs WHERE kind = $1 AND status IN ('done', 'failed') AND id < \
-             (SELECT MIN(k.id) FROM (SELECT id FROM rfm_runs WHERE kind = $1 AND status = 'done' \
-             ORDER BY id DESC LIMIT $2) k) \
-             AND (SELECT COUNT(*) FROM rfm_runs WHERE kind = $1 AND status = 'done') >= $2",
-        )
-        .bind(kind.as_str())
-        .bind(RUNS_KEPT)
-        .execute(&mut *tx)
-        .await?;
+        // Older runs of this kind go, with their scores; failed ones too.
+        const PRUNED: &str = "SELECT id FROM rfm_runs WHERE kind = $1 AND status IN ('done', 'failed') \
+             AND id < (SELECT MIN(k.id) FROM (SELECT id FROM rfm_runs WHERE kind = $1 \
+             AND status = 'done' ORDER BY id DESC LIMIT $2) k) \
+             AND (SELECT COUNT(*) FROM rfm_runs WHERE kind = $1 AND status = 'done') >= $2";
+        for (table, key) in [("rfm_scores", "run_id"), ("rfm_runs", "id")] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE {key} IN ({PRUNED})"))
+                .bind(kind.as_str())
+                .bind(RUNS_KEPT)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await
     }
     .await;
@@ -254,6 +262,18 @@ async fn compute_run(
         .await;
         return Err(e.into());
     }
+    Ok(())
+}
+
+/// Removes a deleted customer's scores from every run (scores are derived data without
+/// a cascading foreign key; see migration 0006). Each run is one primary-key probe.
+pub async fn forget_customer(conn: &mut sqlx::AnyConnection, customer: i64) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM rfm_scores WHERE run_id IN (SELECT id FROM rfm_runs) AND customer_id = $1",
+    )
+    .bind(customer)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

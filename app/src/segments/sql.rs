@@ -2,20 +2,26 @@
 //! `c`. Only fixed SQL text and `$n` placeholders are emitted: user values are always
 //! bound, never spliced. The same text runs on SQLite and PostgreSQL.
 //!
-//! Every condition is wrapped in `COALESCE(…, FALSE)` so SQL's unknown never appears:
-//! a missing value is false, exactly as in the plain-Rust evaluator, and `NOT` stays a
-//! plain negation.
+//! A condition on a nullable column is wrapped in `COALESCE(…, FALSE)` so SQL's unknown
+//! never appears: a missing value is false, exactly as in the plain-Rust evaluator, and
+//! `NOT` stays a plain negation. Conditions written as `EXISTS` or `IN (subquery)` are
+//! never unknown and stay bare, which lets PostgreSQL turn them into semi- and anti-joins.
+//!
+//! Behaviour over orders and activities is asked per customer through the
+//! `(customer_id, date)` indexes — "is there an order after day D", "how many orders since
+//! D (counting no further than needed)" — rather than by grouping every order, so a count
+//! costs one short index probe per candidate customer.
 
 use super::model::{Attr, Check, CheckedNode, CheckedRule, Cmp, EvalContext, Measure};
-use crate::db::{SqlBuilder, SqlValue};
+use crate::db::{Engine, SqlBuilder, SqlValue};
 
-/// Appends ` AND (<rule>)` to `q`.
-pub fn push_rule(q: &mut SqlBuilder, rule: &CheckedRule, ctx: &EvalContext) {
+/// Appends ` AND (<rule>)` to `q`, in the form that runs best on `engine`.
+pub fn push_rule(q: &mut SqlBuilder, rule: &CheckedRule, ctx: &EvalContext, engine: Engine) {
     q.push(" AND ");
-    push_node(q, &rule.root, ctx);
+    push_node(q, &rule.root, ctx, engine);
 }
 
-fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext) {
+fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext, engine: Engine) {
     match node {
         CheckedNode::Group { items, .. } if items.is_empty() => {
             q.push("1 = 1");
@@ -26,15 +32,30 @@ fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext) {
                 if i > 0 {
                     q.push(if *any { " OR " } else { " AND " });
                 }
-                push_node(q, item, ctx);
+                push_node(q, item, ctx, engine);
             }
             q.push(")");
         }
-        CheckedNode::Check(check) => {
+        CheckedNode::Check(check) if may_be_unknown(check) => {
             q.push("COALESCE((");
-            push_check(q, check, ctx);
+            push_check(q, check, ctx, engine);
             q.push("), FALSE)");
         }
+        CheckedNode::Check(check) => {
+            q.push("(");
+            push_check(q, check, ctx, engine);
+            q.push(")");
+        }
+    }
+}
+
+/// Whether the check's SQL can evaluate to unknown (it reads a nullable column directly).
+fn may_be_unknown(check: &Check) -> bool {
+    match check {
+        Check::Text { attr, .. } => *attr != Attr::RfmSegment,
+        Check::Ids { attr, .. } => *attr != Attr::Tag,
+        Check::Measure { measure, .. } => matches!(measure, Measure::Age | Measure::BirthYear),
+        Check::CustomText { .. } | Check::CustomNumber { .. } => false,
     }
 }
 
@@ -74,7 +95,7 @@ fn push_rfm_run(q: &mut SqlBuilder, ctx: &EvalContext) {
     q.bind(SqlValue::Int(ctx.rfm_run.unwrap_or(-1)));
 }
 
-fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
+fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext, engine: Engine) {
     match check {
         Check::Text {
             attr: Attr::RfmSegment,
@@ -126,7 +147,7 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
             days,
             op,
             value,
-        } => push_measure(q, *measure, *days, *op, *value, ctx),
+        } => push_measure(q, *measure, *days, *op, *value, ctx, engine),
         Check::CustomText {
             field_id,
             op,
@@ -159,77 +180,89 @@ fn push_measure(
     op: Cmp,
     value: i64,
     ctx: &EvalContext,
+    engine: Engine,
 ) {
     match measure {
         Measure::OrdersCount | Measure::OrdersAmount => {
-            let aggregate = if measure == Measure::OrdersCount {
-                "COUNT(*)"
-            } else {
-                "SUM(o.amount_cents)"
-            };
-            // Customers without orders in the window have a count (and sum) of zero but no
-            // group: when zero satisfies the comparison, select the complement instead.
-            let zero_matches = op.holds(0, value);
-            q.push(if zero_matches {
-                "c.id NOT IN"
-            } else {
-                "c.id IN"
-            });
-            q.push(" (SELECT o.customer_id FROM orders o");
-            if let Some(d) = days {
-                q.push(" WHERE o.order_date > ")
-                    .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - d)));
+            match engine {
+                // SQLite has no hash joins: one bounded probe of `(customer_id, order_date)`
+                // per candidate customer beats grouping every order in the window, and the
+                // cheaper attribute conditions before it have already narrowed the candidates.
+                Engine::Sqlite => {
+                    let since = days.map(|d| crate::dates::iso_date(ctx.today - d));
+                    if measure == Measure::OrdersCount {
+                        // Counting past value + 1 cannot change the comparison's outcome.
+                        q.push("(SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE o.customer_id = c.id");
+                        if let Some(since) = since {
+                            q.push(" AND o.order_date > ").bind(SqlValue::Text(since));
+                        }
+                        q.push(" LIMIT ")
+                            .bind(SqlValue::Int(value.saturating_add(1)))
+                            .push(") w)");
+                    } else {
+                        q.push("COALESCE((SELECT SUM(o.amount_cents) FROM orders o WHERE o.customer_id = c.id");
+                        if let Some(since) = since {
+                            q.push(" AND o.order_date > ").bind(SqlValue::Text(since));
+                        }
+                        q.push("), 0)");
+                    }
+                    q.push(&format!(" {} ", op.sql()))
+                        .bind(SqlValue::Int(value));
+                }
+                // PostgreSQL groups the window's orders once (an index-only scan of
+                // `(order_date, customer_id, amount_cents)`) and hash-joins the result.
+                Engine::Postgres => {
+                    let aggregate = if measure == Measure::OrdersCount {
+                        "COUNT(*)"
+                    } else {
+                        "SUM(o.amount_cents)"
+                    };
+                    // Customers without orders in the window have a count (and sum) of zero
+                    // but no group: when zero satisfies the comparison, select the complement.
+                    let zero_matches = op.holds(0, value);
+                    q.push(if zero_matches {
+                        "c.id NOT IN"
+                    } else {
+                        "c.id IN"
+                    });
+                    q.push(" (SELECT o.customer_id FROM orders o");
+                    if let Some(d) = days {
+                        q.push(" WHERE o.order_date > ")
+                            .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - d)));
+                    }
+                    q.push(" GROUP BY o.customer_id HAVING ");
+                    q.push(if zero_matches { "NOT (" } else { "(" });
+                    q.push(&format!("{aggregate} {} ", op.sql()))
+                        .bind(SqlValue::Int(value))
+                        .push("))");
+                }
             }
-            q.push(" GROUP BY o.customer_id HAVING ");
-            q.push(if zero_matches { "NOT (" } else { "(" });
-            q.push(&format!("{aggregate} {} ", op.sql()))
-                .bind(SqlValue::Int(value))
-                .push("))");
         }
         Measure::DaysSinceLastOrder => {
-            // today − last ⟨op⟩ n  ⇔  last ⟨flipped op⟩ today − n; ISO dates sort as text.
-            q.push("c.id IN (SELECT o.customer_id FROM orders o GROUP BY o.customer_id HAVING MAX(o.order_date) ")
-                .push(op.flipped().sql())
-                .push(" ")
-                .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - value)))
-                .push(")");
+            // today − last ⟨op⟩ n  ⇔  last ⟨flipped op⟩ D with D = today − n. Order dates
+            // are whole days, so "on or after day D" is `order_date >= D` in ISO text.
+            let d = ctx.today - value;
+            push_last_event(
+                q,
+                "orders o WHERE o.customer_id = c.id",
+                "o.order_date",
+                SqlValue::Text(crate::dates::iso_date(d)),
+                SqlValue::Text(crate::dates::iso_date(d + 1)),
+                op.flipped(),
+            );
         }
         Measure::DaysSinceLastActivity => {
-            // The last activity's day L = floor(at / 86400); compare L with D = today − n
-            // by the bounds of day D in seconds.
+            // The last activity's day is floor(at / 86400): "on or after day D" is
+            // `happened_at >= D × 86400`.
             let d = ctx.today - value;
-            let (start, next) = (d * 86_400, (d + 1) * 86_400);
-            q.push(
-                "c.id IN (SELECT a.customer_id FROM activities a GROUP BY a.customer_id HAVING ",
+            push_last_event(
+                q,
+                "activities a WHERE a.customer_id = c.id",
+                "a.happened_at",
+                SqlValue::Int(d * 86_400),
+                SqlValue::Int((d + 1) * 86_400),
+                op.flipped(),
             );
-            match op.flipped() {
-                Cmp::Le => {
-                    q.push("MAX(a.happened_at) < ").bind(SqlValue::Int(next));
-                }
-                Cmp::Lt => {
-                    q.push("MAX(a.happened_at) < ").bind(SqlValue::Int(start));
-                }
-                Cmp::Ge => {
-                    q.push("MAX(a.happened_at) >= ").bind(SqlValue::Int(start));
-                }
-                Cmp::Gt => {
-                    q.push("MAX(a.happened_at) >= ").bind(SqlValue::Int(next));
-                }
-                Cmp::Eq => {
-                    q.push("MAX(a.happened_at) >= ")
-                        .bind(SqlValue::Int(start))
-                        .push(" AND MAX(a.happened_at) < ")
-                        .bind(SqlValue::Int(next));
-                }
-                Cmp::Ne => {
-                    q.push("(MAX(a.happened_at) < ")
-                        .bind(SqlValue::Int(start))
-                        .push(" OR MAX(a.happened_at) >= ")
-                        .bind(SqlValue::Int(next))
-                        .push(")");
-                }
-            }
-            q.push(")");
         }
         Measure::Age => {
             q.push("(")
@@ -254,4 +287,53 @@ fn push_measure(
                 .push(")");
         }
     }
+}
+
+/// `last ⟨op⟩ D` for the day of a customer's latest order or activity, with
+/// `from` = the start of day D and `next` = the start of day D + 1 in `column`'s units.
+/// Written with `EXISTS` probes ("anything on or after day X?"), each one a seek on the
+/// `(customer_id, date)` index, instead of a `MAX` over all of the customer's rows.
+/// A customer with no rows has no last day and matches nothing.
+fn push_last_event(
+    q: &mut SqlBuilder,
+    from_where: &str,
+    column: &str,
+    from: SqlValue,
+    next: SqlValue,
+    op: Cmp,
+) {
+    let any = format!("EXISTS (SELECT 1 FROM {from_where})");
+    let on_or_after = |q: &mut SqlBuilder, bound: SqlValue| {
+        q.push(&format!(
+            "EXISTS (SELECT 1 FROM {from_where} AND {column} >= "
+        ))
+        .bind(bound)
+        .push(")");
+    };
+    q.push("(");
+    match op {
+        Cmp::Le => {
+            q.push(&any).push(" AND NOT ");
+            on_or_after(q, next);
+        }
+        Cmp::Lt => {
+            q.push(&any).push(" AND NOT ");
+            on_or_after(q, from);
+        }
+        Cmp::Ge => on_or_after(q, from),
+        Cmp::Gt => on_or_after(q, next),
+        Cmp::Eq => {
+            on_or_after(q, from);
+            q.push(" AND NOT ");
+            on_or_after(q, next);
+        }
+        Cmp::Ne => {
+            q.push(&any).push(" AND (NOT ");
+            on_or_after(q, from);
+            q.push(" OR ");
+            on_or_after(q, next);
+            q.push(")");
+        }
+    }
+    q.push(")");
 }
