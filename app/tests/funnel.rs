@@ -63,7 +63,8 @@ async fn world(db: &Db, n_customers: usize, seed: u64) -> World {
     let t2 = user(db, "t2@funnel.test", Role::Tier2Manager, Some(east)).await;
     let t1w = user(db, "t1w@funnel.test", Role::Tier1Manager, Some(west)).await;
     let t2w = user(db, "t2w@funnel.test", Role::Tier2Manager, Some(west)).await;
-    let owners: [(&CurrentUser, TeamId); 4] = [(&t1, east), (&t2, east), (&t1w, west), (&t2w, west)];
+    let owners: [(&CurrentUser, TeamId); 4] =
+        [(&t1, east), (&t2, east), (&t1w, west), (&t2w, west)];
     let start = parse_date(START).unwrap();
     let mut rng = Rng(seed);
     let mut customers = Vec::new();
@@ -82,7 +83,11 @@ async fn world(db: &Db, n_customers: usize, seed: u64) -> World {
         let created_day = start + rng.below(180) as i64;
         customers.push(GenCustomer {
             scope: CustomerScope {
-                level: if owner.role == Role::Tier1Manager { 1 } else { 2 },
+                level: if owner.role == Role::Tier1Manager {
+                    1
+                } else {
+                    2
+                },
                 owner_id: owner.id,
                 service_manager_id: service,
                 team_id: Some(team),
@@ -215,7 +220,9 @@ fn expected(w: &World, keep: impl Fn(&GenCustomer) -> bool) -> Expected {
         counts[2] += 1;
         row[2] += 1;
         gaps[2].push(second.day - first.day);
-        let Some(first_category) = known(first) else { continue };
+        let Some(first_category) = known(first) else {
+            continue;
+        };
         let Some(expansion) = os[1..]
             .iter()
             .find(|o| known(o).is_some_and(|k| k != first_category))
@@ -302,7 +309,11 @@ async fn the_funnel_equals_the_expectation_under_every_filter() {
         )
         .await
         .unwrap();
-        assert_matches(&got, &expected(&w, |c| c.scope.owner_id == owner), "admin, owner");
+        assert_matches(
+            &got,
+            &expected(&w, |c| c.scope.owner_id == owner),
+            "admin, owner",
+        );
 
         let west = w.west;
         let got = report(
@@ -315,7 +326,11 @@ async fn the_funnel_equals_the_expectation_under_every_filter() {
         )
         .await
         .unwrap();
-        assert_matches(&got, &expected(&w, |c| c.scope.team_id == Some(west)), "admin, team");
+        assert_matches(
+            &got,
+            &expected(&w, |c| c.scope.team_id == Some(west)),
+            "admin, team",
+        );
 
         let got = report(
             &db,
@@ -327,7 +342,11 @@ async fn the_funnel_equals_the_expectation_under_every_filter() {
         )
         .await
         .unwrap();
-        assert_matches(&got, &expected(&w, |c| c.source == Some("web")), "admin, source");
+        assert_matches(
+            &got,
+            &expected(&w, |c| c.source == Some("web")),
+            "admin, source",
+        );
 
         let got = report(
             &db,
@@ -435,7 +454,9 @@ async fn managers_count_only_the_customers_they_may_see() {
         )
         .await
         .unwrap();
-        let want = expected(&w, |c| c.scope.owner_id == other && may_see_customer(t2, &c.scope));
+        let want = expected(&w, |c| {
+            c.scope.owner_id == other && may_see_customer(t2, &c.scope)
+        });
         assert_matches(&got, &want, "tier-2, another owner");
         let all_of_other = expected(&w, |c| c.scope.owner_id == other);
         assert!(want.counts[0] > 0 && want.counts[0] < all_of_other.counts[0]);
@@ -455,7 +476,9 @@ async fn managers_count_only_the_customers_they_may_see() {
         let west = w.west;
         assert_matches(
             &got,
-            &expected(&w, |c| c.scope.team_id == Some(west) && may_see_customer(t1, &c.scope)),
+            &expected(&w, |c| {
+                c.scope.team_id == Some(west) && may_see_customer(t1, &c.scope)
+            }),
             "tier-1, another team",
         );
 
@@ -480,7 +503,10 @@ async fn managers_count_only_the_customers_they_may_see() {
         )
         .await
         .unwrap_err();
-        assert_eq!(err.field_error("segment"), Some(Key::FunnelErrUnknownSegment));
+        assert_eq!(
+            err.field_error("segment"),
+            Some(Key::FunnelErrUnknownSegment)
+        );
         let err = report(
             &db,
             &w.admin,

@@ -529,10 +529,7 @@ mod tests {
 
     #[test]
     fn a_same_day_second_order_retains_with_zero_days() {
-        let ms = milestones(
-            0,
-            &[order(8, 30, Some("a")), order(5, 30, Some("a"))],
-        );
+        let ms = milestones(0, &[order(8, 30, Some("a")), order(5, 30, Some("a"))]);
         assert_eq!(ms, m(0, Some(30), Some(30), None));
         assert_eq!(ms.reached(), FunnelStep::Retained);
         assert_eq!(ms.days_to(FunnelStep::Retained), Some(0));
@@ -543,7 +540,10 @@ mod tests {
         // Order 5 (software) is the first; 8 (hardware), the same day, expands.
         let ms = milestones(
             0,
-            &[order(8, 30, Some("hardware")), order(5, 30, Some("software"))],
+            &[
+                order(8, 30, Some("hardware")),
+                order(5, 30, Some("software")),
+            ],
         );
         assert_eq!(ms, m(0, Some(30), Some(30), Some(30)));
     }
@@ -566,8 +566,14 @@ mod tests {
         assert_eq!(later.expansion, Some(9));
         assert_eq!(later.days_to(FunnelStep::Expanded), Some(7));
         // A first order without a category: no expansion, whatever follows.
-        let unknown_start =
-            milestones(0, &[order(1, 1, None), order(2, 2, Some("a")), order(3, 3, Some("b"))]);
+        let unknown_start = milestones(
+            0,
+            &[
+                order(1, 1, None),
+                order(2, 2, Some("a")),
+                order(3, 3, Some("b")),
+            ],
+        );
         assert_eq!(unknown_start.expansion, None);
         assert_eq!(unknown_start.reached(), FunnelStep::Retained);
         // A single order cannot expand, even in a category.
@@ -620,8 +626,16 @@ mod tests {
 
     #[test]
     fn months_parse_strictly_and_bound_the_created_range() {
-        assert_eq!(Month::parse("2026-11"), Some(Month { year: 2026, month: 11 }));
-        for bad in ["2026-13", "2026-00", "26-11", "2026-1", "2026/11", "", "abcd-ef", "1899-12"] {
+        assert_eq!(
+            Month::parse("2026-11"),
+            Some(Month {
+                year: 2026,
+                month: 11
+            })
+        );
+        for bad in [
+            "2026-13", "2026-00", "26-11", "2026-1", "2026/11", "", "abcd-ef", "1899-12",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
         let f = FunnelFilter::parse(&FunnelQuery {
@@ -631,8 +645,14 @@ mod tests {
         })
         .unwrap();
         let (start, end) = f.created_range();
-        assert_eq!(start, Some(crate::dates::parse_date("2025-12-01").unwrap() * 86_400));
-        assert_eq!(end, Some(crate::dates::parse_date("2026-01-01").unwrap() * 86_400));
+        assert_eq!(
+            start,
+            Some(crate::dates::parse_date("2025-12-01").unwrap() * 86_400)
+        );
+        assert_eq!(
+            end,
+            Some(crate::dates::parse_date("2026-01-01").unwrap() * 86_400)
+        );
     }
 
     #[test]
@@ -679,7 +699,10 @@ mod tests {
         assert_eq!(
             f,
             FunnelFilter {
-                from: Some(Month { year: 2026, month: 1 }),
+                from: Some(Month {
+                    year: 2026,
+                    month: 1
+                }),
                 to: None,
                 owner: Some(UserId(7)),
                 team: Some(TeamId(2)),
@@ -687,7 +710,13 @@ mod tests {
                 segment: None,
             }
         );
-        assert_eq!(q.to_query_string(), "from=2026-01&owner=7&team=2&source=web");
-        assert_eq!(FunnelFilter::parse(&FunnelQuery::default()).unwrap(), FunnelFilter::default());
+        assert_eq!(
+            q.to_query_string(),
+            "from=2026-01&owner=7&team=2&source=web"
+        );
+        assert_eq!(
+            FunnelFilter::parse(&FunnelQuery::default()).unwrap(),
+            FunnelFilter::default()
+        );
     }
 }

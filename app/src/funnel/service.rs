@@ -2,9 +2,7 @@
 //! milestone dates; the counts, rates, medians and cohorts are computed from them in
 //! `funnel::model`, which also defines the rules.
 
-use super::model::{
-    funnel, FilterChoice, Funnel, FunnelFilter, FilterOptions, Milestones,
-};
+use super::model::{funnel, FilterChoice, FilterOptions, Funnel, FunnelFilter, Milestones};
 use crate::auth::permissions::{customer_visibility, may_see_funnel};
 use crate::auth::CurrentUser;
 use crate::db::{Db, Row, SqlBuilder, SqlValue};
@@ -101,9 +99,8 @@ pub async fn milestones(
         return Err(AppError::Forbidden);
     }
     check_references(db, filter).await?;
-    let mut q = SqlBuilder::new(
-        "WITH base AS (SELECT c.id, c.created_at FROM customers c WHERE 1 = 1",
-    );
+    let mut q =
+        SqlBuilder::new("WITH base AS (SELECT c.id, c.created_at FROM customers c WHERE 1 = 1");
     push_customer_conditions(db, actor, filter, &mut q).await?;
     q.push(
         "), ranked AS (\
