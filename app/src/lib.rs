@@ -15,6 +15,7 @@ pub mod duplicates;
 pub mod error;
 pub mod exports;
 pub mod finance;
+pub mod funnel;
 pub mod i18n;
 pub mod ids;
 pub mod imports;
@@ -136,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segments/new") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/rfm") view=rfm::pages::RfmPage ssr=SsrMode::Async />
+                    <Route path=path!("/funnel") view=funnel::pages::FunnelPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />

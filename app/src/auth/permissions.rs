@@ -332,6 +332,13 @@ pub fn may_recompute_rfm(user: &CurrentUser) -> bool {
     matches!(user.role, Role::Admin | Role::Tier1Manager)
 }
 
+/// The funnel page: the account managers and admins, counting only the customers they may
+/// see. Its filters name owners and segments, so it is not an anonymous aggregate like the
+/// dashboard: support agents and viewers do not get it.
+pub fn may_see_funnel(user: &CurrentUser) -> bool {
+    may_list_customers(user)
+}
+
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
 /// alias). Mirrors [`may_see_customer`]; the integration tests hold the two together.
 #[cfg(feature = "ssr")]
@@ -507,6 +514,19 @@ mod tests {
             let u = user(9, role, Some(1));
             assert_eq!(may_see_rfm(&u), see, "{role:?} sees RFM");
             assert_eq!(may_recompute_rfm(&u), recompute, "{role:?} recomputes RFM");
+        }
+    }
+
+    #[test]
+    fn the_funnel_is_for_managers_and_admins() {
+        for (role, see) in [
+            (Role::Admin, true),
+            (Role::Tier1Manager, true),
+            (Role::Tier2Manager, true),
+            (Role::SupportAgent, false),
+            (Role::Viewer, false),
+        ] {
+            assert_eq!(may_see_funnel(&user(9, role, Some(1))), see, "{role:?}");
         }
     }
 

@@ -583,4 +583,39 @@ strings! {
     SegErrUnknownField => "This custom field no longer exists.", "该自定义字段已不存在。";
     SegErrBatchTooLarge => "The segment has more than 5 000 members; narrow it before creating tasks.", "该细分成员超过 5000 位，请先缩小范围再创建任务。";
     // (segments: add keys above this line)
+    // --- Funnel ---
+    NavFunnel => "Funnel", "转化漏斗";
+    FunnelTitle => "Customer funnel", "客户转化漏斗";
+    FunnelIntro => "Acquired (customer created) → converted (first order) → retained (second order) → expanded (an order in a category other than the first order's), for the customers you may see.", "获客（客户建档）→ 转化（首单）→ 留存（第二单）→ 扩展（下单品类不同于首单），仅统计您可查看的客户。";
+    FunnelAcquired => "Acquired", "获客";
+    FunnelConverted => "Converted", "转化";
+    FunnelRetained => "Retained", "留存";
+    FunnelExpanded => "Expanded", "扩展";
+    FunnelCohortFrom => "Cohort from", "起始获客月份";
+    FunnelCohortTo => "Cohort to", "截止获客月份";
+    FunnelSource => "Source", "来源渠道";
+    FunnelAllSources => "All sources", "全部来源";
+    FunnelShow => "Show", "显示";
+    FunnelStepHeader => "Step", "步骤";
+    FunnelCustomers => "Customers", "客户数";
+    FunnelOfPrevious => "Of previous step", "占上一步";
+    FunnelOfAcquired => "Of acquired", "占获客";
+    FunnelMedianDays => "Median days from previous step", "距上一步天数中位数";
+    FunnelChartLabel => "Funnel chart", "漏斗图";
+    FunnelChartPrevious => "{pct} of previous", "占上一步 {pct}";
+    FunnelChartAcquired => "{pct} of acquired", "占获客 {pct}";
+    FunnelChartMedian => "median {days} days", "中位数 {days} 天";
+    FunnelFiguresCaption => "Funnel figures", "漏斗数据";
+    FunnelCohortsTitle => "By acquisition cohort", "按获客月份分组";
+    FunnelCohortsCaption => "Customers per cohort (month created) and step, with the share of the cohort acquired", "各获客月份（建档月份）每一步的客户数及占该月获客的比例";
+    FunnelCohort => "Cohort", "获客月份";
+    FunnelNoCustomers => "No customers match these filters.", "没有符合筛选条件的客户。";
+    FunnelDefinitions => "A same-day second order counts as retained. Orders without a category never count as expansion; a customer whose first order has no category cannot expand. Medians of an even count are the mean of the two middle values.", "同日的第二单计为留存。没有品类的订单不计为扩展；首单没有品类的客户不会被计为扩展。偶数个值的中位数取中间两个值的平均。";
+    FunnelErrBadMonth => "Enter a month as YYYY-MM.", "请按 YYYY-MM 格式输入月份。";
+    FunnelErrBadId => "Not a valid choice.", "选项无效。";
+    FunnelErrRange => "The last cohort month is before the first.", "截止月份早于起始月份。";
+    FunnelErrUnknownOwner => "No such owner.", "没有该负责人。";
+    FunnelErrUnknownTeam => "No such team.", "没有该团队。";
+    FunnelErrUnknownSegment => "No such segment.", "没有该细分。";
+    // (funnel: add keys above this line)
 }

@@ -5,6 +5,9 @@
 //! RFM, and times the segment builder's live count for typical rules as three roles.
 //! With `--rfm [--rfm-orders N]`, tops the orders up to N (default 10 per customer) and
 //! times the bare per-customer order aggregate against a full RFM recompute (median of 3).
+//! With `--funnel [--funnel-orders N]`, tops the orders up to N (default 10 per customer)
+//! and reports the funnel query's p50/p95 (21 runs, the first dropped) as admin, tier-1
+//! and tier-2, unfiltered, by owner and for one cohort month.
 //! Loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
@@ -294,6 +297,8 @@ async fn bench_customer_page(db: &Db, engine: &str, admin: &CurrentUser, n: i64)
     );
 }
 
+const TOP_UP_CATEGORIES: [&str; 3] = ["hardware", "service", "software"];
+
 /// Adds orders (spread over every customer, many on shared dates and amounts) until
 /// there are `target` in all.
 async fn top_up_orders(db: &Db, target: i64) -> i64 {
@@ -330,13 +335,15 @@ async fn top_up_orders(db: &Db, target: i64) -> i64 {
             SqlValue::Int(day * 86_400),
             SqlValue::Int(((x >> 40) % 500 + 1) as i64 * 100),
             SqlValue::Text("CNY".into()),
+            // Categories as the demo uses them, so the funnel's expansion step is not empty.
+            SqlValue::Text(TOP_UP_CATEGORIES[((x >> 56) % 3) as usize].into()),
             SqlValue::Int(day * 86_400),
         ]);
         if rows.len() == 10_000 || i == missing - 1 {
             app::db::insert_rows(
                 &mut tx,
                 db.engine,
-                "INSERT INTO orders (customer_id, order_date, ordered_at, amount_cents, currency, created_at)",
+                "INSERT INTO orders (customer_id, order_date, ordered_at, amount_cents, currency, category, created_at)",
                 &rows,
             )
             .await
@@ -411,6 +418,86 @@ async fn bench_rfm(db: &Db, engine: &str, customers: u64) {
         "[{engine}] rfm: bare aggregate p50={b:.1} ms, full recompute ({scored} customers scored, stored) p50={f:.1} ms, ratio {:.2}",
         f / b
     );
+}
+
+/// The funnel page's query (milestones of every visible, filtered customer, then the
+/// maths) as three roles, unfiltered, for one owner and for one cohort month.
+async fn bench_funnel(db: &Db, engine: &str, customers: u64) {
+    use app::funnel::model::{FunnelFilter, FunnelQuery};
+    let target = arg("--funnel-orders")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(customers as i64 * 10);
+    let t = Instant::now();
+    let orders = top_up_orders(db, target).await;
+    println!(
+        "[{engine}] funnel data: {customers} customers, {orders} orders (top-up {:.1}s)",
+        t.elapsed().as_secs_f64()
+    );
+    let admin = staff(db, "admin@rapport.local").await;
+    let tier1 = staff(db, "t1.south@rapport.local").await;
+    let tier2 = staff(db, "t2.east@rapport.local").await;
+    // The busiest owner, and the most recent complete cohort month.
+    let owner: i64 = sqlx::query(
+        "SELECT owner_id FROM customers GROUP BY owner_id ORDER BY COUNT(*) DESC, owner_id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get("owner_id")
+    .unwrap();
+    let newest: i64 = sqlx::query("SELECT MAX(created_at) AS t FROM customers")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("t")
+        .unwrap();
+    let month = app::funnel::model::Month::of_day(newest.div_euclid(86_400) - 31).to_string();
+    let filters = [
+        ("unfiltered", FunnelQuery::default()),
+        (
+            "owner",
+            FunnelQuery {
+                owner: owner.to_string(),
+                ..Default::default()
+            },
+        ),
+        (
+            "cohort",
+            FunnelQuery {
+                from: month.clone(),
+                to: month.clone(),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (who_label, who) in [("admin", &admin), ("tier-1", &tier1), ("tier-2", &tier2)] {
+        for (filter_label, q) in &filters {
+            let filter = FunnelFilter::parse(q).expect("valid filter");
+            let mut times = Vec::new();
+            let mut acquired = 0;
+            for round in 0..21 {
+                let t = Instant::now();
+                let f = app::funnel::service::report(db, who, &filter)
+                    .await
+                    .expect("funnel");
+                if round > 0 {
+                    times.push(t.elapsed());
+                }
+                acquired = f.steps[0].customers;
+                if round == 0 {
+                    let counts: Vec<i64> = f.steps.iter().map(|s| s.customers).collect();
+                    println!("[{engine}] funnel {who_label} {filter_label}: counts {counts:?}");
+                }
+            }
+            times.sort();
+            println!(
+                "[{engine}] funnel {who_label} {filter_label}: {acquired} customers, n={} p50={:.1} ms p95={:.1} ms",
+                times.len(),
+                percentile(&times, 0.50),
+                percentile(&times, 0.95)
+            );
+        }
+    }
 }
 
 /// The segment builder's live count (what `count_segment` does: validate, then count
@@ -576,6 +663,10 @@ async fn main() {
     }
     if std::env::args().any(|a| a == "--rfm") {
         bench_rfm(&db, &engine, customers).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--funnel") {
+        bench_funnel(&db, &engine, customers).await;
         return;
     }
     let admin = staff(&db, "admin@rapport.local").await;
