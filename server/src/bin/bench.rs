@@ -5,6 +5,9 @@
 //! RFM, and times the segment builder's live count for typical rules as three roles.
 //! With `--rfm [--rfm-orders N]`, tops the orders up to N (default 10 per customer) and
 //! times the bare per-customer order aggregate against a full RFM recompute (median of 3).
+//! With `--lifecycle [--lifecycle-orders N]`, tops the orders up to N (default 10 per
+//! customer), times the full lifecycle history rebuild (median of 3), and the stage-count
+//! and monthly-chart queries' p50/p95 as an admin and a tier-2 manager.
 //! Loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
@@ -345,6 +348,10 @@ async fn top_up_orders(db: &Db, target: i64) -> i64 {
         }
     }
     tx.commit().await.unwrap();
+    // Orders written in bulk: the stage histories follow in one pass.
+    app::lifecycle::service::rebuild_all(db)
+        .await
+        .expect("lifecycle rebuild");
     sqlx::query("ANALYZE").execute(&db.pool).await.unwrap();
     target
 }
@@ -405,6 +412,65 @@ async fn bench_rfm(db: &Db, engine: &str, customers: u64) {
         "[{engine}] rfm: bare aggregate p50={b:.1} ms, full recompute ({scored} customers scored, stored) p50={f:.1} ms, ratio {:.2}",
         f / b
     );
+}
+
+/// The full lifecycle rebuild (read every order, replay, write every span, one
+/// transaction), then the page's stage-count and monthly-chart queries as two roles.
+async fn bench_lifecycle(db: &Db, engine: &str, customers: u64) {
+    use app::lifecycle::model::CHART_MONTHS;
+    use app::lifecycle::service as lc;
+    let target = arg("--lifecycle-orders")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(customers as i64 * 10);
+    let t = Instant::now();
+    let orders = top_up_orders(db, target).await;
+    println!(
+        "[{engine}] lifecycle data: {customers} customers, {orders} orders (top-up and first rebuild {:.1}s)",
+        t.elapsed().as_secs_f64()
+    );
+    let mut times = Vec::new();
+    let mut spans = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        spans = lc::rebuild_all(db).await.expect("rebuild");
+        times.push(t.elapsed());
+    }
+    println!(
+        "[{engine}] lifecycle: full rebuild ({spans} spans) median={:.0} ms",
+        median_ms(times)
+    );
+    let admin = staff(db, "admin@rapport.local").await;
+    let tier2 = staff(db, "t2.east@rapport.local").await;
+    let today = lc::today();
+    for (who, user) in [("admin", &admin), ("tier-2", &tier2)] {
+        let mut counts = Vec::new();
+        let mut months = Vec::new();
+        let mut total = 0;
+        for _ in 0..20 {
+            let t = Instant::now();
+            total = lc::counts_on(db, Some(user), today)
+                .await
+                .expect("counts")
+                .iter()
+                .sum::<i64>();
+            counts.push(t.elapsed());
+            let t = Instant::now();
+            lc::monthly_counts(db, Some(user), CHART_MONTHS)
+                .await
+                .expect("monthly");
+            months.push(t.elapsed());
+        }
+        counts.sort();
+        months.sort();
+        println!(
+            "[{engine}] lifecycle as {who} ({total} customers): stage counts p50={:.1} ms p95={:.1} ms; \
+             monthly chart ({CHART_MONTHS} months) p50={:.1} ms p95={:.1} ms",
+            percentile(&counts, 0.5),
+            percentile(&counts, 0.95),
+            percentile(&months, 0.5),
+            percentile(&months, 0.95),
+        );
+    }
 }
 
 /// The segment builder's live count (what `count_segment` does: validate, then count
@@ -570,6 +636,10 @@ async fn main() {
     }
     if std::env::args().any(|a| a == "--rfm") {
         bench_rfm(&db, &engine, customers).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--lifecycle") {
+        bench_lifecycle(&db, &engine, customers).await;
         return;
     }
     let admin = staff(&db, "admin@rapport.local").await;
