@@ -245,6 +245,6 @@ mod tests {
             .kinds(),
             None
         );
-        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(8));
+        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(TimelineKind::ALL.len()));
     }
 }
