@@ -428,6 +428,59 @@ async fn order_writes_update_stage_and_history_at_once() {
         );
         let change = lc::stage_on(&db, id, today).await.unwrap();
         assert_eq!(change, Some(Stage::Reactivated));
+        // The customer list filters by today's stage and shows it.
+        let listed = |stage: &'static str| {
+            let db = db.clone();
+            let admin = w.admin.clone();
+            async move {
+                let f = app::customers::model::ParsedFilter::try_from(
+                    &app::customers::model::CustomerFilter {
+                        stage: stage.into(),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                app::customers::service::list(&db, &admin, &f)
+                    .await
+                    .unwrap()
+                    .items
+            }
+        };
+        let reactivated = listed("reactivated").await;
+        assert!(reactivated.iter().any(|c| c.id == id));
+        assert!(reactivated.iter().all(|c| c.stage == Stage::Reactivated));
+        assert!(!listed("churned").await.iter().any(|c| c.id == id));
+        assert!(app::customers::model::ParsedFilter::try_from(
+            &app::customers::model::CustomerFilter {
+                stage: "dormant".into(),
+                ..Default::default()
+            }
+        )
+        .is_err());
+        // The timeline has the changes that happened, not those still to come.
+        let page = app::timeline::service::page(
+            &db,
+            &w.admin,
+            id,
+            &app::timeline::model::TimelineQuery {
+                kinds: "lifecycle".into(),
+                before: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let happened: Vec<Stage> = spans(&[first, today], c_created, &t)
+            .iter()
+            .filter(|s| s.starts <= today)
+            .map(|s| s.stage)
+            .collect();
+        assert_eq!(page.entries.len(), happened.len());
+        match &page.entries[0].body {
+            app::timeline::model::TimelineBody::Lifecycle { from, to } => {
+                assert_eq!((*from, *to), (Some(Stage::Churned), Stage::Reactivated));
+            }
+            other => panic!("unexpected entry {other:?}"),
+        }
         // Deleting both orders: a lead again, no spans left.
         app::orders::service::delete(&db, &w.admin, o2)
             .await

@@ -245,6 +245,9 @@ mod tests {
             .kinds(),
             None
         );
-        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(TimelineKind::ALL.len()));
+        assert_eq!(
+            TimelineQuery::default().kinds().map(|k| k.len()),
+            Some(TimelineKind::ALL.len())
+        );
     }
 }
