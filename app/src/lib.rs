@@ -19,6 +19,7 @@ pub mod funnel;
 pub mod i18n;
 pub mod ids;
 pub mod imports;
+pub mod lifecycle;
 pub mod orders;
 pub mod rfm;
 pub mod saved_views;
@@ -138,6 +139,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/rfm") view=rfm::pages::RfmPage ssr=SsrMode::Async />
                     <Route path=path!("/funnel") view=funnel::pages::FunnelPage ssr=SsrMode::Async />
+                    <Route path=path!("/lifecycle") view=lifecycle::pages::LifecyclePage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />

@@ -352,12 +352,23 @@ async fn facts(db: &Db) -> Vec<(CustomerFacts, CustomerScope)> {
             r.try_get("segment").unwrap(),
         ));
     }
+    // The stage today by the pure rules; the SQL reads the stored replay of them.
+    let today = app::db::now().div_euclid(86_400);
+    for (f, _) in by_id.values_mut() {
+        let mut days: Vec<i64> = f.orders.iter().map(|o| o.0).collect();
+        days.sort_unstable();
+        if !days.is_empty() {
+            let t = app::lifecycle::model::Thresholds::default();
+            let stage = app::lifecycle::model::stage_at(&days, today, &t);
+            f.lifecycle_stage = Some(stage.as_str().to_string());
+        }
+    }
     by_id.into_values().collect()
 }
 
 fn random_condition(rng: &mut Rng, w: &World) -> Condition {
     let cmp = *rng.pick(&Cmp::ALL);
-    match rng.below(16) {
+    match rng.below(17) {
         0 => Condition::Attr {
             attr: *rng.pick(&[
                 Attr::Province,
@@ -485,6 +496,21 @@ fn random_condition(rng: &mut Rng, w: &World) -> Condition {
             op: cmp,
             value: rng.pick(&["5", "50", "499.5"]).to_string(),
         },
+        16 => Condition::Attr {
+            attr: Attr::LifecycleStage,
+            op: if rng.chance(50) {
+                SetOp::AnyOf
+            } else {
+                SetOp::NoneOf
+            },
+            values: (0..1 + rng.below(2))
+                .map(|_| {
+                    rng.pick(&app::lifecycle::model::Stage::ALL)
+                        .as_str()
+                        .to_string()
+                })
+                .collect(),
+        },
         _ => Condition::Custom {
             key: "tier".into(),
             op: if rng.chance(50) { Cmp::Eq } else { Cmp::Ne },
@@ -534,6 +560,7 @@ async fn sql_members(
 async fn compiled_sql_matches_the_rust_evaluator_on_generated_data() {
     on_both_engines(|db| async move {
         let w = world(&db, 250, 0x5eed_1234).await;
+        app::lifecycle::service::rebuild_all(&db).await.unwrap();
         let all = facts(&db).await;
         let fields = app::custom_fields::service::active_fields(&db)
             .await

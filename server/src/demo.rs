@@ -588,6 +588,8 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
     archive_records(db, seed).await?;
     tier_proposals(db, seed).await?;
     demo_segments(db).await?;
+    // Orders were written in bulk: replay them into every customer's stage history.
+    app::lifecycle::service::rebuild_all(db).await?;
     // Fresh statistics so the planner picks the list indexes on both engines.
     sqlx::query("ANALYZE").execute(&db.pool).await?;
     Ok(DemoReport {

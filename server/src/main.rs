@@ -78,8 +78,8 @@ enum Command {
         what: ExportTarget,
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Reference date of `rfm` (YYYY-MM-DD, default today, UTC); the window is the
-        /// default one (setting `rfm.window_days`, else all history).
+        /// Reference date of `rfm` and `lifecycle` (YYYY-MM-DD, default today, UTC); the
+        /// RFM window is the default one (setting `rfm.window_days`, else all history).
         #[arg(long)]
         as_of: Option<String>,
     },
@@ -104,11 +104,13 @@ impl ImportTarget {
     }
 }
 
-/// What `export` writes; `lifecycle` joins when its feature lands.
+/// What `export` writes.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ExportTarget {
     Customers,
     Rfm,
+    /// Each customer's lifecycle stage as of `--as-of`.
+    Lifecycle,
 }
 
 fn init_logs(filter: &str) {
@@ -369,6 +371,7 @@ async fn run_export(
             .await
         }
         ExportTarget::Rfm => export_rfm(db, as_of).await,
+        ExportTarget::Lifecycle => export_lifecycle(db, as_of).await,
     };
     let csv = match csv {
         Ok(c) => c,
@@ -393,6 +396,17 @@ async fn export_rfm(db: &Db, as_of: Option<&str>) -> Result<String, app::error::
     };
     let window = service::default_window(db).await?;
     let rows = service::rows_as_of(db, None, &as_of, window).await?;
+    Ok(service::rows_csv(&rows))
+}
+
+/// Every customer that existed on the date (today by default) with its lifecycle stage.
+async fn export_lifecycle(db: &Db, as_of: Option<&str>) -> Result<String, app::error::AppError> {
+    use app::lifecycle::service;
+    let day = match as_of {
+        Some(a) => service::parse_day(a, "as_of")?,
+        None => service::today(),
+    };
+    let rows = service::rows_on(db, None, day).await?;
     Ok(service::rows_csv(&rows))
 }
 
@@ -455,6 +469,13 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         config: Arc::new(AppConfig { secure_cookies }),
     };
     tokio::spawn(app::rfm::service::run_scheduler(state.db.clone()));
+    // A database from before stage histories were kept gets one, off the request path.
+    let lifecycle_db = state.db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = app::lifecycle::service::build_if_missing(&lifecycle_db).await {
+            tracing::error!(error = %e, "cannot build the lifecycle history");
+        }
+    });
     let router = web::build_router(state);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

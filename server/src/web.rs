@@ -35,6 +35,10 @@ pub fn build_router(state: AppState) -> Router {
             get(app::exports::http::export_customers_csv),
         )
         .route("/rfm/export.csv", get(app::rfm::http::export_rfm_csv))
+        .route(
+            "/lifecycle/export.csv",
+            get(app::lifecycle::http::export_lifecycle_csv),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -337,6 +337,18 @@ pub fn may_recompute_rfm(user: &CurrentUser) -> bool {
 /// dashboard: support agents and viewers do not get it.
 pub fn may_see_funnel(user: &CurrentUser) -> bool {
     may_list_customers(user)
+/// The lifecycle page, stage counts, flows and the lifecycle export: account managers and
+/// admins (every count includes only customers the user may see), like RFM.
+pub fn may_see_lifecycle(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+/// Setting the lifecycle thresholds (which rebuilds every customer's stage history).
+pub fn may_configure_lifecycle(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
 }
 
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
@@ -625,5 +637,23 @@ mod tests {
         let mut inactive = a(Role::Tier1Manager, Some(1));
         inactive.active = false;
         assert!(!may_take_over(&inactive, LEVEL_KEY, team));
+    }
+
+    #[test]
+    fn lifecycle_seen_by_managers_configured_by_admins() {
+        let admin = user(1, Role::Admin, None);
+        let t1 = user(2, Role::Tier1Manager, Some(1));
+        let t2 = user(3, Role::Tier2Manager, Some(1));
+        let agent = user(4, Role::SupportAgent, None);
+        let viewer = user(5, Role::Viewer, None);
+        for u in [&admin, &t1, &t2] {
+            assert!(may_see_lifecycle(u));
+        }
+        assert!(!may_see_lifecycle(&agent));
+        assert!(!may_see_lifecycle(&viewer));
+        assert!(may_configure_lifecycle(&admin));
+        for u in [&t1, &t2, &agent, &viewer] {
+            assert!(!may_configure_lifecycle(u));
+        }
     }
 }

@@ -113,6 +113,15 @@ fn CustomerDetail() -> impl IntoView {
             }
         },
     );
+    let stage = Resource::new(
+        move || (id.get(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => crate::lifecycle::api::load_customer_stage(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let is_admin = user.role == Role::Admin;
     view! {
         <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
@@ -123,6 +132,7 @@ fn CustomerDetail() -> impl IntoView {
                 };
                 let finance = finance.await.ok().flatten();
                 let tasks = tasks.await.unwrap_or_default();
+                let stage = stage.await.ok();
                 let cid = c.id;
                 let may_edit = c.may_edit;
                 let may_delete = c.may_delete;
@@ -139,7 +149,7 @@ fn CustomerDetail() -> impl IntoView {
                                 </Show>
                             </div>
                         </div>
-                        <SummaryCards customer=c.clone() finance=finance.clone() open_tasks=tasks.len() />
+                        <SummaryCards customer=c.clone() finance=finance.clone() open_tasks=tasks.len() stage=stage />
                         <div class="customer-columns">
                             <div class="main-column">
                                 <Show when=move || may_edit>
@@ -194,6 +204,7 @@ fn SummaryCards(
     customer: Customer,
     finance: Option<FinanceOverview>,
     open_tasks: usize,
+    stage: Option<crate::lifecycle::model::CustomerStage>,
 ) -> impl IntoView {
     let c = customer;
     let credit = finance.map(|f| f.credit);
@@ -218,6 +229,7 @@ fn SummaryCards(
             {stat(Key::ServiceManager, c.service_manager_name.clone().unwrap_or_else(|| "—".into()), "customer-service-manager")}
             <div class="stat"><span class="stat-label">{t(Key::Level)}</span><strong>{t(level_short_label(c.level))}</strong></div>
             <div class="stat"><span class="stat-label">{t(Key::Grade)}</span><strong>{t(c.grade.label())}</strong></div>
+            {stage.map(|s| view! { <crate::lifecycle::pages::StageStat stage=s /> })}
         </div>
     }
 }

@@ -480,6 +480,8 @@ pub struct CustomerListItem {
     pub grade: Grade,
     pub owner_name: String,
     pub updated_at: i64,
+    /// Lifecycle stage today.
+    pub stage: crate::lifecycle::model::Stage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -539,6 +541,8 @@ pub struct CustomerFilter {
     pub custom: String,
     /// A saved segment's id: only its members.
     pub segment: String,
+    /// A lifecycle stage code: only customers in that stage today.
+    pub stage: String,
     pub sort: String,
     /// Keyset cursor: the position after which the page starts.
     pub after: String,
@@ -703,6 +707,8 @@ pub struct ParsedFilter {
     pub custom: Vec<CustomCondition>,
     /// Members of this saved segment only (resolved and permission-checked by the list).
     pub segment: Option<i64>,
+    /// Customers in this lifecycle stage today.
+    pub stage: Option<crate::lifecycle::model::Stage>,
     /// Members of an unsaved, already checked rule (the segment builder's member list).
     pub rule: Option<crate::segments::model::CheckedRule>,
     pub sort: SortKey,
@@ -745,6 +751,11 @@ impl TryFrom<&CustomerFilter> for ParsedFilter {
             open_task: flag("open_task", &f.open_task)?,
             custom: parse_custom_conditions(&f.custom)?,
             segment: num("segment", &f.segment)?,
+            stage: if f.stage.trim().is_empty() {
+                None
+            } else {
+                Some(crate::lifecycle::model::Stage::parse(&f.stage).ok_or_else(|| bad("stage"))?)
+            },
             rule: None,
             q: (!q.is_empty()).then(|| q.chars().take(100).collect::<String>().to_lowercase()),
             level: match num("level", &f.level)? {

@@ -36,6 +36,7 @@ pub fn list_url(f: &CustomerFilter) -> String {
         ("overdue", &f.overdue),
         ("open_task", &f.open_task),
         ("segment", &f.segment),
+        ("stage", &f.stage),
         ("sort", &f.sort),
         ("after", &f.after),
     ];
@@ -91,6 +92,7 @@ fn CustomerList() -> impl IntoView {
             open_task: get("open_task"),
             custom: encode_custom_pairs((&*q).into_iter().map(|(k, v)| (k.as_ref(), v))),
             segment: get("segment"),
+            stage: get("stage"),
             sort: get("sort"),
             after: get("after"),
         }
@@ -141,6 +143,7 @@ fn CustomerList() -> impl IntoView {
                 "kind" => f.kind,
                 "group" => f.group,
                 "segment" => f.segment,
+                "stage" => f.stage,
                 _ => f.sort,
             };
             current == value
@@ -182,6 +185,12 @@ fn CustomerList() -> impl IntoView {
                     <option value="">{t(Key::AllGrades)}</option>
                     {Grade::ALL.into_iter().map(|g| view! {
                         <option value=g.as_str() selected=selected("grade", g.as_str().into())>{t(g.label())}</option>
+                    }).collect_view()}
+                </select>
+                <select name="stage" aria-label=move || i18n.t(Key::LcStage) data-testid="filter-stage">
+                    <option value="">{t(Key::LcAllStages)}</option>
+                    {crate::lifecycle::model::Stage::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=selected("stage", s.as_str().into())>{t(s.label())}</option>
                     }).collect_view()}
                 </select>
                 <Transition fallback=|| ()>
@@ -539,6 +548,7 @@ fn CustomerTable(
                             <th scope="col">{t(Key::City)}</th>
                             <th scope="col">{t(Key::Level)}</th>
                             <th scope="col">{t(Key::Grade)}</th>
+                            <th scope="col">{t(Key::LcStage)}</th>
                             <th scope="col">{t(Key::Owner)}</th>
                             <th scope="col">{t(Key::UpdatedAt)}</th>
                         </tr>
@@ -566,6 +576,7 @@ fn CustomerTable(
                                     <td>{c.city.unwrap_or_default()}</td>
                                     <td><span class=format!("badge level-{}", c.level)>{t(level_short_label(c.level))}</span></td>
                                     <td>{t(c.grade.label())}</td>
+                                    <td><crate::lifecycle::pages::StageBadge stage=c.stage /></td>
                                     <td>{c.owner_name}</td>
                                     <td>{format_time(c.updated_at)}</td>
                                 </tr>

@@ -183,6 +183,7 @@ fn list_item(r: &DbRow) -> AppResult<CustomerListItem> {
         grade: Grade::parse(&grade).unwrap_or(Grade::General),
         owner_name: r.try_get("owner_name")?,
         updated_at: r.try_get("updated_at")?,
+        stage: crate::lifecycle::model::Stage::Lead,
     })
 }
 
@@ -249,6 +250,15 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
     if filter.open_task {
         q.push(" AND EXISTS (SELECT 1 FROM tasks tk WHERE tk.customer_id = c.id AND tk.status = 'open')");
     }
+    if let Some(stage) = filter.stage {
+        q.push(" AND ");
+        crate::lifecycle::service::push_stage_condition(
+            &mut q,
+            now().div_euclid(86_400),
+            false,
+            &[stage.as_str().to_string()],
+        );
+    }
     if !filter.custom.is_empty() {
         let fields = crate::custom_fields::service::active_fields(db).await?;
         push_custom_conditions(&mut q, &fields, &filter.custom)?;
@@ -311,10 +321,15 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
         }
         _ => None,
     };
-    Ok(CustomerPage {
-        items: rows.iter().map(list_item).collect::<AppResult<_>>()?,
-        next_after,
-    })
+    let mut items: Vec<CustomerListItem> = rows.iter().map(list_item).collect::<AppResult<_>>()?;
+    let ids: Vec<i64> = items.iter().map(|c| c.id.0).collect();
+    let stages = crate::lifecycle::service::stages_now(db, &ids).await?;
+    for item in &mut items {
+        if let Some(s) = stages.get(&item.id.0) {
+            item.stage = *s;
+        }
+    }
+    Ok(CustomerPage { items, next_after })
 }
 
 /// Today's date in UTC, ISO.

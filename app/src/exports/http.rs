@@ -93,6 +93,7 @@ async fn export(
                 .join("&")
         },
         segment: get("segment"),
+        stage: get("stage"),
         sort: get("sort"),
         after: String::new(),
     })?;

@@ -618,4 +618,51 @@ strings! {
     FunnelErrUnknownTeam => "No such team.", "没有该团队。";
     FunnelErrUnknownSegment => "No such segment.", "没有该细分。";
     // (funnel: add keys above this line)
+    // --- Lifecycle ---
+    NavLifecycle => "Lifecycle", "生命周期";
+    LcTitle => "Customer lifecycle", "客户生命周期";
+    LcIntro => "Each customer's stage follows from its orders and the thresholds below; the first rule that applies decides.", "每位客户的阶段由其订单和下列阈值决定，按顺序第一条适用的规则生效。";
+    LcRules => "Lead: no order yet. New: first order within {new} days. Reactivated: last order within {active} days after a gap of more than {active} days. Active: last order within {active} days. Silent: last order within {churn} days. Churned: otherwise.", "潜在客户：尚无订单。新客户：首单在 {new} 天内。回流客户：末单在 {active} 天内，且与上一单相隔超过 {active} 天。活跃客户：末单在 {active} 天内。沉默客户：末单在 {churn} 天内。流失客户：其余情况。";
+    LcStageLead => "Lead", "潜在客户";
+    LcStageNew => "New", "新客户";
+    LcStageActive => "Active", "活跃客户";
+    LcStageReactivated => "Reactivated", "回流客户";
+    LcStageSilent => "Silent", "沉默客户";
+    LcStageChurned => "Churned", "流失客户";
+    LcStage => "Lifecycle stage", "生命周期阶段";
+    LcAllStages => "All stages", "全部阶段";
+    LcSince => "since {date}", "自 {date} 起";
+    LcNowHeading => "Customers per stage today", "今日各阶段客户数";
+    LcCustomers => "Customers", "客户数";
+    LcShare => "Share", "占比";
+    LcTotal => "Total", "合计";
+    LcOverTimeHeading => "Stages by month", "各月阶段分布";
+    LcChartCaption => "Customers per stage at the end of each month (this month: today).", "每月月末各阶段客户数（本月为今日）。";
+    LcMonth => "Month", "月份";
+    LcFlowsHeading => "Stage changes in a period", "期间内的阶段变化";
+    LcFlowsHint => "How many times customers moved from one stage to another between the two dates (inclusive).", "两个日期之间（含首尾）客户从一个阶段转入另一阶段的次数。";
+    LcFrom => "From", "从";
+    LcTo => "To", "到";
+    LcShow => "Show", "显示";
+    LcFromStage => "From stage", "原阶段";
+    LcToStage => "To stage", "新阶段";
+    LcChanges => "Changes", "变化次数";
+    LcNoFlows => "No stage changes in this period.", "该期间内没有阶段变化。";
+    LcThresholdsHeading => "Thresholds", "阈值";
+    LcNewDays => "New: days after the first order", "新客户：首单后天数";
+    LcActiveDays => "Active: days after the last order", "活跃：末单后天数";
+    LcChurnDays => "Churned after: days after the last order", "流失：末单后超过天数";
+    LcSaveThresholds => "Save and rebuild the history", "保存并重建历史";
+    LcSaved => "Thresholds saved; every customer's stage history was rebuilt.", "阈值已保存，所有客户的阶段历史已重建。";
+    LcExportHeading => "Export", "导出";
+    LcAsOf => "As of", "截至日期";
+    LcExportCsv => "Download stages as CSV", "下载阶段 CSV";
+    LcTimelineChange => "Lifecycle stage: {from} → {to}", "生命周期阶段：{from} → {to}";
+    LcTimelineStart => "Lifecycle stage: {to}", "生命周期阶段：{to}";
+    LcErrDays => "Enter a whole number of days from 1 to 3650.", "请输入 1 到 3650 之间的整数天数。";
+    LcErrNewAfterActive => "The new period cannot be longer than the active period.", "新客户期不能长于活跃期。";
+    LcErrChurnNotAfterActive => "The churn threshold must be longer than the active period.", "流失阈值必须长于活跃期。";
+    LcErrBadDate => "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
+    LcErrBadPeriod => "The start of the period must not be after its end.", "期间开始日期不能晚于结束日期。";
+    // (lifecycle: add keys above this line)
 }

@@ -84,10 +84,11 @@ pub enum Attr {
     Team,
     Tag,
     RfmSegment,
+    LifecycleStage,
 }
 
 impl Attr {
-    pub const ALL: [Attr; 15] = [
+    pub const ALL: [Attr; 16] = [
         Attr::Province,
         Attr::City,
         Attr::Country,
@@ -103,6 +104,7 @@ impl Attr {
         Attr::SourceChannel,
         Attr::SourceCampaign,
         Attr::RfmSegment,
+        Attr::LifecycleStage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +124,7 @@ impl Attr {
             Attr::Team => "team",
             Attr::Tag => "tag",
             Attr::RfmSegment => "rfm_segment",
+            Attr::LifecycleStage => "lifecycle_stage",
         }
     }
 
@@ -146,6 +149,7 @@ impl Attr {
             Attr::Team => Key::Team,
             Attr::Tag => Key::Tags,
             Attr::RfmSegment => Key::SegRfmSegment,
+            Attr::LifecycleStage => Key::LcStage,
         }
     }
 
@@ -160,6 +164,7 @@ impl Attr {
                 | Attr::Team
                 | Attr::Tag
                 | Attr::RfmSegment
+                | Attr::LifecycleStage
         )
     }
 }
@@ -616,6 +621,19 @@ fn check_condition(
                         values,
                     })
                 }
+                Attr::LifecycleStage => {
+                    if values
+                        .iter()
+                        .any(|v| crate::lifecycle::model::Stage::parse(v).is_none())
+                    {
+                        return Err(Key::ErrInvalidChoice);
+                    }
+                    Ok(Check::Text {
+                        attr: *attr,
+                        negate,
+                        values,
+                    })
+                }
                 Attr::RfmSegment => {
                     if values.iter().any(|v| RfmSegment::parse(v).is_none()) {
                         return Err(Key::ErrInvalidChoice);
@@ -750,6 +768,8 @@ pub struct CustomerFacts {
     pub last_activity_at: Option<i64>,
     /// (R score, F score, M score, segment code) in the current run.
     pub rfm: Option<(i64, i64, i64, String)>,
+    /// Lifecycle stage code today; `None` is a lead (no orders).
+    pub lifecycle_stage: Option<String>,
 }
 
 impl CheckedRule {
@@ -786,6 +806,7 @@ fn text_attr(attr: Attr, c: &CustomerFacts) -> Option<&str> {
         Attr::Kind => Some(c.kind.as_str()),
         Attr::Grade => Some(c.grade.as_str()),
         Attr::RfmSegment => c.rfm.as_ref().map(|r| r.3.as_str()),
+        Attr::LifecycleStage => Some(c.lifecycle_stage.as_deref().unwrap_or("lead")),
         Attr::Level | Attr::Owner | Attr::Team | Attr::Tag => None,
     }
 }

@@ -549,6 +549,10 @@ fn enumerated_choices(attr: Attr, options: &BuilderOptions) -> Vec<(String, Choi
             .into_iter()
             .map(|s| (s.as_str().to_string(), ChoiceLabel::Key(s.label())))
             .collect(),
+        Attr::LifecycleStage => crate::lifecycle::model::Stage::ALL
+            .into_iter()
+            .map(|s| (s.as_str().to_string(), ChoiceLabel::Key(s.label())))
+            .collect(),
         Attr::Owner => ids(&options.owners),
         Attr::Team => ids(&options.teams),
         Attr::Tag => ids(&options.tags),

@@ -87,6 +87,7 @@ fn column(attr: Attr) -> &'static str {
         Attr::Team => "c.team_id",
         // Tags and RFM segments are not customer columns; handled apart.
         Attr::Tag | Attr::RfmSegment => "NULL",
+        Attr::LifecycleStage => "NULL",
     }
 }
 
@@ -112,6 +113,11 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext, engine: Engi
             push_list(q, values.iter().cloned().map(SqlValue::Text));
             q.push(")");
         }
+        Check::Text {
+            attr: Attr::LifecycleStage,
+            negate,
+            values,
+        } => crate::lifecycle::service::push_stage_condition(q, ctx.today, *negate, values),
         Check::Text {
             attr,
             negate,

@@ -16,10 +16,12 @@ pub enum TimelineKind {
     Change,
     Tier,
     Note,
+    /// A lifecycle stage change (one that has happened: started on or before today).
+    Lifecycle,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 8] = [
+    pub const ALL: [TimelineKind; 9] = [
         TimelineKind::Activity,
         TimelineKind::Order,
         TimelineKind::Payment,
@@ -28,6 +30,7 @@ impl TimelineKind {
         TimelineKind::Change,
         TimelineKind::Tier,
         TimelineKind::Note,
+        TimelineKind::Lifecycle,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +42,7 @@ impl TimelineKind {
             TimelineKind::Change => "change",
             TimelineKind::Tier => "tier",
             TimelineKind::Note => "note",
+            TimelineKind::Lifecycle => "lifecycle",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -59,6 +63,7 @@ impl TimelineKind {
             TimelineKind::Change => Key::TimelineChanges,
             TimelineKind::Tier => Key::TierTimelineKind,
             TimelineKind::Note => Key::NoteTimelineKind,
+            TimelineKind::Lifecycle => Key::LcStage,
         }
     }
     /// Kinds that only viewers of financial records see.
@@ -113,6 +118,11 @@ pub enum TimelineBody {
     },
     /// An internal note; `handover` when written with a tier decision.
     Note { body: String, handover: bool },
+    /// A lifecycle stage change; `from` is absent for the first stage of the history.
+    Lifecycle {
+        from: Option<crate::lifecycle::model::Stage>,
+        to: crate::lifecycle::model::Stage,
+    },
     /// A field change or record action from the audit log.
     Change {
         action: String,
@@ -235,6 +245,9 @@ mod tests {
             .kinds(),
             None
         );
-        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(8));
+        assert_eq!(
+            TimelineQuery::default().kinds().map(|k| k.len()),
+            Some(TimelineKind::ALL.len())
+        );
     }
 }

@@ -131,6 +131,22 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
             <p class="note-body">{body}</p>
         }
         .into_any(),
+        TimelineBody::Lifecycle { from, to } => {
+            let text = match from {
+                Some(f) => i18n
+                    .t(Key::LcTimelineChange)
+                    .replace("{from}", i18n.t(f.label()))
+                    .replace("{to}", i18n.t(to.label())),
+                None => i18n.t(Key::LcTimelineStart).replace("{to}", i18n.t(to.label())),
+            };
+            view! {
+                <p data-testid="timeline-lifecycle">
+                    <strong>{text}</strong>
+                    " " <span class=format!("stage-badge stage-{}", to.as_str())>{t(to.label())}</span>
+                </p>
+            }
+            .into_any()
+        }
         TimelineBody::Change { action, field, before, after } => {
             let what = match (field.as_deref().and_then(field_label), action_label(&action)) {
                 (Some(k), _) => i18n.t(k).to_string(),

@@ -2,10 +2,11 @@ use crate::activities::model::ActivityKind;
 use crate::auth::permissions::{may_see_customer, may_see_financials};
 use crate::auth::CurrentUser;
 use crate::customers::service::scope_of;
-use crate::db::{Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
 use crate::ids::CustomerId;
+use crate::lifecycle::model::Stage;
 use crate::tasks::model::{TaskSource, TaskStatus};
 use crate::timeline::model::*;
 
@@ -51,6 +52,13 @@ fn branch_select(kind: TimelineKind) -> &'static str {
              CAST(NULL AS TEXT) AS f3, CAST(NULL AS TEXT) AS f4, n.proposal_id AS n1, CAST(NULL AS TEXT) AS currency \
              FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.customer_id = "
         }
+        // Spans are unique per customer and start day, so the start time is the id.
+        TimelineKind::Lifecycle => {
+            "SELECT 'lifecycle' AS kind, ls.starts_at AS id, ls.starts_at AS at, CAST(NULL AS TEXT) AS actor, \
+             ls.previous_stage AS f1, ls.stage AS f2, CAST(NULL AS TEXT) AS f3, ls.starts_on AS f4, \
+             CAST(NULL AS BIGINT) AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM lifecycle_spans ls WHERE ls.customer_id = "
+        }
         TimelineKind::Contract | TimelineKind::Change => {
             "SELECT CASE WHEN l.action LIKE 'contract%' THEN 'contract' ELSE 'change' END AS kind, l.id AS id, l.at AS at, \
              u.name AS actor, l.action AS f1, l.field AS f2, l.before_value AS f3, l.after_value AS f4, \
@@ -68,6 +76,7 @@ fn time_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Task => "t.created_at",
         TimelineKind::Tier => "tc.at",
         TimelineKind::Note => "n.created_at",
+        TimelineKind::Lifecycle => "ls.starts_at",
         TimelineKind::Contract | TimelineKind::Change => "l.at",
     }
 }
@@ -80,6 +89,7 @@ fn id_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Task => "t.id",
         TimelineKind::Tier => "tc.id",
         TimelineKind::Note => "n.id",
+        TimelineKind::Lifecycle => "ls.starts_at",
         TimelineKind::Contract | TimelineKind::Change => "l.id",
     }
 }
@@ -168,6 +178,10 @@ fn entry_from_row(r: &DbRow) -> AppResult<TimelineEntry> {
         TimelineKind::Note => TimelineBody::Note {
             body: f1.unwrap_or_default(),
             handover: n1.is_some(),
+        },
+        TimelineKind::Lifecycle => TimelineBody::Lifecycle {
+            from: f1.as_deref().and_then(Stage::parse),
+            to: f2.as_deref().and_then(Stage::parse).unwrap_or(Stage::Lead),
         },
         TimelineKind::Change => TimelineBody::Change {
             action: f1.unwrap_or_default(),
@@ -268,6 +282,10 @@ pub async fn page(
             }
         } else if let Some(c) = &cursor {
             push_cursor(&mut q, *kind, c);
+        }
+        if *kind == TimelineKind::Lifecycle {
+            // Stored spans run into the future; the timeline shows what has happened.
+            q.push(" AND ls.starts_at <= ").bind(SqlValue::Int(now()));
         }
         q.push(&format!(
             " ORDER BY {} DESC, {} DESC LIMIT ",

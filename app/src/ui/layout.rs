@@ -17,6 +17,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             let workload = crate::auth::permissions::workload_scope(&user).is_some();
             let sees_rfm = crate::auth::permissions::may_see_rfm(&user);
             let sees_funnel = crate::auth::permissions::may_see_funnel(&user);
+            let sees_lifecycle = crate::auth::permissions::may_see_lifecycle(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -38,6 +39,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </Show>
                     <Show when=move || sees_funnel>
                         <A href="/funnel" attr:data-testid="nav-funnel">{t(Key::NavFunnel)}</A>
+                    </Show>
+                    <Show when=move || sees_lifecycle>
+                        <A href="/lifecycle" attr:data-testid="nav-lifecycle">{t(Key::NavLifecycle)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>

@@ -8,6 +8,9 @@
 //! With `--funnel [--funnel-orders N]`, tops the orders up to N (default 10 per customer)
 //! and reports the funnel query's p50/p95 (21 runs, the first dropped) as admin, tier-1
 //! and tier-2, unfiltered, by owner and for one cohort month.
+//! With `--lifecycle [--lifecycle-orders N]`, tops the orders up to N (default 10 per
+//! customer), times the full lifecycle history rebuild (median of 3), and the stage-count
+//! and monthly-chart queries' p50/p95 as an admin and a tier-2 manager.
 //! Loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
@@ -352,6 +355,10 @@ async fn top_up_orders(db: &Db, target: i64) -> i64 {
         }
     }
     tx.commit().await.unwrap();
+    // Orders written in bulk: the stage histories follow in one pass.
+    app::lifecycle::service::rebuild_all(db)
+        .await
+        .expect("lifecycle rebuild");
     // What autovacuum would have done on a live database after a bulk load: statistics,
     // and (PostgreSQL) the visibility map that index-only scans rely on.
     let maintenance = match db.engine {
@@ -497,6 +504,65 @@ async fn bench_funnel(db: &Db, engine: &str, customers: u64) {
                 percentile(&times, 0.95)
             );
         }
+    }
+}
+
+/// The full lifecycle rebuild (read every order, replay, write every span, one
+/// transaction), then the page's stage-count and monthly-chart queries as two roles.
+async fn bench_lifecycle(db: &Db, engine: &str, customers: u64) {
+    use app::lifecycle::model::CHART_MONTHS;
+    use app::lifecycle::service as lc;
+    let target = arg("--lifecycle-orders")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(customers as i64 * 10);
+    let t = Instant::now();
+    let orders = top_up_orders(db, target).await;
+    println!(
+        "[{engine}] lifecycle data: {customers} customers, {orders} orders (top-up and first rebuild {:.1}s)",
+        t.elapsed().as_secs_f64()
+    );
+    let mut times = Vec::new();
+    let mut spans = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        spans = lc::rebuild_all(db).await.expect("rebuild");
+        times.push(t.elapsed());
+    }
+    println!(
+        "[{engine}] lifecycle: full rebuild ({spans} spans) median={:.0} ms",
+        median_ms(times)
+    );
+    let admin = staff(db, "admin@rapport.local").await;
+    let tier2 = staff(db, "t2.east@rapport.local").await;
+    let today = lc::today();
+    for (who, user) in [("admin", &admin), ("tier-2", &tier2)] {
+        let mut counts = Vec::new();
+        let mut months = Vec::new();
+        let mut total = 0;
+        for _ in 0..20 {
+            let t = Instant::now();
+            total = lc::counts_on(db, Some(user), today)
+                .await
+                .expect("counts")
+                .iter()
+                .sum::<i64>();
+            counts.push(t.elapsed());
+            let t = Instant::now();
+            lc::monthly_counts(db, Some(user), CHART_MONTHS)
+                .await
+                .expect("monthly");
+            months.push(t.elapsed());
+        }
+        counts.sort();
+        months.sort();
+        println!(
+            "[{engine}] lifecycle as {who} ({total} customers): stage counts p50={:.1} ms p95={:.1} ms; \
+             monthly chart ({CHART_MONTHS} months) p50={:.1} ms p95={:.1} ms",
+            percentile(&counts, 0.5),
+            percentile(&counts, 0.95),
+            percentile(&months, 0.5),
+            percentile(&months, 0.95),
+        );
     }
 }
 
@@ -663,6 +729,10 @@ async fn main() {
     }
     if std::env::args().any(|a| a == "--rfm") {
         bench_rfm(&db, &engine, customers).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--lifecycle") {
+        bench_lifecycle(&db, &engine, customers).await;
         return;
     }
     if std::env::args().any(|a| a == "--funnel") {
