@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod churn;
 pub mod custom_fields;
 pub mod customers;
 pub mod dashboard;
@@ -18,6 +19,8 @@ pub mod finance;
 pub mod i18n;
 pub mod ids;
 pub mod imports;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 pub mod orders;
 pub mod rfm;
 pub mod saved_views;
@@ -136,6 +139,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segments/new") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/rfm") view=rfm::pages::RfmPage ssr=SsrMode::Async />
+                    <Route path=path!("/at-risk") view=churn::pages::AtRiskPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />

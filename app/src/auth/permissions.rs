@@ -332,6 +332,25 @@ pub fn may_recompute_rfm(user: &CurrentUser) -> bool {
     matches!(user.role, Role::Admin | Role::Tier1Manager)
 }
 
+/// The at-risk list and churn warnings: account managers and admins (the list holds only
+/// customers the user may see).
+pub fn may_see_at_risk(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+/// Starting the churn scan by hand ("Run now"): admins and tier-1 managers.
+pub fn may_run_churn_scan(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Admin | Role::Tier1Manager)
+}
+
+/// Thresholds, weights and schedule of the churn warning: admins.
+pub fn may_configure_churn(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
 /// alias). Mirrors [`may_see_customer`]; the integration tests hold the two together.
 #[cfg(feature = "ssr")]
@@ -605,5 +624,21 @@ mod tests {
         let mut inactive = a(Role::Tier1Manager, Some(1));
         inactive.active = false;
         assert!(!may_take_over(&inactive, LEVEL_KEY, team));
+    }
+
+    #[test]
+    fn churn_list_for_managers_scan_for_tier1_and_admins_settings_for_admins() {
+        for (role, see, run, configure) in [
+            (Role::Admin, true, true, true),
+            (Role::Tier1Manager, true, true, false),
+            (Role::Tier2Manager, true, false, false),
+            (Role::SupportAgent, false, false, false),
+            (Role::Viewer, false, false, false),
+        ] {
+            let u = user(1, role, Some(1));
+            assert_eq!(may_see_at_risk(&u), see, "{role:?} sees the at-risk list");
+            assert_eq!(may_run_churn_scan(&u), run, "{role:?} runs the churn scan");
+            assert_eq!(may_configure_churn(&u), configure, "{role:?} configures churn");
+        }
     }
 }

@@ -18,6 +18,6 @@ pub async fn orders_changed(conn: &mut AnyConnection, customers: &[i64]) -> AppR
     if ids.is_empty() {
         return Ok(());
     }
-    let _ = conn;
+    crate::churn::service::orders_changed(conn, &ids).await?;
     Ok(())
 }

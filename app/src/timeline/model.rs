@@ -16,10 +16,11 @@ pub enum TimelineKind {
     Change,
     Tier,
     Note,
+    Churn,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 8] = [
+    pub const ALL: [TimelineKind; 9] = [
         TimelineKind::Activity,
         TimelineKind::Order,
         TimelineKind::Payment,
@@ -28,6 +29,7 @@ impl TimelineKind {
         TimelineKind::Change,
         TimelineKind::Tier,
         TimelineKind::Note,
+        TimelineKind::Churn,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +41,7 @@ impl TimelineKind {
             TimelineKind::Change => "change",
             TimelineKind::Tier => "tier",
             TimelineKind::Note => "note",
+            TimelineKind::Churn => "churn",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -59,6 +62,7 @@ impl TimelineKind {
             TimelineKind::Change => Key::TimelineChanges,
             TimelineKind::Tier => Key::TierTimelineKind,
             TimelineKind::Note => Key::NoteTimelineKind,
+            TimelineKind::Churn => Key::ChurnTimelineKind,
         }
     }
     /// Kinds that only viewers of financial records see.
@@ -113,6 +117,13 @@ pub enum TimelineBody {
     },
     /// An internal note; `handover` when written with a tier decision.
     Note { body: String, handover: bool },
+    /// A churn warning opened or cleared, with the score and reasons of that moment.
+    Churn {
+        event: crate::churn::model::ChurnEvent,
+        score: i64,
+        reasons: Vec<crate::churn::model::ChurnReason>,
+        cleared_reason: Option<String>,
+    },
     /// A field change or record action from the audit log.
     Change {
         action: String,
@@ -235,6 +246,6 @@ mod tests {
             .kinds(),
             None
         );
-        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(8));
+        assert_eq!(TimelineQuery::default().kinds().map(|k| k.len()), Some(9));
     }
 }

@@ -51,6 +51,11 @@ fn branch_select(kind: TimelineKind) -> &'static str {
              CAST(NULL AS TEXT) AS f3, CAST(NULL AS TEXT) AS f4, n.proposal_id AS n1, CAST(NULL AS TEXT) AS currency \
              FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.customer_id = "
         }
+        TimelineKind::Churn => {
+            "SELECT 'churn' AS kind, e.id AS id, e.at AS at, CAST(NULL AS TEXT) AS actor, e.event AS f1, \
+             e.reasons_json AS f2, e.cleared_reason AS f3, CAST(NULL AS TEXT) AS f4, e.score AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM churn_events e WHERE e.customer_id = "
+        }
         TimelineKind::Contract | TimelineKind::Change => {
             "SELECT CASE WHEN l.action LIKE 'contract%' THEN 'contract' ELSE 'change' END AS kind, l.id AS id, l.at AS at, \
              u.name AS actor, l.action AS f1, l.field AS f2, l.before_value AS f3, l.after_value AS f4, \
@@ -68,6 +73,7 @@ fn time_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Task => "t.created_at",
         TimelineKind::Tier => "tc.at",
         TimelineKind::Note => "n.created_at",
+        TimelineKind::Churn => "e.at",
         TimelineKind::Contract | TimelineKind::Change => "l.at",
     }
 }
@@ -80,6 +86,7 @@ fn id_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Task => "t.id",
         TimelineKind::Tier => "tc.id",
         TimelineKind::Note => "n.id",
+        TimelineKind::Churn => "e.id",
         TimelineKind::Contract | TimelineKind::Change => "l.id",
     }
 }
@@ -168,6 +175,15 @@ fn entry_from_row(r: &DbRow) -> AppResult<TimelineEntry> {
         TimelineKind::Note => TimelineBody::Note {
             body: f1.unwrap_or_default(),
             handover: n1.is_some(),
+        },
+        TimelineKind::Churn => TimelineBody::Churn {
+            event: f1
+                .as_deref()
+                .and_then(crate::churn::model::ChurnEvent::parse)
+                .unwrap_or(crate::churn::model::ChurnEvent::Opened),
+            score: n1.unwrap_or_default(),
+            reasons: crate::churn::model::reasons_from_json(f2.as_deref().unwrap_or("[]")),
+            cleared_reason: f3,
         },
         TimelineKind::Change => TimelineBody::Change {
             action: f1.unwrap_or_default(),
@@ -293,6 +309,14 @@ pub async fn page(
         .collect::<AppResult<Vec<_>>>()?;
     if let Some(c) = &cursor {
         entries.retain(|e| c.precedes(e.at, e.kind.rank(), e.id));
+    }
+    if !financial {
+        for e in &mut entries {
+            if let TimelineBody::Churn { reasons, .. } = &mut e.body {
+                *reasons =
+                    crate::churn::service::visible_reasons(std::mem::take(reasons), false);
+            }
+        }
     }
     sort_newest_first(&mut entries);
     let has_more = entries.len() > TIMELINE_PAGE;

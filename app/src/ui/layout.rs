@@ -16,6 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             let tiers = crate::auth::permissions::may_open_tier_queue(&user);
             let workload = crate::auth::permissions::workload_scope(&user).is_some();
             let sees_rfm = crate::auth::permissions::may_see_rfm(&user);
+            let at_risk = crate::auth::permissions::may_see_at_risk(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -34,6 +35,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </Show>
                     <Show when=move || sees_rfm>
                         <A href="/rfm" attr:data-testid="nav-rfm">{t(Key::NavRfm)}</A>
+                    </Show>
+                    <Show when=move || at_risk>
+                        <A href="/at-risk" attr:data-testid="nav-at-risk">{t(Key::NavAtRisk)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>
