@@ -455,6 +455,7 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         config: Arc::new(AppConfig { secure_cookies }),
     };
     tokio::spawn(app::rfm::service::run_scheduler(state.db.clone()));
+    tokio::spawn(app::churn::service::run_scheduler(state.db.clone()));
     let router = web::build_router(state);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

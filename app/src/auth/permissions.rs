@@ -638,7 +638,11 @@ mod tests {
             let u = user(1, role, Some(1));
             assert_eq!(may_see_at_risk(&u), see, "{role:?} sees the at-risk list");
             assert_eq!(may_run_churn_scan(&u), run, "{role:?} runs the churn scan");
-            assert_eq!(may_configure_churn(&u), configure, "{role:?} configures churn");
+            assert_eq!(
+                may_configure_churn(&u),
+                configure,
+                "{role:?} configures churn"
+            );
         }
     }
 }

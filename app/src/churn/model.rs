@@ -168,12 +168,19 @@ impl ChurnConfig {
             1000,
         ));
         let overdue_weight = p.check(int_in("overdue_weight", &input.overdue_weight, 0, 100));
-        let overdue_full_days =
-            p.check(int_in("overdue_full_days", &input.overdue_full_days, 1, 365));
+        let overdue_full_days = p.check(int_in(
+            "overdue_full_days",
+            &input.overdue_full_days,
+            1,
+            365,
+        ));
         let hour_utc = p.check(int_in("hour_utc", &input.hour_utc, 0, 23));
         if let (Some(s), Some(f)) = (lapse_start_pct, lapse_full_pct) {
             if f <= s {
-                p.push(FieldError::new("lapse_full_pct", Key::ChurnErrFullAboveStart));
+                p.push(FieldError::new(
+                    "lapse_full_pct",
+                    Key::ChurnErrFullAboveStart,
+                ));
             }
         }
         if let (Some(w), Some(a), Some(b), Some(c)) =
@@ -449,7 +456,11 @@ pub fn assess(
     }
 
     reasons.sort_by_key(|r| std::cmp::Reverse(r.points()));
-    let score = reasons.iter().map(ChurnReason::points).sum::<i64>().min(100);
+    let score = reasons
+        .iter()
+        .map(ChurnReason::points)
+        .sum::<i64>()
+        .min(100);
     Some(Assessment { score, reasons })
 }
 
@@ -637,10 +648,25 @@ mod tests {
         );
         assert_eq!(a.score, 2);
         // 300 % = 60 days: the full weight; beyond stays there.
-        assert_eq!(assess(&ordered(D - 60, Some(20)), None, D, &c).unwrap().score, 60);
-        assert_eq!(assess(&ordered(D - 600, Some(20)), None, D, &c).unwrap().score, 60);
+        assert_eq!(
+            assess(&ordered(D - 60, Some(20)), None, D, &c)
+                .unwrap()
+                .score,
+            60
+        );
+        assert_eq!(
+            assess(&ordered(D - 600, Some(20)), None, D, &c)
+                .unwrap()
+                .score,
+            60
+        );
         // 59 days = 295 %: 60 × 145 / 150 = 58.
-        assert_eq!(assess(&ordered(D - 59, Some(20)), None, D, &c).unwrap().score, 58);
+        assert_eq!(
+            assess(&ordered(D - 59, Some(20)), None, D, &c)
+                .unwrap()
+                .score,
+            58
+        );
     }
 
     #[test]
@@ -669,9 +695,19 @@ mod tests {
     #[test]
     fn short_gaps_are_raised_to_the_minimum() {
         // Daily buyer, 10 days quiet: gap 1 → 7; 10 / 7 = 142 % < 150 %.
-        assert_eq!(assess(&ordered(D - 10, Some(1)), None, D, &cfg()).unwrap().score, 0);
+        assert_eq!(
+            assess(&ordered(D - 10, Some(1)), None, D, &cfg())
+                .unwrap()
+                .score,
+            0
+        );
         // 11 days: 157 % → 60 × 7 / 150 = 2.8 → 3.
-        assert_eq!(assess(&ordered(D - 11, Some(1)), None, D, &cfg()).unwrap().score, 3);
+        assert_eq!(
+            assess(&ordered(D - 11, Some(1)), None, D, &cfg())
+                .unwrap()
+                .score,
+            3
+        );
     }
 
     #[test]
@@ -768,10 +804,16 @@ mod tests {
             points: 60,
         };
         let en = lapsed.describe(Lang::En);
-        assert!(en.contains("95") && en.contains("30") && en.contains("3.1"), "{en}");
+        assert!(
+            en.contains("95") && en.contains("30") && en.contains("3.1"),
+            "{en}"
+        );
         assert!(en.contains("60"), "{en}");
         let zh = lapsed.describe(Lang::Zh);
-        assert!(zh.contains("95") && zh.contains("30") && zh.contains("3.1"), "{zh}");
+        assert!(
+            zh.contains("95") && zh.contains("30") && zh.contains("3.1"),
+            "{zh}"
+        );
         let acts = ChurnReason::FewerActivities {
             recent: 1,
             previous: 4,
@@ -786,7 +828,10 @@ mod tests {
             points: 26,
         };
         let en = overdue.describe(Lang::En);
-        assert!(en.contains("1,234.56 CNY") && en.contains("45") && en.contains('2'), "{en}");
+        assert!(
+            en.contains("1,234.56 CNY") && en.contains("45") && en.contains('2'),
+            "{en}"
+        );
         for r in [lapsed, acts, overdue] {
             for lang in Lang::ALL {
                 assert!(!r.describe(lang).contains('{'), "{r:?}");

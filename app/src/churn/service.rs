@@ -247,9 +247,13 @@ const ORDERED_AGAIN: &str = "w.cleared_on IS NULL AND EXISTS (SELECT 1 FROM orde
      WHERE o.customer_id = w.customer_id AND o.order_date > w.last_order_on AND o.order_date <= ";
 
 /// Clears the open warnings of `customers` (all when `None`) whose customer ordered
-/// again, recording a `cleared` event for each. Two set-based statements per chunk.
-async fn clear_ordered(conn: &mut AnyConnection, customers: Option<&[i64]>) -> AppResult<i64> {
-    let today = today();
+/// again by `today`, recording a `cleared` event for each. Two set-based statements per
+/// chunk.
+async fn clear_ordered(
+    conn: &mut AnyConnection,
+    customers: Option<&[i64]>,
+    today: i64,
+) -> AppResult<i64> {
     let day = iso_date(today);
     let t = now();
     let chunks: Vec<&[i64]> = match customers {
@@ -298,7 +302,7 @@ async fn clear_ordered(conn: &mut AnyConnection, customers: Option<&[i64]>) -> A
 /// Called from `orders::hooks::orders_changed` inside the writing transaction: a new
 /// order clears the customer's open warning at once.
 pub async fn orders_changed(conn: &mut AnyConnection, customers: &[i64]) -> AppResult<()> {
-    clear_ordered(conn, Some(customers)).await?;
+    clear_ordered(conn, Some(customers), today()).await?;
     Ok(())
 }
 
@@ -339,7 +343,7 @@ pub async fn run_churn_scan(db: &Db, today: i64) -> AppResult<ScanCounts> {
     let mut counts = ScanCounts::default();
 
     let mut tx = db.begin_write().await?;
-    counts.cleared = clear_ordered(&mut tx, None).await?;
+    counts.cleared = clear_ordered(&mut tx, None, today).await?;
     tx.commit().await?;
 
     let scan = load_facts(db, today).await?;
@@ -437,12 +441,11 @@ pub async fn run_churn_scan(db: &Db, today: i64) -> AppResult<ScanCounts> {
         tx.commit().await?;
     }
 
-    counts.open_after = sqlx::query(
-        "SELECT COUNT(*) AS n FROM churn_warnings WHERE cleared_on IS NULL",
-    )
-    .fetch_one(&db.pool)
-    .await?
-    .try_get("n")?;
+    counts.open_after =
+        sqlx::query("SELECT COUNT(*) AS n FROM churn_warnings WHERE cleared_on IS NULL")
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("n")?;
     let mut conn = db.pool.acquire().await?;
     let value = serde_json::to_string(&LastScan {
         day: today,
@@ -620,7 +623,8 @@ pub async fn at_risk(db: &Db, actor: &CurrentUser, after: Option<&str>) -> AppRe
     let cursor = match after.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
-            AtRiskCursor::decode(s).ok_or_else(|| AppError::field("after", Key::ErrInvalidChoice))?,
+            AtRiskCursor::decode(s)
+                .ok_or_else(|| AppError::field("after", Key::ErrInvalidChoice))?,
         ),
     };
     let mut q = SqlBuilder::new(

@@ -65,14 +65,13 @@ impl JobRunner {
 
     /// Extends our lease; `false` when it is no longer ours (it expired and was taken).
     pub async fn renew(&self, db: &Db, name: &str, ttl: Duration) -> AppResult<bool> {
-        let done = sqlx::query(
-            "UPDATE job_leases SET expires_at = $1 WHERE name = $2 AND holder = $3",
-        )
-        .bind(now() + ttl_secs(ttl))
-        .bind(name)
-        .bind(&self.holder)
-        .execute(&db.pool)
-        .await?;
+        let done =
+            sqlx::query("UPDATE job_leases SET expires_at = $1 WHERE name = $2 AND holder = $3")
+                .bind(now() + ttl_secs(ttl))
+                .bind(name)
+                .bind(&self.holder)
+                .execute(&db.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -313,8 +313,7 @@ pub async fn page(
     if !financial {
         for e in &mut entries {
             if let TimelineBody::Churn { reasons, .. } = &mut e.body {
-                *reasons =
-                    crate::churn::service::visible_reasons(std::mem::take(reasons), false);
+                *reasons = crate::churn::service::visible_reasons(std::mem::take(reasons), false);
             }
         }
     }
