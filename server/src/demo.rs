@@ -816,9 +816,10 @@ const TASK_TITLES: [&str; 4] = [
     "Follow up on the open invoice",
 ];
 
-/// Every 25th demo customer becomes a regular buyer who stopped: orders every 20–40
+/// About one demo customer in 25 becomes a regular buyer who stopped: orders every 20–40
 /// days for a year, the last one 150–300 days ago, so the churn warning has clear cases
-/// (the random histories above rarely show a steady rhythm).
+/// (the random histories above rarely show a steady rhythm). Chosen among customers with
+/// no order in the last 300 days, so the new rhythm is their latest history.
 async fn lapsed_customers(
     db: &Db,
     rng: &mut Rng,
@@ -826,8 +827,20 @@ async fn lapsed_customers(
     count: i64,
 ) -> Result<(), sqlx::Error> {
     let today = app::churn::service::today();
+    let quiet = sqlx::query(
+        "SELECT c.id FROM customers c WHERE c.id > $1 AND c.id <= $2 AND NOT EXISTS \
+         (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date >= $3) ORDER BY c.id",
+    )
+    .bind(first_id)
+    .bind(first_id + count)
+    .bind(iso_date(today - 300))
+    .fetch_all(&db.pool)
+    .await?;
+    let wanted = (count / 25).max(1) as usize;
+    let step = (quiet.len() / wanted).max(1);
     let mut rows = Vec::new();
-    for id in (first_id + 1..=first_id + count).step_by(25) {
+    for r in quiet.iter().step_by(step).take(wanted) {
+        let id: i64 = r.try_get("id")?;
         let gap = 20 + rng.below(21) as i64;
         let mut day = today - 150 - rng.below(151) as i64;
         for _ in 0..(365 / gap) {
