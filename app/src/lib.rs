@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod churn;
 pub mod custom_fields;
 pub mod customers;
 pub mod dashboard;
@@ -19,6 +20,8 @@ pub mod funnel;
 pub mod i18n;
 pub mod ids;
 pub mod imports;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 pub mod lifecycle;
 pub mod orders;
 pub mod rfm;
@@ -140,6 +143,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rfm") view=rfm::pages::RfmPage ssr=SsrMode::Async />
                     <Route path=path!("/funnel") view=funnel::pages::FunnelPage ssr=SsrMode::Async />
                     <Route path=path!("/lifecycle") view=lifecycle::pages::LifecyclePage ssr=SsrMode::Async />
+                    <Route path=path!("/at-risk") view=churn::pages::AtRiskPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />

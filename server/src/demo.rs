@@ -588,8 +588,11 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
     archive_records(db, seed).await?;
     tier_proposals(db, seed).await?;
     demo_segments(db).await?;
+    lapsed_customers(db, &mut rng, base_customer, customers as i64).await?;
     // Orders were written in bulk: replay them into every customer's stage history.
     app::lifecycle::service::rebuild_all(db).await?;
+    // Churn warnings for the customers who have lapsed from their own rhythm.
+    app::churn::service::run_churn_scan(db, app::churn::service::today()).await?;
     // Fresh statistics so the planner picks the list indexes on both engines.
     sqlx::query("ANALYZE").execute(&db.pool).await?;
     Ok(DemoReport {
@@ -814,6 +817,60 @@ const TASK_TITLES: [&str; 4] = [
     "Confirm the delivery date",
     "Follow up on the open invoice",
 ];
+
+/// About one demo customer in 25 becomes a regular buyer who stopped: orders every 20–40
+/// days for a year, the last one 150–300 days ago, so the churn warning has clear cases
+/// (the random histories above rarely show a steady rhythm). Chosen among customers with
+/// no order in the last 300 days, so the new rhythm is their latest history.
+async fn lapsed_customers(
+    db: &Db,
+    rng: &mut Rng,
+    first_id: i64,
+    count: i64,
+) -> Result<(), sqlx::Error> {
+    let today = app::churn::service::today();
+    let quiet = sqlx::query(
+        "SELECT c.id FROM customers c WHERE c.id > $1 AND c.id <= $2 AND NOT EXISTS \
+         (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.order_date >= $3) ORDER BY c.id",
+    )
+    .bind(first_id)
+    .bind(first_id + count)
+    .bind(iso_date(today - 300))
+    .fetch_all(&db.pool)
+    .await?;
+    let wanted = (count / 25).max(1) as usize;
+    let step = (quiet.len() / wanted).max(1);
+    let mut rows = Vec::new();
+    for r in quiet.iter().step_by(step).take(wanted) {
+        let id: i64 = r.try_get("id")?;
+        let gap = 20 + rng.below(21) as i64;
+        let mut day = today - 150 - rng.below(151) as i64;
+        for _ in 0..(365 / gap) {
+            let amount = (200 + rng.below(3_000) as i64) * 100;
+            rows.push(vec![
+                SqlValue::Int(id),
+                SqlValue::Text(iso_date(day)),
+                SqlValue::Int(day * 86_400),
+                SqlValue::Int(amount),
+                SqlValue::Text("CNY".into()),
+                SqlValue::Text("Subscription".into()),
+                SqlValue::Text("Services".into()),
+                SqlValue::Text("Online".into()),
+                SqlValue::Int(day * 86_400),
+            ]);
+            day -= gap;
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    insert_rows(
+        &mut tx,
+        db.engine,
+        "INSERT INTO orders (customer_id, order_date, ordered_at, amount_cents, currency, product, category, channel, created_at)",
+        &rows,
+    )
+    .await?;
+    tx.commit().await
+}
 
 /// A few saved segments, so the segment pages and the list's segment filter show something.
 async fn demo_segments(db: &Db) -> Result<(), AppError> {

@@ -476,6 +476,7 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
             tracing::error!(error = %e, "cannot build the lifecycle history");
         }
     });
+    tokio::spawn(app::churn::service::run_scheduler(state.db.clone()));
     let router = web::build_router(state);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

@@ -44,6 +44,15 @@ async fn demo_and_backup_on_both_engines() {
         rapport_server::demo::generate(&db, 200, 3).await.unwrap();
         assert_eq!(count(&db, "customers").await, 200);
         assert_eq!(count(&db, "users").await, 11);
+        // Some demo customers have lapsed from their own rhythm: the at-risk list has entries.
+        let at_risk: i64 =
+            sqlx::query("SELECT COUNT(*) FROM churn_warnings WHERE cleared_on IS NULL")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+        assert!(at_risk >= 8, "{at_risk} demo customers at risk");
         // New rows after a bulk load with explicit ids get fresh ids (sequences moved on).
         let admin = support::user(&db, "late@example.com", app::auth::Role::Admin, None).await;
         let input = app::customers::model::CustomerInput {

@@ -337,6 +337,8 @@ pub fn may_recompute_rfm(user: &CurrentUser) -> bool {
 /// dashboard: support agents and viewers do not get it.
 pub fn may_see_funnel(user: &CurrentUser) -> bool {
     may_list_customers(user)
+}
+
 /// The lifecycle page, stage counts, flows and the lifecycle export: account managers and
 /// admins (every count includes only customers the user may see), like RFM.
 pub fn may_see_lifecycle(user: &CurrentUser) -> bool {
@@ -348,6 +350,25 @@ pub fn may_see_lifecycle(user: &CurrentUser) -> bool {
 
 /// Setting the lifecycle thresholds (which rebuilds every customer's stage history).
 pub fn may_configure_lifecycle(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
+/// The at-risk list and churn warnings: account managers and admins (the list holds only
+/// customers the user may see).
+pub fn may_see_at_risk(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+/// Starting the churn scan by hand ("Run now"): admins and tier-1 managers.
+pub fn may_run_churn_scan(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Admin | Role::Tier1Manager)
+}
+
+/// Thresholds, weights and schedule of the churn warning: admins.
+pub fn may_configure_churn(user: &CurrentUser) -> bool {
     user.role == Role::Admin
 }
 
@@ -654,6 +675,26 @@ mod tests {
         assert!(may_configure_lifecycle(&admin));
         for u in [&t1, &t2, &agent, &viewer] {
             assert!(!may_configure_lifecycle(u));
+        }
+    }
+
+    #[test]
+    fn churn_list_for_managers_scan_for_tier1_and_admins_settings_for_admins() {
+        for (role, see, run, configure) in [
+            (Role::Admin, true, true, true),
+            (Role::Tier1Manager, true, true, false),
+            (Role::Tier2Manager, true, false, false),
+            (Role::SupportAgent, false, false, false),
+            (Role::Viewer, false, false, false),
+        ] {
+            let u = user(1, role, Some(1));
+            assert_eq!(may_see_at_risk(&u), see, "{role:?} sees the at-risk list");
+            assert_eq!(may_run_churn_scan(&u), run, "{role:?} runs the churn scan");
+            assert_eq!(
+                may_configure_churn(&u),
+                configure,
+                "{role:?} configures churn"
+            );
         }
     }
 }

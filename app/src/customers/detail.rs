@@ -158,6 +158,7 @@ fn CustomerDetail() -> impl IntoView {
                                 <Timeline customer=cid refresh=version />
                             </div>
                             <div class="side-column">
+                                <crate::churn::pages::ChurnCard customer=cid />
                                 <TasksCard customer=cid tasks=tasks actions=actions may_edit=may_edit />
                                 <crate::rfm::pages::RfmCard customer=cid />
                                 <Show when=move || may_edit>

@@ -665,4 +665,58 @@ strings! {
     LcErrBadDate => "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
     LcErrBadPeriod => "The start of the period must not be after its end.", "期间开始日期不能晚于结束日期。";
     // (lifecycle: add keys above this line)
+    // --- Churn early warning ---
+    NavAtRisk => "At risk", "流失风险";
+    ChurnAtRiskTitle => "Customers at risk", "有流失风险的客户";
+    ChurnAtRiskIntro => "Open churn warnings for the customers you can see, by value at stake: order revenue in the 12 months up to the last order.", "您可见客户的未解除流失预警，按风险价值排序：截至最后一次下单的 12 个月订单收入。";
+    ChurnRunNow => "Run the scan now", "立即扫描";
+    ChurnRunStarted => "The scan runs in the background; reload this list in a moment.", "扫描已在后台运行，请稍后刷新列表。";
+    ChurnRunBusy => "A scan is already running.", "扫描已在运行中。";
+    ChurnScore => "Risk score", "风险得分";
+    ChurnReasons => "Reasons", "原因";
+    ChurnOwner => "Owner", "负责人";
+    ChurnOpenedOn => "Warning since", "预警日期";
+    ChurnValueAtStake => "Value at stake", "风险价值";
+    ChurnCustomer => "Customer", "客户";
+    ChurnNextPage => "Next page", "下一页";
+    ChurnFirstPage => "First page", "第一页";
+    ChurnNoWarnings => "No customer is at risk.", "没有存在流失风险的客户。";
+    ChurnLastScan => "Last scan", "上次扫描";
+    ChurnNeverScanned => "never", "从未";
+    ChurnScanSummary => "{scored} scored · {opened} opened · {updated} updated · {cleared} cleared · {open} open", "已评分 {scored} · 新预警 {opened} · 更新 {updated} · 解除 {cleared} · 未解除 {open}";
+    ChurnCardTitle => "Churn warning", "流失预警";
+    ChurnCardIntro => "Score {score} of 100, warning since {opened} (figures of {updated}).", "风险得分 {score}/100，自 {opened} 起预警（数据截至 {updated}）。";
+    ChurnCardFollowUp => "A follow-up task was created for the owner.", "已为负责人创建跟进任务。";
+    ChurnTaskTitle => "Churn warning: follow up with", "流失预警：跟进";
+    ChurnTimelineKind => "Churn warnings", "流失预警";
+    ChurnWarningOpened => "Churn warning opened", "流失预警开启";
+    ChurnWarningCleared => "Churn warning cleared", "流失预警解除";
+    ChurnClearedOrdered => "the customer ordered again", "客户再次下单";
+    ChurnReasonLapsedTitle => "Longer than usual without an order", "超出平常的未下单时间";
+    ChurnReasonActivitiesTitle => "Fewer activities", "互动减少";
+    ChurnReasonOverdueTitle => "Overdue payments", "逾期付款";
+    ChurnReasonLapsedOwn => "No order for {days} days: {ratio}× this customer's usual gap of {gap} days between orders", "已 {days} 天未下单：是该客户平常下单间隔 {gap} 天的 {ratio} 倍";
+    ChurnReasonLapsedPopulation => "No order for {days} days since the only order: {ratio}× the usual gap of {gap} days among all customers", "自唯一一次下单后已 {days} 天未下单：是所有客户平常间隔 {gap} 天的 {ratio} 倍";
+    ChurnReasonActivities => "{recent} activities in the last 90 days, down from {previous} in the 90 days before ({drop}% fewer)", "最近 90 天互动 {recent} 次，之前 90 天为 {previous} 次（减少 {drop}%）";
+    ChurnReasonOverdue => "{count} overdue payments totalling {amount}, the oldest {days} days overdue", "{count} 笔逾期付款，共 {amount}，最久逾期 {days} 天";
+    ChurnPoints => "+{points} points", "+{points} 分";
+    ChurnSettings => "Churn warning settings", "流失预警设置";
+    ChurnSettingsIntro => "Score = lapse + fewer activities + overdue payments (at most 100); a score at or above the threshold opens a warning.", "得分 = 未下单时长 + 互动减少 + 逾期付款（最高 100）；得分达到阈值即开启预警。";
+    ChurnWarningAt => "Warning threshold (score)", "预警阈值（得分）";
+    ChurnLapseWeight => "Lapse: points at most", "未下单时长：最高分";
+    ChurnLapseStartPct => "Lapse: points start above (% of usual gap)", "未下单时长：起算点（平常间隔的 %）";
+    ChurnLapseFullPct => "Lapse: full points at (% of usual gap)", "未下单时长：满分点（平常间隔的 %）";
+    ChurnMinGapDays => "Shortest usual gap (days)", "最短平常间隔（天）";
+    ChurnActivityWeight => "Fewer activities: points at most", "互动减少：最高分";
+    ChurnActivityMinPrevious => "Fewer activities: at least this many before", "互动减少：之前至少次数";
+    ChurnOverdueWeight => "Overdue payments: points at most", "逾期付款：最高分";
+    ChurnOverdueFullDays => "Overdue payments: full points after (days)", "逾期付款：满分天数";
+    ChurnHourUtc => "Daily scan at hour (UTC)", "每日扫描时间（UTC 小时）";
+    ChurnEnabled => "Scan every day", "每日扫描";
+    ChurnSaveSettings => "Save settings", "保存设置";
+    ChurnSettingsSaved => "Settings saved.", "设置已保存。";
+    ChurnErrOutOfRange => "This number is out of range.", "数值超出范围。";
+    ChurnErrFullAboveStart => "Full points must come after the start.", "满分点必须大于起算点。";
+    ChurnErrUnreachable => "The weights together cannot reach this threshold.", "各项最高分之和达不到该阈值。";
+    // (churn: add keys above this line)
 }

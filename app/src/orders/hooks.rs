@@ -19,5 +19,6 @@ pub async fn orders_changed(conn: &mut AnyConnection, customers: &[i64]) -> AppR
         return Ok(());
     }
     crate::lifecycle::service::refresh_customers(conn, &ids).await?;
+    crate::churn::service::orders_changed(conn, &ids).await?;
     Ok(())
 }

@@ -18,10 +18,11 @@ pub enum TimelineKind {
     Note,
     /// A lifecycle stage change (one that has happened: started on or before today).
     Lifecycle,
+    Churn,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 9] = [
+    pub const ALL: [TimelineKind; 10] = [
         TimelineKind::Activity,
         TimelineKind::Order,
         TimelineKind::Payment,
@@ -31,6 +32,7 @@ impl TimelineKind {
         TimelineKind::Tier,
         TimelineKind::Note,
         TimelineKind::Lifecycle,
+        TimelineKind::Churn,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +45,7 @@ impl TimelineKind {
             TimelineKind::Tier => "tier",
             TimelineKind::Note => "note",
             TimelineKind::Lifecycle => "lifecycle",
+            TimelineKind::Churn => "churn",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -64,6 +67,7 @@ impl TimelineKind {
             TimelineKind::Tier => Key::TierTimelineKind,
             TimelineKind::Note => Key::NoteTimelineKind,
             TimelineKind::Lifecycle => Key::LcStage,
+            TimelineKind::Churn => Key::ChurnTimelineKind,
         }
     }
     /// Kinds that only viewers of financial records see.
@@ -122,6 +126,13 @@ pub enum TimelineBody {
     Lifecycle {
         from: Option<crate::lifecycle::model::Stage>,
         to: crate::lifecycle::model::Stage,
+    },
+    /// A churn warning opened or cleared, with the score and reasons of that moment.
+    Churn {
+        event: crate::churn::model::ChurnEvent,
+        score: i64,
+        reasons: Vec<crate::churn::model::ChurnReason>,
+        cleared_reason: Option<String>,
     },
     /// A field change or record action from the audit log.
     Change {

@@ -147,6 +147,23 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
             }
             .into_any()
         }
+        TimelineBody::Churn { event, score, reasons, cleared_reason } => {
+            let cleared = cleared_reason
+                .filter(|r| r == crate::churn::model::CLEARED_ORDERED)
+                .map(|_| view! { " · " {t(Key::ChurnClearedOrdered)} });
+            view! {
+                <p>
+                    <strong>{t(event.label())}</strong> " · " {t(Key::ChurnScore)} " " {score} " / 100"
+                    {cleared}
+                </p>
+                <ul class="churn-reasons muted">
+                    {reasons.into_iter().map(|r| view! {
+                        <li>{move || r.describe(i18n.lang.get())}</li>
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }
         TimelineBody::Change { action, field, before, after } => {
             let what = match (field.as_deref().and_then(field_label), action_label(&action)) {
                 (Some(k), _) => i18n.t(k).to_string(),

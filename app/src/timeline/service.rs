@@ -59,6 +59,11 @@ fn branch_select(kind: TimelineKind) -> &'static str {
              CAST(NULL AS BIGINT) AS n1, CAST(NULL AS TEXT) AS currency \
              FROM lifecycle_spans ls WHERE ls.customer_id = "
         }
+        TimelineKind::Churn => {
+            "SELECT 'churn' AS kind, e.id AS id, e.at AS at, CAST(NULL AS TEXT) AS actor, e.event AS f1, \
+             e.reasons_json AS f2, e.cleared_reason AS f3, CAST(NULL AS TEXT) AS f4, e.score AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM churn_events e WHERE e.customer_id = "
+        }
         TimelineKind::Contract | TimelineKind::Change => {
             "SELECT CASE WHEN l.action LIKE 'contract%' THEN 'contract' ELSE 'change' END AS kind, l.id AS id, l.at AS at, \
              u.name AS actor, l.action AS f1, l.field AS f2, l.before_value AS f3, l.after_value AS f4, \
@@ -77,6 +82,7 @@ fn time_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Tier => "tc.at",
         TimelineKind::Note => "n.created_at",
         TimelineKind::Lifecycle => "ls.starts_at",
+        TimelineKind::Churn => "e.at",
         TimelineKind::Contract | TimelineKind::Change => "l.at",
     }
 }
@@ -90,6 +96,7 @@ fn id_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Tier => "tc.id",
         TimelineKind::Note => "n.id",
         TimelineKind::Lifecycle => "ls.starts_at",
+        TimelineKind::Churn => "e.id",
         TimelineKind::Contract | TimelineKind::Change => "l.id",
     }
 }
@@ -182,6 +189,15 @@ fn entry_from_row(r: &DbRow) -> AppResult<TimelineEntry> {
         TimelineKind::Lifecycle => TimelineBody::Lifecycle {
             from: f1.as_deref().and_then(Stage::parse),
             to: f2.as_deref().and_then(Stage::parse).unwrap_or(Stage::Lead),
+        },
+        TimelineKind::Churn => TimelineBody::Churn {
+            event: f1
+                .as_deref()
+                .and_then(crate::churn::model::ChurnEvent::parse)
+                .unwrap_or(crate::churn::model::ChurnEvent::Opened),
+            score: n1.unwrap_or_default(),
+            reasons: crate::churn::model::reasons_from_json(f2.as_deref().unwrap_or("[]")),
+            cleared_reason: f3,
         },
         TimelineKind::Change => TimelineBody::Change {
             action: f1.unwrap_or_default(),
@@ -311,6 +327,13 @@ pub async fn page(
         .collect::<AppResult<Vec<_>>>()?;
     if let Some(c) = &cursor {
         entries.retain(|e| c.precedes(e.at, e.kind.rank(), e.id));
+    }
+    if !financial {
+        for e in &mut entries {
+            if let TimelineBody::Churn { reasons, .. } = &mut e.body {
+                *reasons = crate::churn::service::visible_reasons(std::mem::take(reasons), false);
+            }
+        }
     }
     sort_newest_first(&mut entries);
     let has_more = entries.len() > TIMELINE_PAGE;

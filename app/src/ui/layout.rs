@@ -18,6 +18,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             let sees_rfm = crate::auth::permissions::may_see_rfm(&user);
             let sees_funnel = crate::auth::permissions::may_see_funnel(&user);
             let sees_lifecycle = crate::auth::permissions::may_see_lifecycle(&user);
+            let at_risk = crate::auth::permissions::may_see_at_risk(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -42,6 +43,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </Show>
                     <Show when=move || sees_lifecycle>
                         <A href="/lifecycle" attr:data-testid="nav-lifecycle">{t(Key::NavLifecycle)}</A>
+                    </Show>
+                    <Show when=move || at_risk>
+                        <A href="/at-risk" attr:data-testid="nav-at-risk">{t(Key::NavAtRisk)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>

@@ -55,15 +55,23 @@ pub async fn postgres_db() -> (Db, String) {
         .await
         .expect("create schema");
     admin.pool.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let url = postgres_schema_url(&schema);
     let db = Db::connect_and_migrate(&url)
         .await
         .expect("migrate postgres schema");
     (db, schema)
 }
 
-async fn drop_schema(schema: &str) {
+/// The URL of the test PostgreSQL database with `schema` as the search path, so a second
+/// pool can be connected to a schema made by [`postgres_db`].
+pub fn postgres_schema_url(schema: &str) -> String {
+    let base = postgres_base_url();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+/// Drops a schema made by [`postgres_db`].
+pub async fn drop_schema(schema: &str) {
     if let Ok(admin) = Db::connect(&postgres_base_url()).await {
         let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
             .execute(&admin.pool)
