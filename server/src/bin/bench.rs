@@ -11,7 +11,9 @@
 //! With `--lifecycle [--lifecycle-orders N]`, tops the orders up to N (default 10 per
 //! customer), times the full lifecycle history rebuild (median of 3), and the stage-count
 //! and monthly-chart queries' p50/p95 as an admin and a tier-2 manager.
-//! Loads the demo data set into a fresh database and reports the demo load time and the
+//! These four may be combined in one run on one data set (e.g. `--segments --rfm
+//! --lifecycle --funnel --orders 1000000 --rfm-orders 1000000 …`).
+//! Without them: loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
 use app::auth::{CurrentUser, Role};
@@ -723,20 +725,27 @@ async fn main() {
         "[{engine}] custom field segment_code: {with_field} values in {:.1}s",
         t.elapsed().as_secs_f64()
     );
-    if std::env::args().any(|a| a == "--segments") {
+    // The data-set benchmarks share one generated data set: any of them may be combined
+    // in one run (each tops the orders up to its target first).
+    let flag = |name: &str| std::env::args().any(|a| a == name);
+    let mut ran = false;
+    if flag("--segments") {
         bench_segments(&db, &engine, customers).await;
-        return;
+        ran = true;
     }
-    if std::env::args().any(|a| a == "--rfm") {
+    if flag("--rfm") {
         bench_rfm(&db, &engine, customers).await;
-        return;
+        ran = true;
     }
-    if std::env::args().any(|a| a == "--lifecycle") {
+    if flag("--lifecycle") {
         bench_lifecycle(&db, &engine, customers).await;
-        return;
+        ran = true;
     }
-    if std::env::args().any(|a| a == "--funnel") {
+    if flag("--funnel") {
         bench_funnel(&db, &engine, customers).await;
+        ran = true;
+    }
+    if ran {
         return;
     }
     let admin = staff(&db, "admin@rapport.local").await;
