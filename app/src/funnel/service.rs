@@ -45,7 +45,7 @@ async fn push_customer_conditions(
                 e => e,
             })?;
         let ctx = crate::segments::service::eval_context(db).await?;
-        crate::segments::sql::push_rule(q, &rule, &ctx, db.engine);
+        crate::segments::sql::push_rule(q, &rule, &ctx);
     }
     Ok(())
 }

@@ -7,21 +7,20 @@
 //! `NOT` stays a plain negation. Conditions written as `EXISTS` or `IN (subquery)` are
 //! never unknown and stay bare, which lets PostgreSQL turn them into semi- and anti-joins.
 //!
-//! Behaviour over orders and activities is asked per customer through the
-//! `(customer_id, date)` indexes — "is there an order after day D", "how many orders since
-//! D (counting no further than needed)" — rather than by grouping every order, so a count
-//! costs one short index probe per candidate customer.
+//! "Days since the last order or activity" is asked per customer through the
+//! `(customer_id, date)` indexes ("is there an order on or after day D?") rather than by
+//! grouping every order; windowed counts and sums group only the window's orders.
 
 use super::model::{Attr, Check, CheckedNode, CheckedRule, Cmp, EvalContext, Measure};
-use crate::db::{Engine, SqlBuilder, SqlValue};
+use crate::db::{SqlBuilder, SqlValue};
 
-/// Appends ` AND (<rule>)` to `q`, in the form that runs best on `engine`.
-pub fn push_rule(q: &mut SqlBuilder, rule: &CheckedRule, ctx: &EvalContext, engine: Engine) {
+/// Appends ` AND (<rule>)` to `q`.
+pub fn push_rule(q: &mut SqlBuilder, rule: &CheckedRule, ctx: &EvalContext) {
     q.push(" AND ");
-    push_node(q, &rule.root, ctx, engine);
+    push_node(q, &rule.root, ctx);
 }
 
-fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext, engine: Engine) {
+fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext) {
     match node {
         CheckedNode::Group { items, .. } if items.is_empty() => {
             q.push("1 = 1");
@@ -32,18 +31,18 @@ fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext, engine: 
                 if i > 0 {
                     q.push(if *any { " OR " } else { " AND " });
                 }
-                push_node(q, item, ctx, engine);
+                push_node(q, item, ctx);
             }
             q.push(")");
         }
         CheckedNode::Check(check) if may_be_unknown(check) => {
             q.push("COALESCE((");
-            push_check(q, check, ctx, engine);
+            push_check(q, check, ctx);
             q.push("), FALSE)");
         }
         CheckedNode::Check(check) => {
             q.push("(");
-            push_check(q, check, ctx, engine);
+            push_check(q, check, ctx);
             q.push(")");
         }
     }
@@ -96,7 +95,7 @@ fn push_rfm_run(q: &mut SqlBuilder, ctx: &EvalContext) {
     q.bind(SqlValue::Int(ctx.rfm_run.unwrap_or(-1)));
 }
 
-fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext, engine: Engine) {
+fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
     match check {
         Check::Text {
             attr: Attr::RfmSegment,
@@ -153,7 +152,7 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext, engine: Engi
             days,
             op,
             value,
-        } => push_measure(q, *measure, *days, *op, *value, ctx, engine),
+        } => push_measure(q, *measure, *days, *op, *value, ctx),
         Check::CustomText {
             field_id,
             op,
@@ -186,63 +185,35 @@ fn push_measure(
     op: Cmp,
     value: i64,
     ctx: &EvalContext,
-    engine: Engine,
 ) {
     match measure {
         Measure::OrdersCount | Measure::OrdersAmount => {
-            match engine {
-                // SQLite has no hash joins: one bounded probe of `(customer_id, order_date)`
-                // per candidate customer beats grouping every order in the window, and the
-                // cheaper attribute conditions before it have already narrowed the candidates.
-                Engine::Sqlite => {
-                    let since = days.map(|d| crate::dates::iso_date(ctx.today - d));
-                    if measure == Measure::OrdersCount {
-                        // Counting past value + 1 cannot change the comparison's outcome.
-                        q.push("(SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE o.customer_id = c.id");
-                        if let Some(since) = since {
-                            q.push(" AND o.order_date > ").bind(SqlValue::Text(since));
-                        }
-                        q.push(" LIMIT ")
-                            .bind(SqlValue::Int(value.saturating_add(1)))
-                            .push(") w)");
-                    } else {
-                        q.push("COALESCE((SELECT SUM(o.amount_cents) FROM orders o WHERE o.customer_id = c.id");
-                        if let Some(since) = since {
-                            q.push(" AND o.order_date > ").bind(SqlValue::Text(since));
-                        }
-                        q.push("), 0)");
-                    }
-                    q.push(&format!(" {} ", op.sql()))
-                        .bind(SqlValue::Int(value));
-                }
-                // PostgreSQL groups the window's orders once (an index-only scan of
-                // `(order_date, customer_id, amount_cents)`) and hash-joins the result.
-                Engine::Postgres => {
-                    let aggregate = if measure == Measure::OrdersCount {
-                        "COUNT(*)"
-                    } else {
-                        "SUM(o.amount_cents)"
-                    };
-                    // Customers without orders in the window have a count (and sum) of zero
-                    // but no group: when zero satisfies the comparison, select the complement.
-                    let zero_matches = op.holds(0, value);
-                    q.push(if zero_matches {
-                        "c.id NOT IN"
-                    } else {
-                        "c.id IN"
-                    });
-                    q.push(" (SELECT o.customer_id FROM orders o");
-                    if let Some(d) = days {
-                        q.push(" WHERE o.order_date > ")
-                            .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - d)));
-                    }
-                    q.push(" GROUP BY o.customer_id HAVING ");
-                    q.push(if zero_matches { "NOT (" } else { "(" });
-                    q.push(&format!("{aggregate} {} ", op.sql()))
-                        .bind(SqlValue::Int(value))
-                        .push("))");
-                }
+            // The window's orders are grouped once, from the
+            // `orders(order_date, customer_id, amount_cents)` index. (A correlated count
+            // per customer measured slower on both engines at 100 000 customers.)
+            let aggregate = if measure == Measure::OrdersCount {
+                "COUNT(*)"
+            } else {
+                "SUM(o.amount_cents)"
+            };
+            // Customers without orders in the window have a count (and sum) of zero but
+            // no group: when zero satisfies the comparison, select the complement.
+            let zero_matches = op.holds(0, value);
+            q.push(if zero_matches {
+                "c.id NOT IN"
+            } else {
+                "c.id IN"
+            });
+            q.push(" (SELECT o.customer_id FROM orders o");
+            if let Some(d) = days {
+                q.push(" WHERE o.order_date > ")
+                    .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - d)));
             }
+            q.push(" GROUP BY o.customer_id HAVING ");
+            q.push(if zero_matches { "NOT (" } else { "(" });
+            q.push(&format!("{aggregate} {} ", op.sql()))
+                .bind(SqlValue::Int(value))
+                .push("))");
         }
         Measure::DaysSinceLastOrder => {
             // today − last ⟨op⟩ n  ⇔  last ⟨flipped op⟩ D with D = today − n. Order dates
