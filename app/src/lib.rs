@@ -28,6 +28,8 @@ pub mod rfm;
 pub mod saved_views;
 pub mod segments;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod state;
 pub mod tasks;
 pub mod tiers;

@@ -10,7 +10,6 @@
 //! Opening and clearing are recorded in `churn_events` for the timeline. Running the scan
 //! twice on one day changes nothing the second time.
 
-use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     customer_visibility, may_configure_churn, may_run_churn_scan, may_see_at_risk,
     may_see_customer, may_see_financials, CustomerScope,
@@ -47,38 +46,10 @@ pub fn today() -> i64 {
 // Settings
 // ---------------------------------------------------------------------------------------
 
-async fn read_setting(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|r| r.try_get("value")).transpose()?)
-}
-
-async fn write_setting(
-    conn: &mut AnyConnection,
-    key: &str,
-    value: &str,
-    actor: Option<UserId>,
-) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(value)
-    .bind(actor.map(|a| a.0))
-    .bind(now())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// The stored settings, or the defaults (also when the stored JSON no longer parses).
 pub async fn config(db: &Db) -> AppResult<ChurnConfig> {
     let mut conn = db.pool.acquire().await?;
-    Ok(read_setting(&mut conn, CONFIG_KEY)
+    Ok(crate::settings::read(&mut conn, CONFIG_KEY)
         .await?
         .and_then(|v| serde_json::from_str(&v).ok())
         .unwrap_or_default())
@@ -91,30 +62,14 @@ pub async fn save_config(db: &Db, actor: &CurrentUser, cfg: &ChurnConfig) -> App
     }
     let value = serde_json::to_string(cfg).map_err(|_| AppError::Internal)?;
     let mut tx = db.begin_write().await?;
-    let before = read_setting(&mut tx, CONFIG_KEY).await?;
-    write_setting(&mut tx, CONFIG_KEY, &value, Some(actor.id)).await?;
-    if before.as_deref() != Some(value.as_str()) {
-        record(
-            &mut tx,
-            Some(actor.id),
-            Change {
-                entity: "settings",
-                entity_id: 0,
-                action: "update",
-                field: Some(CONFIG_KEY),
-                before,
-                after: Some(value),
-            },
-        )
-        .await?;
-    }
+    crate::settings::save_audited(&mut tx, CONFIG_KEY, value, actor.id).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn last_scan(db: &Db) -> AppResult<Option<LastScan>> {
     let mut conn = db.pool.acquire().await?;
-    Ok(read_setting(&mut conn, LAST_SCAN_KEY)
+    Ok(crate::settings::read(&mut conn, LAST_SCAN_KEY)
         .await?
         .and_then(|v| serde_json::from_str(&v).ok()))
 }
@@ -453,7 +408,7 @@ pub async fn run_churn_scan(db: &Db, today: i64) -> AppResult<ScanCounts> {
         counts,
     })
     .map_err(|_| AppError::Internal)?;
-    write_setting(&mut conn, LAST_SCAN_KEY, &value, None).await?;
+    crate::settings::write(&mut conn, LAST_SCAN_KEY, &value, None).await?;
     Ok(counts)
 }
 

@@ -5,7 +5,6 @@
 //! Customers without orders have no spans: they are leads from the day they were created
 //! (see the migration). Every read treats a missing span that way.
 
-use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     customer_visibility, may_configure_lifecycle, may_see_customer, may_see_lifecycle,
 };
@@ -53,18 +52,10 @@ fn engine_of(conn: &AnyConnection) -> Engine {
 // ---------------------------------------------------------------------------------------
 // Thresholds
 
-async fn read_setting(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|r| r.try_get("value")).transpose()?)
-}
-
 /// The stored thresholds, or the defaults (also when the stored value no longer parses or
 /// validates).
 pub async fn thresholds_on(conn: &mut AnyConnection) -> AppResult<Thresholds> {
-    Ok(read_setting(conn, THRESHOLDS_KEY)
+    Ok(crate::settings::read(conn, THRESHOLDS_KEY)
         .await?
         .and_then(|v| serde_json::from_str::<Thresholds>(&v).ok())
         .filter(|t| t.validate().is_ok())
@@ -85,33 +76,7 @@ pub async fn save_thresholds(db: &Db, actor: &CurrentUser, t: &Thresholds) -> Ap
     t.validate()?;
     let value = serde_json::to_string(t).map_err(|_| AppError::Internal)?;
     let mut tx = db.begin_write().await?;
-    let before = read_setting(&mut tx, THRESHOLDS_KEY).await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(THRESHOLDS_KEY)
-    .bind(&value)
-    .bind(actor.id.0)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    if before.as_deref() != Some(value.as_str()) {
-        record(
-            &mut tx,
-            Some(actor.id),
-            Change {
-                entity: "settings",
-                entity_id: 0,
-                action: "update",
-                field: Some(THRESHOLDS_KEY),
-                before,
-                after: Some(value),
-            },
-        )
-        .await?;
-    }
+    crate::settings::save_audited(&mut tx, THRESHOLDS_KEY, value, actor.id).await?;
     rebuild_on(&mut tx, db.engine, t).await?;
     tx.commit().await?;
     Ok(())

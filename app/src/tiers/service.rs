@@ -56,38 +56,10 @@ pub async fn current_values(db: &Db) -> AppResult<Values> {
 // Settings
 // ---------------------------------------------------------------------------------------
 
-async fn read_setting(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|r| r.try_get("value")).transpose()?)
-}
-
-async fn write_setting(
-    conn: &mut AnyConnection,
-    key: &str,
-    value: &str,
-    actor: Option<UserId>,
-) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(value)
-    .bind(actor.map(|a| a.0))
-    .bind(now())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// The stored settings, or the defaults (also when the stored JSON no longer parses).
 pub async fn config(db: &Db) -> AppResult<TierConfig> {
     let mut conn = db.pool.acquire().await?;
-    Ok(read_setting(&mut conn, CONFIG_KEY)
+    Ok(crate::settings::read(&mut conn, CONFIG_KEY)
         .await?
         .and_then(|v| serde_json::from_str(&v).ok())
         .unwrap_or_default())
@@ -99,30 +71,14 @@ pub async fn save_config(db: &Db, actor: &CurrentUser, cfg: &TierConfig) -> AppR
     }
     let value = serde_json::to_string(cfg).map_err(|_| AppError::Internal)?;
     let mut tx = db.begin_write().await?;
-    let before = read_setting(&mut tx, CONFIG_KEY).await?;
-    write_setting(&mut tx, CONFIG_KEY, &value, Some(actor.id)).await?;
-    if before.as_deref() != Some(value.as_str()) {
-        record(
-            &mut tx,
-            Some(actor.id),
-            Change {
-                entity: "settings",
-                entity_id: 0,
-                action: "update",
-                field: Some(CONFIG_KEY),
-                before,
-                after: Some(value),
-            },
-        )
-        .await?;
-    }
+    crate::settings::save_audited(&mut tx, CONFIG_KEY, value, actor.id).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn last_run(db: &Db) -> AppResult<Option<LastRun>> {
     let mut conn = db.pool.acquire().await?;
-    Ok(read_setting(&mut conn, LAST_RUN_KEY)
+    Ok(crate::settings::read(&mut conn, LAST_RUN_KEY)
         .await?
         .and_then(|v| serde_json::from_str(&v).ok()))
 }
@@ -130,7 +86,7 @@ pub async fn last_run(db: &Db) -> AppResult<Option<LastRun>> {
 /// Records a run as the last one (also used by the demo loader).
 pub async fn set_last_run(conn: &mut AnyConnection, run: &LastRun) -> AppResult<()> {
     let value = serde_json::to_string(run).map_err(|_| AppError::Internal)?;
-    write_setting(conn, LAST_RUN_KEY, &value, None).await
+    crate::settings::write(conn, LAST_RUN_KEY, &value, None).await
 }
 
 // ---------------------------------------------------------------------------------------
