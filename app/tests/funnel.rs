@@ -174,6 +174,8 @@ async fn world(db: &Db, n_customers: usize, seed: u64) -> World {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    // Orders were written in bulk: their milestones follow in one pass, as in the demo.
+    funnel::rebuild_milestones(db).await.unwrap();
     World {
         admin,
         t1,
@@ -613,11 +615,20 @@ async fn milestone_edges_in_sql() {
         )
         .await
         .unwrap();
+        // Through the order hook, as every order write does; a full rebuild must agree.
+        let ids: Vec<i64> = (1..=cases.len() as i64).collect();
+        app::orders::hooks::orders_changed(&mut tx, &ids).await.unwrap();
         tx.commit().await.unwrap();
+        let mut by_hook = funnel::milestones(&db, &admin, &FunnelFilter::default())
+            .await
+            .unwrap();
+        by_hook.sort_by_key(|m| (m.first_order, m.second_order, m.expansion));
+        funnel::rebuild_milestones(&db).await.unwrap();
         let mut got = funnel::milestones(&db, &admin, &FunnelFilter::default())
             .await
             .unwrap();
         got.sort_by_key(|m| (m.first_order, m.second_order, m.expansion));
+        assert_eq!(by_hook, got);
         let mut want: Vec<[Option<i64>; 3]> = cases
             .iter()
             .map(|(_, e)| e.map(|o| o.map(|d| day + d)))

@@ -475,6 +475,15 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
             .unwrap();
         assert_eq!(rfm::fail_interrupted(&db).await.unwrap(), 1);
         assert_eq!(rfm::current_run(&db).await.unwrap().unwrap().id, ids[3]);
+        // Done runs whose scores are gone (a crash empties the unlogged table on
+        // PostgreSQL) are failed too, so a fresh run replaces them.
+        sqlx::query("DELETE FROM rfm_scores WHERE run_id = $1")
+            .bind(ids[3])
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(rfm::fail_interrupted(&db).await.unwrap(), 1);
+        assert_eq!(rfm::current_run(&db).await.unwrap().unwrap().id, ids[2]);
     })
     .await;
 }

@@ -589,7 +589,9 @@ pub async fn generate(db: &Db, customers: u64, seed: u64) -> Result<DemoReport, 
     tier_proposals(db, seed).await?;
     demo_segments(db).await?;
     lapsed_customers(db, &mut rng, base_customer, customers as i64).await?;
-    // Orders were written in bulk: replay them into every customer's stage history.
+    // Orders were written in bulk: the facts derived from them follow in one pass each.
+    app::orders::recency::rebuild_all(db).await?;
+    app::funnel::service::rebuild_milestones(db).await?;
     app::lifecycle::service::rebuild_all(db).await?;
     // Churn warnings for the customers who have lapsed from their own rhythm.
     app::churn::service::run_churn_scan(db, app::churn::service::today()).await?;

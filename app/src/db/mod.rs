@@ -197,6 +197,17 @@ impl SqlBuilder {
         self.sql.push_str(&self.args.len().to_string());
         self
     }
+    /// Appends `(id, id, …)` with every id bound.
+    pub fn push_id_list(&mut self, ids: &[i64]) -> &mut Self {
+        self.push("(");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(SqlValue::Int(*id));
+        }
+        self.push(")")
+    }
     pub fn sql(&self) -> &str {
         &self.sql
     }

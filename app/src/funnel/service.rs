@@ -1,5 +1,7 @@
-//! The funnel in the database: one statement yields each visible, filtered customer's
-//! milestone dates; the counts, rates, medians and cohorts are computed from them in
+//! The funnel in the database: each customer's milestone dates (first, second and
+//! expansion order) are stored in `funnel_milestones`, kept by the order hook like every
+//! fact derived from orders; one statement reads them for the visible, filtered
+//! customers, and the counts, rates, medians and cohorts are computed from them in
 //! `funnel::model`, which also defines the rules.
 
 use super::model::{funnel, FilterChoice, FilterOptions, Funnel, FunnelFilter, Milestones};
@@ -8,6 +10,8 @@ use crate::auth::CurrentUser;
 use crate::db::{Db, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
+use crate::orders::hooks::{rebuild_derived, refresh_derived};
+use sqlx::AnyConnection;
 
 /// Customers (alias `c`) the actor may see that match the filter: the `WHERE` of the
 /// funnel's customer set, shared by the milestone query and tests of it.
@@ -45,7 +49,7 @@ async fn push_customer_conditions(
                 e => e,
             })?;
         let ctx = crate::segments::service::eval_context(db).await?;
-        crate::segments::sql::push_rule(q, &rule, &ctx);
+        crate::segments::sql::push_rule(q, db.engine, &rule, &ctx);
     }
     Ok(())
 }
@@ -84,12 +88,44 @@ fn day_of(raw: Option<String>) -> AppResult<Option<i64>> {
     .transpose()
 }
 
-/// Each visible customer matching the filter with its milestone days.
-///
-/// Orders are numbered per customer by `(order_date, id)`; the first order's category
+/// `INSERT INTO funnel_milestones … SELECT` over the orders of `customers` (all for
+/// `None`). Orders are numbered per customer by (date, id); the first order's category
 /// rides along on every row through `FIRST_VALUE` over the same window, so one grouped
 /// pass picks the first and second order dates and the earliest later order in another
 /// known category. Standard window SQL, the same text on SQLite and PostgreSQL.
+fn push_milestones_insert(q: &mut SqlBuilder, customers: Option<&[i64]>) {
+    q.push(
+        "INSERT INTO funnel_milestones (customer_id, first_order, second_order, expansion) \
+         SELECT r.customer_id, \
+           MIN(CASE WHEN r.rn = 1 THEN r.order_date END), \
+           MIN(CASE WHEN r.rn = 2 THEN r.order_date END), \
+           MIN(CASE WHEN r.rn > 1 AND r.category <> r.first_category THEN r.order_date END) \
+         FROM (SELECT o.customer_id, o.order_date, NULLIF(o.category, '') AS category, \
+             ROW_NUMBER() OVER w AS rn, FIRST_VALUE(NULLIF(o.category, '')) OVER w AS first_category \
+           FROM orders o",
+    );
+    if let Some(ids) = customers {
+        q.push(" WHERE o.customer_id IN ").push_id_list(ids);
+    }
+    q.push(
+        " WINDOW w AS (PARTITION BY o.customer_id ORDER BY o.order_date, o.id)) r \
+         GROUP BY r.customer_id",
+    );
+}
+
+/// Recomputes the stored milestones of `customers` (distinct ids) on the caller's
+/// transaction: called by `orders::hooks::orders_changed` on every order write.
+pub async fn refresh_milestones(conn: &mut AnyConnection, customers: &[i64]) -> AppResult<()> {
+    refresh_derived(conn, "funnel_milestones", customers, push_milestones_insert).await
+}
+
+/// Recomputes every customer's stored milestones in one transaction (bulk loaders).
+pub async fn rebuild_milestones(db: &Db) -> AppResult<()> {
+    rebuild_derived(db, "funnel_milestones", push_milestones_insert).await
+}
+
+/// Each visible customer matching the filter with its milestone days, read from the
+/// stored milestones (customers without orders have none).
 pub async fn milestones(
     db: &Db,
     actor: &CurrentUser,
@@ -99,31 +135,19 @@ pub async fn milestones(
         return Err(AppError::Forbidden);
     }
     check_references(db, filter).await?;
-    let mut q =
-        SqlBuilder::new("WITH base AS (SELECT c.id, c.created_at FROM customers c WHERE 1 = 1");
-    push_customer_conditions(db, actor, filter, &mut q).await?;
-    q.push(
-        "), ranked AS (\
-           SELECT o.customer_id, o.order_date, NULLIF(o.category, '') AS category, \
-             ROW_NUMBER() OVER w AS rn, FIRST_VALUE(NULLIF(o.category, '')) OVER w AS first_category \
-           FROM orders o JOIN base b ON b.id = o.customer_id \
-           WINDOW w AS (PARTITION BY o.customer_id ORDER BY o.order_date, o.id)\
-         ) \
-         SELECT b.created_at, \
-           MIN(CASE WHEN r.rn = 1 THEN r.order_date END) AS first_date, \
-           MIN(CASE WHEN r.rn = 2 THEN r.order_date END) AS second_date, \
-           MIN(CASE WHEN r.rn > 1 AND r.category <> r.first_category THEN r.order_date END) AS expansion_date \
-         FROM base b LEFT JOIN ranked r ON r.customer_id = b.id \
-         GROUP BY b.id, b.created_at",
+    let mut q = SqlBuilder::new(
+        "SELECT c.created_at, m.first_order, m.second_order, m.expansion FROM customers c \
+         LEFT JOIN funnel_milestones m ON m.customer_id = c.id WHERE 1 = 1",
     );
+    push_customer_conditions(db, actor, filter, &mut q).await?;
     let rows = q.query().fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {
             Ok(Milestones {
                 created_day: r.try_get::<i64, _>("created_at")?.div_euclid(86_400),
-                first_order: day_of(r.try_get("first_date")?)?,
-                second_order: day_of(r.try_get("second_date")?)?,
-                expansion: day_of(r.try_get("expansion_date")?)?,
+                first_order: day_of(r.try_get("first_order")?)?,
+                second_order: day_of(r.try_get("second_order")?)?,
+                expansion: day_of(r.try_get("expansion")?)?,
             })
         })
         .collect()

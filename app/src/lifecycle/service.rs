@@ -284,28 +284,18 @@ pub async fn refresh_customers(conn: &mut AnyConnection, customers: &[i64]) -> A
     let t = thresholds_on(conn).await?;
     let mut writer = SpanWriter::new(engine);
     for chunk in customers.chunks(REFRESH_CHUNK) {
-        let mut del = SqlBuilder::new("DELETE FROM lifecycle_spans WHERE customer_id IN (");
-        push_ids(&mut del, chunk);
-        del.push(")");
+        let mut del = SqlBuilder::new("DELETE FROM lifecycle_spans WHERE customer_id IN ");
+        del.push_id_list(chunk);
         del.query().execute(&mut *conn).await?;
-        let mut q = SqlBuilder::new(format!("{ORDER_DAYS_SELECT} WHERE o.customer_id IN ("));
-        push_ids(&mut q, chunk);
-        q.push(") ORDER BY o.customer_id, o.order_date");
+        let mut q = SqlBuilder::new(format!("{ORDER_DAYS_SELECT} WHERE o.customer_id IN "));
+        q.push_id_list(chunk);
+        q.push(" ORDER BY o.customer_id, o.order_date");
         for (customer, s) in replay_rows(conn, &q, &t).await? {
             writer.add(customer, &s);
         }
         writer.flush(conn).await?;
     }
     Ok(())
-}
-
-fn push_ids(q: &mut SqlBuilder, ids: &[i64]) {
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(SqlValue::Int(*id));
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -616,9 +606,8 @@ pub async fn stages_now(db: &Db, customers: &[i64]) -> AppResult<HashMap<i64, St
         q.bind(SqlValue::Text(day.clone()))
             .push(" AND (ends_on IS NULL OR ends_on > ")
             .bind(SqlValue::Text(day.clone()))
-            .push(") AND customer_id IN (");
-        push_ids(&mut q, chunk);
-        q.push(")");
+            .push(") AND customer_id IN ")
+            .push_id_list(chunk);
         for r in q.query().fetch_all(&db.pool).await? {
             let stage: String = r.try_get("stage")?;
             out.insert(

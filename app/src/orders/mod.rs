@@ -5,4 +5,6 @@ pub mod api;
 pub mod hooks;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod recency;
+#[cfg(feature = "ssr")]
 pub mod service;

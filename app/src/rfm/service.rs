@@ -78,36 +78,20 @@ fn segment_case(rs: &str, fs: &str) -> String {
     sql
 }
 
-/// Pushes the scoring `SELECT` (columns `customer_id, r, f, m, rs, fs, ms, segment`) with
-/// its parameters: orders on or before `as_of` and, with a window, after `as_of − window`.
-fn push_scores_select(q: &mut SqlBuilder, engine: Engine, as_of: &str, window: Option<i64>) {
-    let (recency, least) = match engine {
+/// Pushes the per-customer aggregate `SELECT customer_id, r, f, m FROM orders …` with its
+/// parameters: orders on or before `as_of` and, with a window, after `as_of − window`.
+fn push_aggregate(q: &mut SqlBuilder, engine: Engine, as_of: &str, window: Option<i64>) {
+    let recency = match engine {
         // julianday of two dates at midnight differ by a whole number.
-        Engine::Sqlite => (
-            "CAST(ROUND(julianday(#AS_OF) - julianday(MAX(o.order_date))) AS INTEGER)",
-            "MIN",
-        ),
-        Engine::Postgres => (
-            "CAST(CAST(#AS_OF AS DATE) - CAST(MAX(o.order_date) AS DATE) AS BIGINT)",
-            "LEAST",
-        ),
+        Engine::Sqlite => {
+            "CAST(ROUND(julianday(#AS_OF) - julianday(MAX(o.order_date))) AS INTEGER)"
+        }
+        Engine::Postgres => {
+            "CAST(CAST(#AS_OF AS DATE) - CAST(MAX(o.order_date) AS DATE) AS BIGINT)"
+        }
     };
     let (before, after) = recency.split_once("#AS_OF").unwrap_or((recency, ""));
-    q.push("SELECT customer_id, r, f, m, rs, fs, ms, ")
-        .push(&segment_case("rs", "fs"))
-        .push(" AS segment FROM (SELECT customer_id, r, f, m, ");
-    let scores = [("wr", "rs"), ("wf", "fs"), ("wm", "ms")]
-        .map(|(w, name)| format!("{least}(5, 1 + (5 * {w}) / n) AS {name}"))
-        .join(", ");
-    q.push(&scores)
-        .push(
-            " FROM (SELECT customer_id, r, f, m, \
-         RANK() OVER (ORDER BY r DESC) - 1 AS wr, \
-         RANK() OVER (ORDER BY f) - 1 AS wf, \
-         RANK() OVER (ORDER BY m) - 1 AS wm, \
-         COUNT(*) OVER () AS n \
-         FROM (SELECT o.customer_id AS customer_id, ",
-        )
+    q.push("SELECT o.customer_id AS customer_id, ")
         .push(before)
         .bind(SqlValue::Text(as_of.to_string()))
         .push(after)
@@ -122,7 +106,69 @@ fn push_scores_select(q: &mut SqlBuilder, engine: Engine, as_of: &str, window: O
             .unwrap_or_default();
         q.push(" AND o.order_date > ").bind(SqlValue::Text(from));
     }
-    q.push(" GROUP BY o.customer_id) a) w) s");
+    q.push(" GROUP BY o.customer_id");
+}
+
+/// Pushes the scoring `SELECT` (columns `customer_id, r, f, m, rs, fs, ms, segment`) over
+/// the aggregate, with window functions counting the customers strictly worse: one
+/// statement, used where no temporary table can be made first (SQLite runs, exports).
+fn push_scores_by_rank(q: &mut SqlBuilder, engine: Engine, as_of: &str, window: Option<i64>) {
+    let least = match engine {
+        Engine::Sqlite => "MIN",
+        Engine::Postgres => "LEAST",
+    };
+    q.push("SELECT customer_id, r, f, m, rs, fs, ms, ")
+        .push(&segment_case("rs", "fs"))
+        .push(" AS segment FROM (SELECT customer_id, r, f, m, ");
+    let scores = [("wr", "rs"), ("wf", "fs"), ("wm", "ms")]
+        .map(|(w, name)| format!("{least}(5, 1 + (5 * {w}) / n) AS {name}"))
+        .join(", ");
+    q.push(&scores).push(
+        " FROM (SELECT customer_id, r, f, m, \
+         RANK() OVER (ORDER BY r DESC) - 1 AS wr, \
+         RANK() OVER (ORDER BY f) - 1 AS wf, \
+         RANK() OVER (ORDER BY m) - 1 AS wm, \
+         COUNT(*) OVER () AS n FROM (",
+    );
+    push_aggregate(q, engine, as_of, window);
+    q.push(") a) w) s");
+}
+
+/// The scoring `SELECT` over the temporary table `rfm_aggregate` from breakpoints
+/// (PostgreSQL). With `worse` the number of customers strictly worse on a measure and `n`
+/// the number scored, the score is `min(5, 1 + ⌊5·worse / n⌋)`, so
+/// `score ≥ k ⇔ worse ≥ t_k = ⌈(k − 1)·n / 5⌉`, and `worse ≥ t` holds exactly when the
+/// t-th value in worst-first order is strictly worse than the customer's. One sort of
+/// each measure's values gives the four breakpoints; no row-carrying window sort is
+/// needed. Constant text.
+fn scores_by_breakpoints_sql() -> String {
+    let breakpoints: Vec<String> = [("r", "ra"), ("f", "fa"), ("m", "ma")]
+        .iter()
+        .flat_map(|(m, arr)| {
+            (2..=5).map(move |k| format!("{arr}[({} * n + 4) / 5] AS {m}{k}", k - 1))
+        })
+        .collect();
+    // R: fewer days is better, so worst-first is descending and "worse" is larger.
+    let score = |m: &str, worse: &str| {
+        let mut case = String::from("CASE");
+        for k in (2..=5).rev() {
+            case.push_str(&format!(" WHEN b.{m}{k} {worse} a.{m} THEN {k}"));
+        }
+        case.push_str(" ELSE 1 END");
+        case
+    };
+    format!(
+        "SELECT customer_id, r, f, m, rs, fs, ms, {segment} AS segment FROM (\
+         SELECT a.customer_id, a.r, a.f, a.m, {rs} AS rs, {fs} AS fs, {ms} AS ms \
+         FROM rfm_aggregate a CROSS JOIN (SELECT n, {breakpoints} FROM (SELECT COUNT(*) AS n, \
+         array_agg(r ORDER BY r DESC) AS ra, array_agg(f ORDER BY f) AS fa, \
+         array_agg(m ORDER BY m) AS ma FROM rfm_aggregate) x) b) s",
+        segment = segment_case("rs", "fs"),
+        rs = score("r", ">"),
+        fs = score("f", "<"),
+        ms = score("m", "<"),
+        breakpoints = breakpoints.join(", "),
+    )
 }
 
 /// The bare aggregate the recompute is measured against (bench).
@@ -208,21 +254,60 @@ async fn compute_run(
     let started = Instant::now();
     let result: Result<(), sqlx::Error> = async {
         let mut tx = db.begin_write().await?;
-        if db.engine == Engine::Postgres {
-            // The three rank sorts and the final sort each hold ~100 000 rows; the default
-            // 4 MB would spill every one of them to disk.
-            sqlx::query("SET LOCAL work_mem = '64MB'")
+        let customers = match db.engine {
+            Engine::Sqlite => {
+                let mut q = SqlBuilder::new(format!(
+                    "INSERT INTO rfm_scores ({SCORE_COLUMNS}) \
+                     SELECT {id}, x.customer_id, x.r, x.f, x.m, x.rs, x.fs, x.ms, x.segment FROM ("
+                ));
+                push_scores_by_rank(&mut q, db.engine, as_of, window_days);
+                q.push(") x ORDER BY x.customer_id");
+                q.query().execute(&mut *tx).await?.rows_affected()
+            }
+            Engine::Postgres => {
+                // The sorts of the breakpoints each hold ~100 000 values; the default 4 MB
+                // would spill them to disk.
+                sqlx::query("SET LOCAL work_mem = '64MB'")
+                    .execute(&mut *tx)
+                    .await?;
+                // The aggregate goes to a temporary table first: `CREATE TABLE AS` may
+                // use parallel workers, an `INSERT … SELECT` may not.
+                let mut aggregate =
+                    SqlBuilder::new("CREATE TEMPORARY TABLE rfm_aggregate ON COMMIT DROP AS ");
+                push_aggregate(&mut aggregate, db.engine, as_of, window_days);
+                aggregate.query().execute(&mut *tx).await?;
+                // The run's scores fill a new partition without indexes; its primary key
+                // is built in one sorted pass, and attaching it publishes the run with the
+                // commit. (`id` is an integer from the database, so the name is safe.)
+                let partition = run_partition(id);
+                sqlx::query(&format!(
+                    "CREATE UNLOGGED TABLE {partition} (LIKE rfm_scores)"
+                ))
                 .execute(&mut *tx)
                 .await?;
-        }
-        let mut q = SqlBuilder::new(format!(
-            "INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary_cents, \
-             r_score, f_score, m_score, segment) \
-             SELECT {id}, x.customer_id, x.r, x.f, x.m, x.rs, x.fs, x.ms, x.segment FROM ("
-        ));
-        push_scores_select(&mut q, db.engine, as_of, window_days);
-        q.push(") x ORDER BY x.customer_id");
-        let customers = q.query().execute(&mut *tx).await?.rows_affected() as i64;
+                let inserted = sqlx::query(&format!(
+                    "INSERT INTO {partition} ({SCORE_COLUMNS}) \
+                     SELECT {id}, x.customer_id, x.r, x.f, x.m, x.rs, x.fs, x.ms, x.segment \
+                     FROM ({}) x",
+                    scores_by_breakpoints_sql()
+                ))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                // Statistics before it is published, or the first segment counts on it are
+                // planned for an empty table; a small sample is enough for its few
+                // distinct scores and segments.
+                for ddl in [
+                    format!("ALTER TABLE {partition} ADD PRIMARY KEY (run_id, customer_id)"),
+                    "SET LOCAL default_statistics_target = 10".to_string(),
+                    format!("ANALYZE {partition}"),
+                    format!("ALTER TABLE rfm_scores ATTACH PARTITION {partition} FOR VALUES IN ({id})"),
+                ] {
+                    sqlx::query(&ddl).execute(&mut *tx).await?;
+                }
+                inserted
+            }
+        } as i64;
         let duration_ms = started.elapsed().as_millis() as i64;
         sqlx::query(
             "UPDATE rfm_runs SET status = 'done', customers = $1, duration_ms = $2, finished_at = $3 \
@@ -234,18 +319,6 @@ async fn compute_run(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        // Older runs of this kind go, with their scores; failed ones too.
-        const PRUNED: &str = "SELECT id FROM rfm_runs WHERE kind = $1 AND status IN ('done', 'failed') \
-             AND id < (SELECT MIN(k.id) FROM (SELECT id FROM rfm_runs WHERE kind = $1 \
-             AND status = 'done' ORDER BY id DESC LIMIT $2) k) \
-             AND (SELECT COUNT(*) FROM rfm_runs WHERE kind = $1 AND status = 'done') >= $2";
-        for (table, key) in [("rfm_scores", "run_id"), ("rfm_runs", "id")] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE {key} IN ({PRUNED})"))
-                .bind(kind.as_str())
-                .bind(RUNS_KEPT)
-                .execute(&mut *tx)
-                .await?;
-        }
         tx.commit().await
     }
     .await;
@@ -262,7 +335,58 @@ async fn compute_run(
         .await;
         return Err(e.into());
     }
+    // The new run is published; pruning is housekeeping in its own transaction, so readers
+    // and other writers are not held up by it. A failure only leaves old runs for the
+    // next run to prune.
+    if let Err(e) = prune_runs(db, kind).await {
+        tracing::warn!(error = %e, "pruning old RFM runs failed");
+    }
     Ok(())
+}
+
+/// Columns of `rfm_scores` in the order runs write them.
+const SCORE_COLUMNS: &str = "run_id, customer_id, recency_days, frequency, monetary_cents, \
+     r_score, f_score, m_score, segment";
+
+/// The PostgreSQL partition of `rfm_scores` holding run `id` (migration 0008).
+fn run_partition(id: i64) -> String {
+    format!("rfm_scores_run_{id}")
+}
+
+/// Deletes the runs of `kind` older than the latest [`RUNS_KEPT`] done ones (failed ones
+/// too), with their scores: on PostgreSQL by dropping their partitions.
+async fn prune_runs(db: &Db, kind: RunKind) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let pruned: Vec<i64> = sqlx::query(
+        "SELECT id FROM rfm_runs WHERE kind = $1 AND status IN ('done', 'failed') \
+         AND id < (SELECT MIN(k.id) FROM (SELECT id FROM rfm_runs WHERE kind = $1 \
+         AND status = 'done' ORDER BY id DESC LIMIT $2) k) \
+         AND (SELECT COUNT(*) FROM rfm_runs WHERE kind = $1 AND status = 'done') >= $2",
+    )
+    .bind(kind.as_str())
+    .bind(RUNS_KEPT)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get("id"))
+    .collect::<Result<_, _>>()?;
+    if pruned.is_empty() {
+        return Ok(());
+    }
+    if db.engine == Engine::Postgres {
+        for id in &pruned {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {}", run_partition(*id)))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    // Scores outside a run partition (SQLite, and PostgreSQL's default partition).
+    for (table, key) in [("rfm_scores", "run_id"), ("rfm_runs", "id")] {
+        let mut q = SqlBuilder::new(format!("DELETE FROM {table} WHERE {key} IN "));
+        q.push_id_list(&pruned);
+        q.query().execute(&mut *tx).await?;
+    }
+    tx.commit().await
 }
 
 /// Removes a deleted customer's scores from every run (scores are derived data without
@@ -570,7 +694,7 @@ pub async fn rows_as_of(
         "SELECT c.id, c.external_id, x.r AS recency_days, x.f AS frequency, x.m AS monetary_cents, \
          x.rs AS r_score, x.fs AS f_score, x.ms AS m_score, x.segment FROM (",
     );
-    push_scores_select(&mut q, db.engine, &as_of, window_days);
+    push_scores_by_rank(&mut q, db.engine, &as_of, window_days);
     q.push(") x JOIN customers c ON c.id = x.customer_id WHERE 1 = 1");
     if let Some(a) = actor {
         customer_visibility(a, &mut q);
@@ -846,16 +970,27 @@ pub async fn schedule_minutes(db: &Db) -> AppResult<u64> {
 }
 
 /// Runs left `running` by a stopped server are marked failed (their scores were never
-/// committed).
+/// committed). So are done runs whose scores are gone: on PostgreSQL the scores' partitions
+/// are unlogged (derived data, migration 0008), and a crash empties them. The scheduler then
+/// computes a fresh run, as for a day without one.
 pub async fn fail_interrupted(db: &Db) -> AppResult<u64> {
-    Ok(sqlx::query(
+    let interrupted = sqlx::query(
         "UPDATE rfm_runs SET status = 'failed', error = 'interrupted', finished_at = $1 \
          WHERE status = 'running'",
     )
     .bind(now())
     .execute(&db.pool)
     .await?
-    .rows_affected())
+    .rows_affected();
+    let lost = sqlx::query(
+        "UPDATE rfm_runs SET status = 'failed', error = 'scores_lost' \
+         WHERE status = 'done' AND customers > 0 \
+         AND NOT EXISTS (SELECT 1 FROM rfm_scores rs WHERE rs.run_id = rfm_runs.id)",
+    )
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(interrupted + lost)
 }
 
 async fn scheduled_today_exists(db: &Db) -> AppResult<bool> {

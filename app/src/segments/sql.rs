@@ -1,26 +1,41 @@
 //! Compiles a checked rule into one parameterised SQL condition on the customers alias
 //! `c`. Only fixed SQL text and `$n` placeholders are emitted: user values are always
-//! bound, never spliced. The same text runs on SQLite and PostgreSQL.
+//! bound, never spliced.
 //!
-//! A condition on a nullable column is wrapped in `COALESCE(…, FALSE)` so SQL's unknown
-//! never appears: a missing value is false, exactly as in the plain-Rust evaluator, and
-//! `NOT` stays a plain negation. Conditions written as `EXISTS` or `IN (subquery)` are
-//! never unknown and stay bare, which lets PostgreSQL turn them into semi- and anti-joins.
+//! SQL's unknown (a comparison with a missing value) only matters under `NOT`: a filter
+//! keeps rows that are true, and AND / OR are monotone, so outside any negated group an
+//! unknown condition drops the row exactly as the plain-Rust evaluator's "missing value is
+//! false" does. Only there are conditions on nullable columns wrapped in
+//! `COALESCE(…, FALSE)`; elsewhere they stay bare, so indexes such as
+//! `(level, grade, …)` serve them.
 //!
-//! "Days since the last order or activity" is asked per customer through the
-//! `(customer_id, date)` indexes ("is there an order on or after day D?") rather than by
-//! grouping every order; windowed counts and sums group only the window's orders.
+//! Conditions on other tables are uncorrelated `c.id IN (SELECT customer_id …)`: under
+//! AND they become semi-joins, under OR a hashed lookup built once. "Days since the last
+//! order" and windowed order counts compare the stored dates of each customer's most
+//! recent orders (`orders::recency`): PostgreSQL hashes them in one pass, SQLite probes
+//! the table's primary key per customer, which its planner does far better than
+//! materialising the subquery. "Days since the last activity" is asked through the
+//! `(customer_id, happened_at)` index ("anything on or after day D?"); sums, and counts
+//! beyond the dates kept, group the window's orders.
 
 use super::model::{Attr, Check, CheckedNode, CheckedRule, Cmp, EvalContext, Measure};
-use crate::db::{SqlBuilder, SqlValue};
+use crate::db::{Engine, SqlBuilder, SqlValue};
+use crate::orders::recency;
 
-/// Appends ` AND (<rule>)` to `q`.
-pub fn push_rule(q: &mut SqlBuilder, rule: &CheckedRule, ctx: &EvalContext) {
-    q.push(" AND ");
-    push_node(q, &rule.root, ctx);
+/// Where the rule is compiled for: the engine decides a few SQL forms.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    engine: Engine,
+    ctx: &'a EvalContext,
 }
 
-fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext) {
+/// Appends ` AND (<rule>)` to `q`, in the form suiting `engine`.
+pub fn push_rule(q: &mut SqlBuilder, engine: Engine, rule: &CheckedRule, ctx: &EvalContext) {
+    q.push(" AND ");
+    push_node(q, &rule.root, Target { engine, ctx }, false);
+}
+
+fn push_node(q: &mut SqlBuilder, node: &CheckedNode, t: Target, under_not: bool) {
     match node {
         CheckedNode::Group { items, .. } if items.is_empty() => {
             q.push("1 = 1");
@@ -31,18 +46,18 @@ fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext) {
                 if i > 0 {
                     q.push(if *any { " OR " } else { " AND " });
                 }
-                push_node(q, item, ctx);
+                push_node(q, item, t, under_not || *negate);
             }
             q.push(")");
         }
-        CheckedNode::Check(check) if may_be_unknown(check) => {
+        CheckedNode::Check(check) if under_not && may_be_unknown(check) => {
             q.push("COALESCE((");
-            push_check(q, check, ctx);
+            push_check(q, check, t);
             q.push("), FALSE)");
         }
         CheckedNode::Check(check) => {
             q.push("(");
-            push_check(q, check, ctx);
+            push_check(q, check, t);
             q.push(")");
         }
     }
@@ -56,6 +71,24 @@ fn may_be_unknown(check: &Check) -> bool {
         Check::Measure { measure, .. } => matches!(measure, Measure::Age | Measure::BirthYear),
         Check::CustomText { .. } | Check::CustomNumber { .. } => false,
     }
+}
+
+/// Opens a condition on the customer's `order_recency` row `r`, to be followed by the
+/// row condition and `)`: "has a row that satisfies" or, with `has = false`, "has no row
+/// that satisfies".
+fn push_recency_open(q: &mut SqlBuilder, engine: Engine, has: bool) {
+    q.push(match (engine, has) {
+        (Engine::Postgres, true) => "c.id IN (SELECT r.customer_id FROM order_recency r WHERE ",
+        (Engine::Postgres, false) => {
+            "c.id NOT IN (SELECT r.customer_id FROM order_recency r WHERE "
+        }
+        (Engine::Sqlite, true) => {
+            "EXISTS (SELECT 1 FROM order_recency r WHERE r.customer_id = c.id AND "
+        }
+        (Engine::Sqlite, false) => {
+            "NOT EXISTS (SELECT 1 FROM order_recency r WHERE r.customer_id = c.id AND "
+        }
+    });
 }
 
 fn push_list(q: &mut SqlBuilder, values: impl IntoIterator<Item = SqlValue>) {
@@ -95,7 +128,8 @@ fn push_rfm_run(q: &mut SqlBuilder, ctx: &EvalContext) {
     q.bind(SqlValue::Int(ctx.rfm_run.unwrap_or(-1)));
 }
 
-fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
+fn push_check(q: &mut SqlBuilder, check: &Check, t: Target) {
+    let ctx = t.ctx;
     match check {
         Check::Text {
             attr: Attr::RfmSegment,
@@ -131,10 +165,8 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
             negate,
             values,
         } => {
-            q.push(if *negate { "NOT EXISTS" } else { "EXISTS" });
-            q.push(
-                " (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id AND ct.tag_id IN ",
-            );
+            q.push(if *negate { "c.id NOT IN" } else { "c.id IN" });
+            q.push(" (SELECT ct.customer_id FROM customer_tags ct WHERE ct.tag_id IN ");
             push_list(q, values.iter().copied().map(SqlValue::Int));
             q.push(")");
         }
@@ -152,28 +184,32 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
             days,
             op,
             value,
-        } => push_measure(q, *measure, *days, *op, *value, ctx),
+        } => push_measure(q, *measure, *days, *op, *value, t),
         Check::CustomText {
             field_id,
             op,
             value,
         } => {
-            q.push("EXISTS (SELECT 1 FROM custom_field_values cv WHERE cv.customer_id = c.id AND cv.field_id = ")
-                .bind(SqlValue::Int(*field_id))
-                .push(&format!(" AND cv.value {} ", op.sql()))
-                .bind(SqlValue::Text(value.clone()))
-                .push(")");
+            q.push(
+                "c.id IN (SELECT cv.customer_id FROM custom_field_values cv WHERE cv.field_id = ",
+            )
+            .bind(SqlValue::Int(*field_id))
+            .push(&format!(" AND cv.value {} ", op.sql()))
+            .bind(SqlValue::Text(value.clone()))
+            .push(")");
         }
         Check::CustomNumber {
             field_id,
             op,
             value,
         } => {
-            q.push("EXISTS (SELECT 1 FROM custom_field_values cv WHERE cv.customer_id = c.id AND cv.field_id = ")
-                .bind(SqlValue::Int(*field_id))
-                .push(&format!(" AND cv.number_value {} ", op.sql()))
-                .bind(SqlValue::Int(*value))
-                .push(")");
+            q.push(
+                "c.id IN (SELECT cv.customer_id FROM custom_field_values cv WHERE cv.field_id = ",
+            )
+            .bind(SqlValue::Int(*field_id))
+            .push(&format!(" AND cv.number_value {} ", op.sql()))
+            .bind(SqlValue::Int(*value))
+            .push(")");
         }
     }
 }
@@ -184,9 +220,13 @@ fn push_measure(
     days: Option<i64>,
     op: Cmp,
     value: i64,
-    ctx: &EvalContext,
+    t: Target,
 ) {
+    let ctx = t.ctx;
     match measure {
+        Measure::OrdersCount if recency_covers(op, value) => {
+            push_order_count_by_recency(q, days, op, value, t)
+        }
         Measure::OrdersCount | Measure::OrdersAmount => {
             // The window's orders are grouped once, from the
             // `orders(order_date, customer_id, amount_cents)` index. (A correlated count
@@ -216,17 +256,13 @@ fn push_measure(
                 .push("))");
         }
         Measure::DaysSinceLastOrder => {
-            // today − last ⟨op⟩ n  ⇔  last ⟨flipped op⟩ D with D = today − n. Order dates
-            // are whole days, so "on or after day D" is `order_date >= D` in ISO text.
-            let d = ctx.today - value;
-            push_last_event(
-                q,
-                "orders o WHERE o.customer_id = c.id",
-                "o.order_date",
-                SqlValue::Text(crate::dates::iso_date(d)),
-                SqlValue::Text(crate::dates::iso_date(d + 1)),
-                op.flipped(),
-            );
+            // today − last ⟨op⟩ n  ⇔  last ⟨flipped op⟩ D with D = today − n, where last is
+            // the stored date of the most recent order (ISO text compares as dates).
+            // Customers without orders have no row and match nothing.
+            push_recency_open(q, t.engine, true);
+            q.push(&format!("r.{} {} ", recency::column(1), op.flipped().sql()))
+                .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - value)))
+                .push(")");
         }
         Measure::DaysSinceLastActivity => {
             // The last activity's day is floor(at / 86400): "on or after day D" is
@@ -263,6 +299,75 @@ fn push_measure(
                 .bind(SqlValue::Int(value))
                 .push(")");
         }
+    }
+}
+
+/// The largest k that `count ⟨op⟩ value` needs "at least k orders" for (see
+/// [`push_order_count_by_recency`]).
+fn recency_covers(op: Cmp, value: i64) -> bool {
+    let needed = match op {
+        Cmp::Ge | Cmp::Lt => value,
+        Cmp::Gt | Cmp::Le | Cmp::Eq | Cmp::Ne => value.saturating_add(1),
+    };
+    needed <= recency::KEPT
+}
+
+/// `count of orders in the window ⟨op⟩ value` from the stored dates of each customer's
+/// most recent orders: "at least k orders after day S" ⇔ "the k-th most recent order is
+/// after S" (without a window: "there is a k-th order"). Every comparison is written with
+/// "at least": `> v` is "at least v + 1", `= v` is "at least v and not at least v + 1".
+/// Customers without orders have no row; when a count of zero satisfies the comparison,
+/// the customers whose row fails it are excluded instead.
+fn push_order_count_by_recency(
+    q: &mut SqlBuilder,
+    days: Option<i64>,
+    op: Cmp,
+    value: i64,
+    t: Target,
+) {
+    let after = days.map(|d| crate::dates::iso_date(t.ctx.today - d));
+    // Never unknown: a missing date is "not at least k".
+    let at_least = |q: &mut SqlBuilder, k: i64| {
+        if k <= 0 {
+            q.push("1 = 1");
+            return;
+        }
+        let column = recency::column(k);
+        q.push(&format!("(r.{column} IS NOT NULL"));
+        if let Some(after) = &after {
+            q.push(&format!(" AND r.{column} > "))
+                .bind(SqlValue::Text(after.clone()));
+        }
+        q.push(")");
+    };
+    let holds = |q: &mut SqlBuilder| match op {
+        Cmp::Ge => at_least(q, value),
+        Cmp::Gt => at_least(q, value + 1),
+        Cmp::Lt => {
+            q.push("NOT ");
+            at_least(q, value);
+        }
+        Cmp::Le => {
+            q.push("NOT ");
+            at_least(q, value + 1);
+        }
+        Cmp::Eq | Cmp::Ne => {
+            q.push(if op == Cmp::Ne { "NOT (" } else { "(" });
+            at_least(q, value);
+            q.push(" AND NOT ");
+            at_least(q, value + 1);
+            q.push(")");
+        }
+    };
+    if op.holds(0, value) {
+        push_recency_open(q, t.engine, false);
+        q.push("NOT (");
+        holds(q);
+        q.push("))");
+    } else {
+        push_recency_open(q, t.engine, true);
+        holds(q);
+        q.push(")");
     }
 }
 

@@ -243,6 +243,9 @@ async fn bench_customer_page(db: &Db, engine: &str, admin: &CurrentUser, n: i64)
         };
         q.execute(&mut *tx).await.expect("insert");
     }
+    app::orders::hooks::orders_changed(&mut tx, &[customer.0])
+        .await
+        .expect("order hook");
     tx.commit().await.expect("commit");
     sqlx::query("ANALYZE")
         .execute(&db.pool)
@@ -357,7 +360,13 @@ async fn top_up_orders(db: &Db, target: i64) -> i64 {
         }
     }
     tx.commit().await.unwrap();
-    // Orders written in bulk: the stage histories follow in one pass.
+    // Orders written in bulk: the facts derived from them follow in one pass each.
+    app::orders::recency::rebuild_all(db)
+        .await
+        .expect("recent order dates");
+    app::funnel::service::rebuild_milestones(db)
+        .await
+        .expect("funnel milestones");
     app::lifecycle::service::rebuild_all(db)
         .await
         .expect("lifecycle rebuild");
