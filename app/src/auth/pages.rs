@@ -33,30 +33,33 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Renders `children` with the signed-in user; sends everyone else to the sign-in page.
+/// Renders `children` for a signed-in user; sends everyone else to the sign-in page.
+///
+/// The page is built once, next to the sign-in check rather than inside it: a view built
+/// inside a `Suspense` is rebuilt each time the boundary re-checks its children (on the
+/// server too), and every rebuild would start the page's resources again. The page's own
+/// server functions refuse a signed-out visitor, so nothing leaks while the check runs.
 #[component]
-pub fn Protected(children: ChildrenFn) -> impl IntoView {
+pub fn Protected(children: Children) -> impl IntoView {
     let auth = use_auth();
-    let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => {
-                        provide_context(user);
-                        children.read_value()().into_any()
-                    }
+                    Ok(Some(_)) => ().into_any(),
                     Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
         </Suspense>
+        {children()}
     }
 }
 
-/// The user inside a `Protected` block.
-pub fn use_user() -> CurrentUser {
-    expect_context::<CurrentUser>()
+/// The signed-in user, once known (`None` while loading or signed out).
+pub fn signed_in_user() -> Signal<Option<CurrentUser>> {
+    let auth = use_auth();
+    Signal::derive(move || auth.user.get().and_then(|r| r.ok()).flatten())
 }
 
 #[component]

@@ -209,12 +209,27 @@ fn SettingsForm(
     }
 }
 
+/// The data of [`ChurnCard`], made by the customer page outside its `Suspense` so it is
+/// fetched once (see `auth::pages::Protected`).
+pub fn churn_card_data(
+    customer: Memo<Option<CustomerId>>,
+) -> Resource<Result<Option<WarningView>, AppError>> {
+    Resource::new(
+        move || customer.get(),
+        |id| async move {
+            match id {
+                Some(id) => customer_churn_warning(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 /// The open warning on the customer page, every reason in words and figures; nothing
 /// when the customer has no open warning.
 #[component]
-pub fn ChurnCard(customer: CustomerId) -> impl IntoView {
+pub fn ChurnCard(data: Resource<Result<Option<WarningView>, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(move || customer, customer_churn_warning);
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -3,7 +3,7 @@
 
 use crate::activities::api::LogActivity;
 use crate::activities::model::ActivityKind;
-use crate::auth::pages::{use_user, Protected};
+use crate::auth::pages::{signed_in_user, Protected};
 use crate::auth::Role;
 use crate::customers::api::*;
 use crate::customers::model::*;
@@ -23,6 +23,7 @@ use crate::tasks::pages::TaskRow;
 use crate::timeline::pages::Timeline;
 use crate::ui::{field_error, format_time, ErrorNotice};
 use crate::users::api::list_assignable_staff;
+use crate::users::model::StaffMember;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -81,7 +82,7 @@ impl PageActions {
 
 #[component]
 fn CustomerDetail() -> impl IntoView {
-    let user = use_user();
+    let user = signed_in_user();
     let id = customer_id_param();
     let actions = PageActions::new();
     let delete = ServerAction::<DeleteCustomer>::new();
@@ -122,7 +123,14 @@ fn CustomerDetail() -> impl IntoView {
             }
         },
     );
-    let is_admin = user.role == Role::Admin;
+    // Everything the cards below fetch is made here, outside the `Suspense`, so it is
+    // fetched once (see `auth::pages::Protected`).
+    let staff = Resource::new(|| (), |_| list_assignable_staff());
+    let timeline = crate::timeline::pages::TimelineData::new(id, version);
+    let rfm = crate::rfm::pages::rfm_card_data(id);
+    let churn = crate::churn::pages::churn_card_data(id);
+    let notes = crate::tiers::pages::NotesData::new(id);
+    let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
             {move || Suspend::new(async move {
@@ -144,7 +152,7 @@ fn CustomerDetail() -> impl IntoView {
                                 <Show when=move || may_edit>
                                     <A href=format!("/customers/{cid}/edit") attr:class="button">{t(Key::Edit)}</A>
                                 </Show>
-                                <Show when=move || is_admin>
+                                <Show when=is_admin>
                                     <A href=format!("/admin/audit?customer={cid}") attr:class="button">{t(Key::History)}</A>
                                 </Show>
                             </div>
@@ -155,17 +163,17 @@ fn CustomerDetail() -> impl IntoView {
                                 <Show when=move || may_edit>
                                     <ActivityForm customer=cid action=actions.log_activity />
                                 </Show>
-                                <Timeline customer=cid refresh=version />
+                                <Timeline customer=cid refresh=version data=timeline />
                             </div>
                             <div class="side-column">
-                                <crate::churn::pages::ChurnCard customer=cid />
-                                <TasksCard customer=cid tasks=tasks actions=actions may_edit=may_edit />
-                                <crate::rfm::pages::RfmCard customer=cid />
+                                <crate::churn::pages::ChurnCard data=churn />
+                                <TasksCard customer=cid tasks=tasks actions=actions may_edit=may_edit staff=staff />
+                                <crate::rfm::pages::RfmCard data=rfm />
                                 <Show when=move || may_edit>
                                     <OrderForm customer=cid action=actions.add_order />
                                 </Show>
                                 {finance.map(|f| view! { <FinanceCard customer=cid finance=f actions=actions /> })}
-                                <crate::tiers::pages::CustomerNotes customer=cid />
+                                <crate::tiers::pages::CustomerNotes customer=cid data=notes />
                                 <ProfileCard customer=c.clone() />
                                 <ContactsCard customer=c.clone() actions=actions />
                             </div>
@@ -332,11 +340,11 @@ fn TasksCard(
     tasks: Vec<crate::tasks::model::Task>,
     actions: PageActions,
     may_edit: bool,
+    staff: Resource<Result<Vec<StaffMember>, AppError>>,
 ) -> impl IntoView {
     let offset = user_offset_minutes();
     let now = now_seconds();
     let result = Signal::derive(move || actions.create_task.value().get().and_then(|r| r.err()));
-    let staff = Resource::new(|| (), |_| list_assignable_staff());
     let default_due = StoredValue::new(local_datetime_value(now + 86_400, offset));
     view! {
         <section class="card" data-testid="customer-tasks">

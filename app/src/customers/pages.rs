@@ -1,4 +1,4 @@
-use crate::auth::pages::{use_user, Protected};
+use crate::auth::pages::{use_auth, Protected};
 use crate::auth::Role;
 use crate::custom_fields::api::list_active_fields;
 use crate::custom_fields::model::{CustomField, FieldKind};
@@ -294,7 +294,7 @@ fn CustomerList() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <CustomerTable page=p filter=filter.get_untracked() bulk=bulk /> }.into_any(),
+                        Ok(p) => view! { <CustomerTable page=p filter=filter.get_untracked() bulk=bulk staff=staff /> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
@@ -441,6 +441,9 @@ fn CustomerTable(
     page: CustomerPage,
     filter: CustomerFilter,
     bulk: ServerAction<BulkCustomers>,
+    /// The list's own staff resource: a resource created here would start again each time
+    /// the surrounding `Transition` re-checks its children.
+    staff: Resource<Result<Vec<StaffMember>, AppError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let empty = page.items.is_empty();
@@ -498,7 +501,6 @@ fn CustomerTable(
             },
         });
     };
-    let staff = Resource::new(|| (), |_| list_assignable_staff());
     view! {
         <Show when=move || !selection.with(|s| s.is_empty())>
             <div class="bulk-bar" data-testid="bulk-bar">
@@ -723,13 +725,11 @@ pub fn CustomerCreatePage() -> impl IntoView {
 
 #[component]
 fn CustomerCreate() -> impl IntoView {
-    let user = use_user();
+    let auth = use_auth();
     let action = ServerAction::<CreateCustomer>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let staff = Resource::new(|| (), |_| list_assignable_staff());
     let fields = Resource::new(|| (), |_| list_active_fields());
-    let may_set_tier = crate::auth::permissions::may_set_tier_on_create(&user);
-    let me = user.id;
     view! {
         <section class="page">
             <h1>{t(Key::NewCustomer)}</h1>
@@ -738,9 +738,13 @@ fn CustomerCreate() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let staff = staff.await.unwrap_or_default();
                     let fields = fields.await.unwrap_or_default();
+                    let user = auth.user.await.ok().flatten();
+                    let may_set_tier = user
+                        .as_ref()
+                        .is_some_and(crate::auth::permissions::may_set_tier_on_create);
                     // The server lists only the staff this user may assign to: offer the
                     // choice when that is anyone but themselves.
-                    let may_pick_owner = staff.iter().any(|s| s.id != me);
+                    let may_pick_owner = staff.iter().any(|s| user.as_ref().is_none_or(|u| s.id != u.id));
                     view! {
                         <ActionForm action=action attr:class="stack" attr:data-testid="customer-form">
                             <CustomerFields

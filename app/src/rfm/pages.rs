@@ -345,12 +345,27 @@ fn CellList(
     }
 }
 
+/// The data of [`RfmCard`]. The customer page makes it next to its own resources, not
+/// inside its `Suspense`, so it is fetched once (see `auth::pages::Protected`).
+pub fn rfm_card_data(
+    customer: Memo<Option<CustomerId>>,
+) -> Resource<Result<CustomerRfm, AppError>> {
+    Resource::new(
+        move || customer.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_customer_rfm(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 /// The customer page's card: R/F/M and their scores, the segment and the value score of
 /// the current run. Nothing for users who may not see RFM.
 #[component]
-pub fn RfmCard(customer: CustomerId) -> impl IntoView {
+pub fn RfmCard(data: Resource<Result<CustomerRfm, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(move || customer, load_customer_rfm);
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

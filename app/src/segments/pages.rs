@@ -169,11 +169,11 @@ fn Builder(options: BuilderOptions, segment: Option<Segment>) -> impl IntoView {
     // The rule the count and members were last asked for. Edits reach it after a pause.
     let committed = RwSignal::new(editor.rule.get_untracked().to_json());
     let after = RwSignal::new(String::new());
-    let count = Resource::new(move || committed.get(), count_segment);
-    let members = Resource::new(
-        move || (committed.get(), after.get()),
-        |(rule, after)| segment_members(rule, after),
-    );
+    // Fetched by the browser only: the builder is built once its segment has loaded, so
+    // resources made here would be started again each time the server's `Suspense`
+    // re-checks its children. The live count needs the browser anyway.
+    let count = LocalResource::new(move || count_segment(committed.get()));
+    let members = LocalResource::new(move || segment_members(committed.get(), after.get()));
     Effect::new(move |_| {
         if let Some(result) = count.get() {
             editor.problems.set(match result {

@@ -1,10 +1,11 @@
 //! The tier-change queue (`/tiers`), the workload page (`/workload`) and the notes thread
 //! shown on the customer page.
 
-use crate::auth::pages::{use_user, Protected};
+use crate::auth::pages::{signed_in_user, Protected};
 use crate::auth::Role;
 use crate::customers::model::level_short_label;
 use crate::dates::now_seconds;
+use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
 use crate::tiers::api::*;
@@ -53,8 +54,8 @@ pub fn TiersPage() -> impl IntoView {
 
 #[component]
 fn TiersView() -> impl IntoView {
-    let user = use_user();
-    let is_admin = user.role == Role::Admin;
+    let user = signed_in_user();
+    let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
     let direction = RwSignal::new(String::new());
     let refresh = RwSignal::new(0usize);
     let run = ServerAction::<ReevaluateTiers>::new();
@@ -75,7 +76,7 @@ fn TiersView() -> impl IntoView {
         <section class="page tiers-page">
             <div class="page-head">
                 <h1>{t(Key::TierQueueTitle)}</h1>
-                <Show when=move || is_admin>
+                <Show when=is_admin>
                     <ActionForm action=run attr:class="inline">
                         <button type="submit" class="button" data-testid="tier-reevaluate" disabled=move || run.pending().get()>
                             {t(Key::TierReevaluateNow)}
@@ -148,7 +149,7 @@ fn SettingsForm(
     cfg: TierConfig,
     last_run: Option<LastRun>,
     action: ServerAction<SaveTierSettings>,
-    result: Signal<Option<crate::error::AppError>>,
+    result: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let input = cfg.to_input();
     let field = move |name: &'static str, label: Key, value: String, min: i64, max: i64| {
@@ -317,15 +318,35 @@ fn HistoryTable(rows: Vec<ProposalView>) -> impl IntoView {
     }
 }
 
+/// The note form's action and the thread it refreshes, made by the customer page outside
+/// its `Suspense` so the thread is fetched once (see `auth::pages::Protected`).
+#[derive(Clone, Copy)]
+pub struct NotesData {
+    add: ServerAction<AddCustomerNote>,
+    thread: Resource<Result<NotesThread, AppError>>,
+}
+
+impl NotesData {
+    pub fn new(customer: Memo<Option<CustomerId>>) -> Self {
+        let add = ServerAction::<AddCustomerNote>::new();
+        let thread = Resource::new(
+            move || (customer.get(), add.version().get()),
+            |(id, _)| async move {
+                match id {
+                    Some(id) => customer_notes(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        NotesData { add, thread }
+    }
+}
+
 /// The internal notes thread on a customer: newest first, with a form for those who may
 /// work on the customer. Notes written with a tier decision show that context.
 #[component]
-pub fn CustomerNotes(customer: CustomerId) -> impl IntoView {
-    let add = ServerAction::<AddCustomerNote>::new();
-    let thread = Resource::new(
-        move || add.version().get(),
-        move |_| customer_notes(customer),
-    );
+pub fn CustomerNotes(customer: CustomerId, data: NotesData) -> impl IntoView {
+    let NotesData { add, thread } = data;
     let add_err = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     view! {
         <section class="card notes" data-testid="customer-notes">

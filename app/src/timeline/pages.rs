@@ -1,5 +1,6 @@
 use crate::customers::model::format_cents;
 use crate::dates::{now_seconds, parse_date};
+use crate::error::AppError;
 use crate::finance::credit::payment_status;
 use crate::finance::model::payment_status_label;
 use crate::i18n::{t, use_i18n, Key};
@@ -191,23 +192,48 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
     }
 }
 
+/// The kind filter and the first page of [`Timeline`], made by the customer page outside
+/// its `Suspense` so the page is fetched once (see `auth::pages::Protected`).
+#[derive(Clone, Copy)]
+pub struct TimelineData {
+    kind: RwSignal<String>,
+    first: Resource<Result<TimelinePage, AppError>>,
+}
+
+impl TimelineData {
+    pub fn new(customer: Memo<Option<CustomerId>>, refresh: Signal<usize>) -> Self {
+        let kind = RwSignal::new(String::new());
+        let first = Resource::new(
+            move || (customer.get(), kind.get(), refresh.get()),
+            |(id, kinds, _)| async move {
+                match id {
+                    Some(id) => {
+                        customer_timeline(
+                            id,
+                            TimelineQuery {
+                                kinds,
+                                before: String::new(),
+                            },
+                        )
+                        .await
+                    }
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        TimelineData { kind, first }
+    }
+}
+
 /// The customer's timeline with kind filters and "older entries". `refresh` changes
 /// whenever something on the page wrote a record, to reload the first page.
 #[component]
-pub fn Timeline(customer: CustomerId, #[prop(into)] refresh: Signal<usize>) -> impl IntoView {
-    let kind = RwSignal::new(String::new());
-    let first = Resource::new(
-        move || (kind.get(), refresh.get()),
-        move |(kinds, _)| {
-            customer_timeline(
-                customer,
-                TimelineQuery {
-                    kinds,
-                    before: String::new(),
-                },
-            )
-        },
-    );
+pub fn Timeline(
+    customer: CustomerId,
+    #[prop(into)] refresh: Signal<usize>,
+    data: TimelineData,
+) -> impl IntoView {
+    let TimelineData { kind, first } = data;
     // Older pages appended below the first one; cleared when the first page reloads.
     let older = RwSignal::new(Vec::<TimelineEntry>::new());
     let older_next = RwSignal::new(None::<Option<String>>);
