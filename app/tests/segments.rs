@@ -555,7 +555,7 @@ async fn sql_members(
     ctx: &EvalContext,
 ) -> BTreeSet<i64> {
     let mut q = SqlBuilder::new("SELECT c.id FROM customers c WHERE 1 = 1");
-    sql::push_rule(&mut q, db.engine, rule, ctx);
+    sql::push_rule(&mut q, rule, ctx);
     q.query()
         .fetch_all(&db.pool)
         .await

@@ -267,10 +267,10 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
         let ctx = crate::segments::service::eval_context(db).await?;
         if let Some(segment) = filter.segment {
             let rule = crate::segments::service::checked_rule_of(db, actor, segment).await?;
-            crate::segments::sql::push_rule(&mut q, db.engine, &rule, &ctx);
+            crate::segments::sql::push_rule(&mut q, &rule, &ctx);
         }
         if let Some(rule) = &filter.rule {
-            crate::segments::sql::push_rule(&mut q, db.engine, rule, &ctx);
+            crate::segments::sql::push_rule(&mut q, rule, &ctx);
         }
     }
     let (column, descending) = match filter.sort {

@@ -49,7 +49,7 @@ async fn push_customer_conditions(
                 e => e,
             })?;
         let ctx = crate::segments::service::eval_context(db).await?;
-        crate::segments::sql::push_rule(q, db.engine, &rule, &ctx);
+        crate::segments::sql::push_rule(q, &rule, &ctx);
     }
     Ok(())
 }

@@ -46,7 +46,7 @@ pub async fn count(db: &Db, actor: &CurrentUser, rule: &CheckedRule) -> AppResul
     let ctx = eval_context(db).await?;
     let mut q = SqlBuilder::new("SELECT COUNT(*) AS n FROM customers c WHERE 1 = 1");
     customer_visibility(actor, &mut q);
-    super::sql::push_rule(&mut q, db.engine, rule, &ctx);
+    super::sql::push_rule(&mut q, rule, &ctx);
     Ok(q.query().fetch_one(&db.pool).await?.try_get("n")?)
 }
 
@@ -303,7 +303,7 @@ pub async fn create_task_batch(
          FROM customers c JOIN users o ON o.id = c.owner_id WHERE 1 = 1",
     );
     customer_visibility(actor, &mut q);
-    super::sql::push_rule(&mut q, db.engine, &rule, &ctx);
+    super::sql::push_rule(&mut q, &rule, &ctx);
     q.push(" ORDER BY c.id LIMIT ")
         .bind(SqlValue::Int(TASK_BATCH_MAX as i64 + 1));
     let rows = q.query().fetch_all(&db.pool).await?;

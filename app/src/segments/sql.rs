@@ -10,32 +10,23 @@
 //! `(level, grade, …)` serve them.
 //!
 //! Conditions on other tables are uncorrelated `c.id IN (SELECT customer_id …)`: under
-//! AND they become semi-joins, under OR a hashed lookup built once. "Days since the last
-//! order" and windowed order counts compare the stored dates of each customer's most
-//! recent orders (`orders::recency`): PostgreSQL hashes them in one pass, SQLite probes
-//! the table's primary key per customer, which its planner does far better than
-//! materialising the subquery. "Days since the last activity" is asked through the
-//! `(customer_id, happened_at)` index ("anything on or after day D?"); sums, and counts
-//! beyond the dates kept, group the window's orders.
+//! AND they become semi-joins, under OR a hashed lookup built once, never a probe per
+//! customer. "Days since the last order" and windowed order counts compare the stored
+//! dates of each customer's most recent orders (`orders::recency`); "days since the last
+//! activity" is asked through the `(customer_id, happened_at)` index ("anything on or
+//! after day D?"); sums, and counts beyond the dates kept, group the window's orders.
 
 use super::model::{Attr, Check, CheckedNode, CheckedRule, Cmp, EvalContext, Measure};
-use crate::db::{Engine, SqlBuilder, SqlValue};
+use crate::db::{SqlBuilder, SqlValue};
 use crate::orders::recency;
 
-/// Where the rule is compiled for: the engine decides a few SQL forms.
-#[derive(Clone, Copy)]
-struct Target<'a> {
-    engine: Engine,
-    ctx: &'a EvalContext,
-}
-
-/// Appends ` AND (<rule>)` to `q`, in the form suiting `engine`.
-pub fn push_rule(q: &mut SqlBuilder, engine: Engine, rule: &CheckedRule, ctx: &EvalContext) {
+/// Appends ` AND (<rule>)` to `q`.
+pub fn push_rule(q: &mut SqlBuilder, rule: &CheckedRule, ctx: &EvalContext) {
     q.push(" AND ");
-    push_node(q, &rule.root, Target { engine, ctx }, false);
+    push_node(q, &rule.root, ctx, false);
 }
 
-fn push_node(q: &mut SqlBuilder, node: &CheckedNode, t: Target, under_not: bool) {
+fn push_node(q: &mut SqlBuilder, node: &CheckedNode, ctx: &EvalContext, under_not: bool) {
     match node {
         CheckedNode::Group { items, .. } if items.is_empty() => {
             q.push("1 = 1");
@@ -46,18 +37,18 @@ fn push_node(q: &mut SqlBuilder, node: &CheckedNode, t: Target, under_not: bool)
                 if i > 0 {
                     q.push(if *any { " OR " } else { " AND " });
                 }
-                push_node(q, item, t, under_not || *negate);
+                push_node(q, item, ctx, under_not || *negate);
             }
             q.push(")");
         }
         CheckedNode::Check(check) if under_not && may_be_unknown(check) => {
             q.push("COALESCE((");
-            push_check(q, check, t);
+            push_check(q, check, ctx);
             q.push("), FALSE)");
         }
         CheckedNode::Check(check) => {
             q.push("(");
-            push_check(q, check, t);
+            push_check(q, check, ctx);
             q.push(")");
         }
     }
@@ -76,18 +67,11 @@ fn may_be_unknown(check: &Check) -> bool {
 /// Opens a condition on the customer's `order_recency` row `r`, to be followed by the
 /// row condition and `)`: "has a row that satisfies" or, with `has = false`, "has no row
 /// that satisfies".
-fn push_recency_open(q: &mut SqlBuilder, engine: Engine, has: bool) {
-    q.push(match (engine, has) {
-        (Engine::Postgres, true) => "c.id IN (SELECT r.customer_id FROM order_recency r WHERE ",
-        (Engine::Postgres, false) => {
-            "c.id NOT IN (SELECT r.customer_id FROM order_recency r WHERE "
-        }
-        (Engine::Sqlite, true) => {
-            "EXISTS (SELECT 1 FROM order_recency r WHERE r.customer_id = c.id AND "
-        }
-        (Engine::Sqlite, false) => {
-            "NOT EXISTS (SELECT 1 FROM order_recency r WHERE r.customer_id = c.id AND "
-        }
+fn push_recency_open(q: &mut SqlBuilder, has: bool) {
+    q.push(if has {
+        "c.id IN (SELECT r.customer_id FROM order_recency r WHERE "
+    } else {
+        "c.id NOT IN (SELECT r.customer_id FROM order_recency r WHERE "
     });
 }
 
@@ -128,8 +112,7 @@ fn push_rfm_run(q: &mut SqlBuilder, ctx: &EvalContext) {
     q.bind(SqlValue::Int(ctx.rfm_run.unwrap_or(-1)));
 }
 
-fn push_check(q: &mut SqlBuilder, check: &Check, t: Target) {
-    let ctx = t.ctx;
+fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
     match check {
         Check::Text {
             attr: Attr::RfmSegment,
@@ -184,7 +167,7 @@ fn push_check(q: &mut SqlBuilder, check: &Check, t: Target) {
             days,
             op,
             value,
-        } => push_measure(q, *measure, *days, *op, *value, t),
+        } => push_measure(q, *measure, *days, *op, *value, ctx),
         Check::CustomText {
             field_id,
             op,
@@ -220,12 +203,11 @@ fn push_measure(
     days: Option<i64>,
     op: Cmp,
     value: i64,
-    t: Target,
+    ctx: &EvalContext,
 ) {
-    let ctx = t.ctx;
     match measure {
         Measure::OrdersCount if recency_covers(op, value) => {
-            push_order_count_by_recency(q, days, op, value, t)
+            push_order_count_by_recency(q, days, op, value, ctx)
         }
         Measure::OrdersCount | Measure::OrdersAmount => {
             // The window's orders are grouped once, from the
@@ -259,7 +241,7 @@ fn push_measure(
             // today − last ⟨op⟩ n  ⇔  last ⟨flipped op⟩ D with D = today − n, where last is
             // the stored date of the most recent order (ISO text compares as dates).
             // Customers without orders have no row and match nothing.
-            push_recency_open(q, t.engine, true);
+            push_recency_open(q, true);
             q.push(&format!("r.{} {} ", recency::column(1), op.flipped().sql()))
                 .bind(SqlValue::Text(crate::dates::iso_date(ctx.today - value)))
                 .push(")");
@@ -323,9 +305,9 @@ fn push_order_count_by_recency(
     days: Option<i64>,
     op: Cmp,
     value: i64,
-    t: Target,
+    ctx: &EvalContext,
 ) {
-    let after = days.map(|d| crate::dates::iso_date(t.ctx.today - d));
+    let after = days.map(|d| crate::dates::iso_date(ctx.today - d));
     // Never unknown: a missing date is "not at least k".
     let at_least = |q: &mut SqlBuilder, k: i64| {
         if k <= 0 {
@@ -360,12 +342,12 @@ fn push_order_count_by_recency(
         }
     };
     if op.holds(0, value) {
-        push_recency_open(q, t.engine, false);
+        push_recency_open(q, false);
         q.push("NOT (");
         holds(q);
         q.push("))");
     } else {
-        push_recency_open(q, t.engine, true);
+        push_recency_open(q, true);
         holds(q);
         q.push(")");
     }
