@@ -8,7 +8,6 @@ use crate::customers::model::format_cents;
 use crate::dates::iso_date;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
-use crate::ids::CustomerId;
 use crate::ui::{field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -207,22 +206,6 @@ fn SettingsForm(
             </ActionForm>
         </details>
     }
-}
-
-/// The data of [`ChurnCard`], made by the customer page outside its `Suspense` so it is
-/// fetched once (see `auth::pages::Protected`).
-pub fn churn_card_data(
-    customer: Memo<Option<CustomerId>>,
-) -> Resource<Result<Option<WarningView>, AppError>> {
-    Resource::new(
-        move || customer.get(),
-        |id| async move {
-            match id {
-                Some(id) => customer_churn_warning(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    )
 }
 
 /// The open warning on the customer page, every reason in words and figures; nothing

@@ -5,7 +5,7 @@ use crate::audit::service::{record, Change};
 use crate::auth::permissions::may_manage_custom_fields;
 use crate::auth::CurrentUser;
 use crate::custom_fields::model::*;
-use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::db::{now, Db, DbRow, Row, SqlBuilder};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::{CustomerId, UserId};
 use sqlx::AnyConnection;
@@ -318,15 +318,10 @@ pub async fn values_for(
     for chunk in customer_ids.chunks(500) {
         let mut q = SqlBuilder::new(
             "SELECT v.customer_id, f.key, v.value FROM custom_field_values v \
-             JOIN custom_fields f ON f.id = v.field_id WHERE f.active = 1 AND v.customer_id IN (",
+             JOIN custom_fields f ON f.id = v.field_id WHERE f.active = 1 AND v.customer_id IN ",
         );
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(SqlValue::Int(id.0));
-        }
-        q.push(")");
+        let ids: Vec<i64> = chunk.iter().map(|id| id.0).collect();
+        q.push_id_list(&ids);
         for r in q.query().fetch_all(&db.pool).await? {
             out.entry(CustomerId(r.try_get("customer_id")?))
                 .or_default()

@@ -7,7 +7,7 @@ use crate::auth::pages::{signed_in_user, Protected};
 use crate::auth::Role;
 use crate::customers::api::*;
 use crate::customers::model::*;
-use crate::customers::pages::customer_id_param;
+use crate::customers::pages::{customer_id_param, customer_resource};
 use crate::dates::{iso_date, local_datetime_value, now_seconds, user_offset_minutes};
 use crate::error::AppError;
 use crate::finance::api::{
@@ -87,48 +87,17 @@ fn CustomerDetail() -> impl IntoView {
     let actions = PageActions::new();
     let delete = ServerAction::<DeleteCustomer>::new();
     let version = Signal::derive(move || actions.version());
-    let customer = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_customer(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    let finance = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => crate::finance::api::customer_finance(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    let tasks = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => customer_open_tasks(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    let stage = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => crate::lifecycle::api::load_customer_stage(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let customer = customer_resource(id, version, get_customer);
+    let finance = customer_resource(id, version, crate::finance::api::customer_finance);
+    let tasks = customer_resource(id, version, customer_open_tasks);
+    let stage = customer_resource(id, version, crate::lifecycle::api::load_customer_stage);
     // Everything the cards below fetch is made here, outside the `Suspense`, so it is
     // fetched once (see `auth::pages::Protected`).
     let staff = Resource::new(|| (), |_| list_assignable_staff());
     let timeline = crate::timeline::pages::TimelineData::new(id, version);
-    let rfm = crate::rfm::pages::rfm_card_data(id);
-    let churn = crate::churn::pages::churn_card_data(id);
+    // A new order can change both, and clears a churn warning.
+    let rfm = customer_resource(id, version, crate::rfm::api::load_customer_rfm);
+    let churn = customer_resource(id, version, crate::churn::api::customer_churn_warning);
     let notes = crate::tiers::pages::NotesData::new(id);
     let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
     view! {

@@ -769,6 +769,28 @@ pub fn customer_id_param() -> Memo<Option<CustomerId>> {
     Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
 }
 
+/// What `fetch` says about the customer named by the route, fetched again whenever
+/// `refresh` changes; a missing or malformed id is not found.
+pub fn customer_resource<T, Fut>(
+    id: Memo<Option<CustomerId>>,
+    refresh: Signal<usize>,
+    fetch: impl Fn(CustomerId) -> Fut + Send + Sync + Copy + 'static,
+) -> Resource<Result<T, AppError>>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    Resource::new(
+        move || (id.get(), refresh.get()),
+        move |(id, _)| async move {
+            match id {
+                Some(id) => fetch(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 #[component]
 pub fn CustomerEditPage() -> impl IntoView {
     view! { <Protected><CustomerEdit /></Protected> }

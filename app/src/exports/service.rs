@@ -7,7 +7,7 @@ use crate::auth::permissions::{
 use crate::auth::CurrentUser;
 use crate::customers::model::ParsedFilter;
 use crate::dates::parse_date;
-use crate::db::{Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::db::{Db, DbRow, Row, SqlBuilder};
 use crate::error::{AppError, AppResult};
 use crate::exports::csv::CsvWriter;
 use crate::finance::credit::{figures, rating, CreditRating, PaymentFacts};
@@ -99,14 +99,9 @@ async fn visible_ids(
             for chunk in ids.chunks(CHUNK) {
                 let mut q = SqlBuilder::new("SELECT c.id FROM customers c WHERE 1 = 1");
                 customer_visibility(actor, &mut q);
-                q.push(" AND c.id IN (");
-                for (i, id) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(SqlValue::Int(*id));
-                }
-                q.push(") ORDER BY c.id");
+                q.push(" AND c.id IN ")
+                    .push_id_list(chunk)
+                    .push(" ORDER BY c.id");
                 for r in q.query().fetch_all(&db.pool).await? {
                     out.push(r.try_get("id")?);
                 }
@@ -189,28 +184,19 @@ pub async fn export_customers(
     let today = crate::db::now().div_euclid(86_400);
     let ids = visible_ids(db, actor, selection).await?;
     for chunk in ids.chunks(CHUNK) {
-        let list = |q: &mut SqlBuilder| {
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(SqlValue::Int(*id));
-            }
-            q.push(")");
-        };
         let mut q = SqlBuilder::new(
             "SELECT c.*, o.email AS owner_email, s.email AS service_manager_email, t.name AS team_name, \
              (SELECT COUNT(*) FROM orders x WHERE x.customer_id = c.id) AS order_count, \
              (SELECT CAST(COALESCE(SUM(x.amount_cents), 0) AS BIGINT) FROM orders x WHERE x.customer_id = c.id) AS lifetime_value_cents \
              FROM customers c JOIN users o ON o.id = c.owner_id LEFT JOIN users s ON s.id = c.service_manager_id \
-             LEFT JOIN teams t ON t.id = c.team_id WHERE c.id IN (",
+             LEFT JOIN teams t ON t.id = c.team_id WHERE c.id IN ",
         );
-        list(&mut q);
+        q.push_id_list(chunk);
         let rows = q.query().fetch_all(&db.pool).await?;
         let mut t = SqlBuilder::new(
-            "SELECT ct.customer_id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id IN (",
+            "SELECT ct.customer_id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id IN ",
         );
-        list(&mut t);
+        t.push_id_list(chunk);
         t.push(" ORDER BY t.name");
         let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
         for r in t.query().fetch_all(&db.pool).await? {
@@ -219,9 +205,9 @@ pub async fn export_customers(
                 .push(r.try_get("name")?);
         }
         let mut p = SqlBuilder::new(
-            "SELECT customer_id, amount_cents, due_date, paid_date FROM payments WHERE customer_id IN (",
+            "SELECT customer_id, amount_cents, due_date, paid_date FROM payments WHERE customer_id IN ",
         );
-        list(&mut p);
+        p.push_id_list(chunk);
         let mut payments: HashMap<i64, Vec<PaymentFacts>> = HashMap::new();
         for r in p.query().fetch_all(&db.pool).await? {
             let due: String = r.try_get("due_date")?;

@@ -73,7 +73,7 @@ pub async fn effective_ratings(
     customers: Option<&[CustomerId]>,
     today: i64,
 ) -> AppResult<std::collections::HashMap<CustomerId, Option<CreditRating>>> {
-    use crate::db::{SqlBuilder, SqlValue};
+    use crate::db::SqlBuilder;
     use std::collections::HashMap;
     let chunks: Vec<Option<&[CustomerId]>> = match customers {
         None => vec![None],
@@ -84,14 +84,11 @@ pub async fn effective_ratings(
     for chunk in chunks {
         let restrict = |q: &mut SqlBuilder, column: &str| {
             if let Some(ids) = chunk {
-                q.push(" WHERE ").push(column).push(" IN (");
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(SqlValue::Int(id.0));
-                }
-                q.push(")");
+                let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+                q.push(" WHERE ")
+                    .push(column)
+                    .push(" IN ")
+                    .push_id_list(&ids);
             }
         };
         let mut q =

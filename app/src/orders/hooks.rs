@@ -1,7 +1,8 @@
 //! What must follow any change to customers' orders, inside the same transaction. Every
 //! code path that inserts, edits, moves or deletes orders calls [`orders_changed`] with
 //! the customers whose purchase history changed, so facts derived from orders (lifecycle
-//! stage history, churn warnings, the recent order dates behind windowed counts, funnel milestones) never disagree with the orders themselves.
+//! stage history, churn warnings, the recent order dates behind windowed counts, funnel
+//! milestones) never disagree with the orders themselves.
 //!
 //! Bulk loaders that write whole data sets at once (demo data, benchmarks) rebuild the
 //! derived facts in one pass afterwards instead.

@@ -6,7 +6,6 @@ use crate::auth::pages::Protected;
 use crate::customers::model::{encode_component, format_cents};
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
-use crate::ids::CustomerId;
 use crate::rfm::api::*;
 use crate::rfm::model::*;
 use crate::ui::{format_time, ErrorNotice};
@@ -343,22 +342,6 @@ fn CellList(
             </Transition>
         </section>
     }
-}
-
-/// The data of [`RfmCard`]. The customer page makes it next to its own resources, not
-/// inside its `Suspense`, so it is fetched once (see `auth::pages::Protected`).
-pub fn rfm_card_data(
-    customer: Memo<Option<CustomerId>>,
-) -> Resource<Result<CustomerRfm, AppError>> {
-    Resource::new(
-        move || customer.get(),
-        |id| async move {
-            match id {
-                Some(id) => load_customer_rfm(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    )
 }
 
 /// The customer page's card: R/F/M and their scores, the segment and the value score of

@@ -822,14 +822,8 @@ pub async fn value_scores(
         );
         q.bind(SqlValue::Int(run_id));
         if let Some(ids) = chunk {
-            q.push(" WHERE c.id IN (");
-            for (i, id) in ids.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(SqlValue::Int(id.0));
-            }
-            q.push(")");
+            let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+            q.push(" WHERE c.id IN ").push_id_list(&ids);
         }
         for r in q.query().fetch_all(&db.pool).await? {
             let id = CustomerId(r.try_get("id")?);
