@@ -171,11 +171,18 @@ fn Builder(options: BuilderOptions, segment: Option<Segment>) -> impl IntoView {
     let after = RwSignal::new(String::new());
     // Fetched by the browser only: the builder is built once its segment has loaded, so
     // resources made here would be started again each time the server's `Suspense`
-    // re-checks its children. The live count needs the browser anyway.
+    // re-checks its children. The live count needs the browser anyway. They are read only
+    // once the page is live (effects never run on the server): the server and the
+    // hydrating browser both render the loading text, so hydration never depends on when
+    // a fetch finishes.
     let count = LocalResource::new(move || count_segment(committed.get()));
     let members = LocalResource::new(move || segment_members(committed.get(), after.get()));
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let count_now = move || live.get().then(|| count.get()).flatten();
+    let members_now = move || live.get().then(|| members.get()).flatten();
     Effect::new(move |_| {
-        if let Some(result) = count.get() {
+        if let Some(result) = count_now() {
             editor.problems.set(match result {
                 Err(AppError::Validation(errors)) => errors,
                 _ => Vec::new(),
@@ -273,18 +280,15 @@ fn Builder(options: BuilderOptions, segment: Option<Segment>) -> impl IntoView {
 
                 <div class="segment-count" aria-live="polite">
                     <span>{t(Key::SegMatching)}</span>
-                    <Transition fallback=|| view! { <output data-testid="segment-count">"…"</output> }>
-                        {move || Suspend::new(async move {
-                            match count.await {
-                                Ok(n) => view! { <output data-testid="segment-count" class="count">{n}</output> }.into_any(),
-                                Err(AppError::Validation(_)) => view! {
-                                    <output data-testid="segment-count" class="count incomplete">"–"</output>
-                                    <span class="hint">{t(Key::SegRuleIncomplete)}</span>
-                                }.into_any(),
-                                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    {move || match count_now() {
+                        None => view! { <output data-testid="segment-count">"…"</output> }.into_any(),
+                        Some(Ok(n)) => view! { <output data-testid="segment-count" class="count">{n}</output> }.into_any(),
+                        Some(Err(AppError::Validation(_))) => view! {
+                            <output data-testid="segment-count" class="count incomplete">"–"</output>
+                            <span class="hint">{t(Key::SegRuleIncomplete)}</span>
+                        }.into_any(),
+                        Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }}
                 </div>
 
                 {move || save_error().filter(|e| e.field_error("name").is_none()).map(|e| view! { <ErrorNotice error=e /> })}
@@ -313,15 +317,12 @@ fn Builder(options: BuilderOptions, segment: Option<Segment>) -> impl IntoView {
             </Show>
 
             <h2>{t(Key::SegMembers)}</h2>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
-                {move || Suspend::new(async move {
-                    match members.await {
-                        Ok(page) => member_table(page, after).into_any(),
-                        Err(AppError::Validation(_)) => view! { <p class="hint">{t(Key::SegRuleIncomplete)}</p> }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match members_now() {
+                None => view! { <p class="loading">"…"</p> }.into_any(),
+                Some(Ok(page)) => member_table(page, after).into_any(),
+                Some(Err(AppError::Validation(_))) => view! { <p class="hint">{t(Key::SegRuleIncomplete)}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+            }}
         </section>
     }
 }
