@@ -6,6 +6,7 @@ pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod churn;
+pub mod complaints;
 pub mod custom_fields;
 pub mod customers;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod db;
 pub mod duplicates;
 pub mod error;
 pub mod exports;
+pub mod feedback;
 pub mod finance;
 pub mod funnel;
 pub mod i18n;
@@ -146,6 +148,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/funnel") view=funnel::pages::FunnelPage ssr=SsrMode::Async />
                     <Route path=path!("/lifecycle") view=lifecycle::pages::LifecyclePage ssr=SsrMode::Async />
                     <Route path=path!("/at-risk") view=churn::pages::AtRiskPage ssr=SsrMode::Async />
+                    <Route path=path!("/feedback") view=feedback::pages::FormsPage ssr=SsrMode::Async />
+                    <Route path=path!("/feedback/new") view=feedback::pages::FormEditPage ssr=SsrMode::Async />
+                    // Declared before `/feedback/:id`: routes match in order.
+                    <Route path=path!("/feedback/analysis") view=feedback::analysis_page::FeedbackAnalysisPage ssr=SsrMode::Async />
+                    <Route path=path!("/feedback/:id") view=feedback::pages::FormEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/complaints") view=complaints::pages::ComplaintsPage ssr=SsrMode::Async />
+                    <Route path=path!("/complaints/new") view=complaints::pages::ComplaintNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/complaints/:id") view=complaints::pages::ComplaintDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/work") view=tasks::pages::MyWorkPage ssr=SsrMode::Async />
                     <Route path=path!("/tiers") view=tiers::pages::TiersPage ssr=SsrMode::Async />
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage ssr=SsrMode::Async />

@@ -477,13 +477,17 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         }
     });
     tokio::spawn(app::churn::service::run_scheduler(state.db.clone()));
+    tokio::spawn(app::complaints::service::run_scheduler(state.db.clone()));
     let router = web::build_router(state);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
     };
     tracing::info!("Rapport listening on http://{addr}");
-    let result = axum::serve(listener, router.into_make_service())
+    let result = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown_signal())
         .await;
     match result {

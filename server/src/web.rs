@@ -39,6 +39,10 @@ pub fn build_router(state: AppState) -> Router {
             "/lifecycle/export.csv",
             get(app::lifecycle::http::export_lifecycle_csv),
         )
+        // The public feedback page: plain HTML, no staff-app code, its own body limit.
+        .merge(app::feedback::public::router(
+            app::feedback::public::PublicState::new(state.db.clone()),
+        ))
         .leptos_routes_with_context(
             &state,
             routes,

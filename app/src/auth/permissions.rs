@@ -372,6 +372,93 @@ pub fn may_configure_churn(user: &CurrentUser) -> bool {
     user.role == Role::Admin
 }
 
+/// Building, editing, opening and closing feedback forms: admins.
+pub fn may_manage_forms(user: &CurrentUser) -> bool {
+    user.role == Role::Admin
+}
+
+/// Feedback figures (NPS, CSAT, distributions): every role but support agents, who work
+/// on complaints. Managers' figures cover the customers they may see.
+pub fn may_see_feedback(user: &CurrentUser) -> bool {
+    user.role != Role::SupportAgent
+}
+
+/// Free-text answers and who gave them: not viewers, who see aggregates only.
+pub fn may_read_feedback_comments(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+/// Personal links tie an answer to a customer; the sender must see that customer.
+pub fn may_send_feedback_links(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Tier1Manager | Role::Tier2Manager
+    )
+}
+
+/// The complaints list: everyone but viewers.
+pub fn may_see_complaints(user: &CurrentUser) -> bool {
+    user.role != Role::Viewer
+}
+
+/// Opening a complaint by hand: admins, managers and support agents.
+pub fn may_open_complaint(user: &CurrentUser) -> bool {
+    user.role != Role::Viewer
+}
+
+/// Whether `user` may see one complaint: admins all; its assignee; managers those of
+/// customers they may see. Support agents see only complaints assigned to them.
+pub fn may_see_complaint(
+    user: &CurrentUser,
+    assignee: Option<UserId>,
+    customer: Option<&CustomerScope>,
+) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Viewer => false,
+        Role::SupportAgent => assignee == Some(user.id),
+        Role::Tier1Manager | Role::Tier2Manager => {
+            assignee == Some(user.id) || customer.is_some_and(|c| may_see_customer(user, c))
+        }
+    }
+}
+
+/// Working a complaint (status, category, severity, assignee) is open to whoever may see it.
+pub fn may_change_complaint(
+    user: &CurrentUser,
+    assignee: Option<UserId>,
+    customer: Option<&CustomerScope>,
+) -> bool {
+    may_see_complaint(user, assignee, customer)
+}
+
+/// Appends the complaint visibility of `user` (aliases: `k` complaints, `c` customers,
+/// left-joined). Mirrors [`may_see_complaint`].
+#[cfg(feature = "ssr")]
+pub fn complaint_visibility(user: &CurrentUser, q: &mut crate::db::SqlBuilder) {
+    use crate::db::SqlValue;
+    match user.role {
+        Role::Admin => {}
+        Role::Viewer => {
+            q.push(" AND 1 = 0");
+        }
+        Role::SupportAgent => {
+            q.push(" AND k.assignee_id = ")
+                .bind(SqlValue::Int(user.id.0));
+        }
+        Role::Tier1Manager | Role::Tier2Manager => {
+            q.push(" AND (k.assignee_id = ")
+                .bind(SqlValue::Int(user.id.0))
+                .push(" OR (c.id IS NOT NULL");
+            customer_visibility(user, q);
+            q.push("))");
+        }
+    }
+}
+
 /// Appends the visibility condition of `user` to a customer query (`c` is the customers
 /// alias). Mirrors [`may_see_customer`]; the integration tests hold the two together.
 #[cfg(feature = "ssr")]

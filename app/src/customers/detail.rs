@@ -4,6 +4,7 @@
 use crate::activities::api::LogActivity;
 use crate::activities::model::ActivityKind;
 use crate::auth::pages::{signed_in_user, Protected};
+use crate::auth::permissions::{may_open_complaint, may_see_complaints};
 use crate::auth::Role;
 use crate::customers::api::*;
 use crate::customers::model::*;
@@ -100,6 +101,8 @@ fn CustomerDetail() -> impl IntoView {
     let churn = customer_resource(id, version, crate::churn::api::customer_churn_warning);
     let notes = crate::tiers::pages::NotesData::new(id);
     let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
+    let opens_complaints = move || user.with(|u| u.as_ref().is_some_and(may_open_complaint));
+    let sees_complaints = move || user.with(|u| u.as_ref().is_some_and(may_see_complaints));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
             {move || Suspend::new(async move {
@@ -123,6 +126,16 @@ fn CustomerDetail() -> impl IntoView {
                                 </Show>
                                 <Show when=is_admin>
                                     <A href=format!("/admin/audit?customer={cid}") attr:class="button">{t(Key::History)}</A>
+                                </Show>
+                                <Show when=sees_complaints>
+                                    <A href=format!("/complaints?customer={cid}&status=all") attr:class="button" attr:data-testid="customer-complaints">
+                                        {t(Key::CpComplaints)}
+                                    </A>
+                                </Show>
+                                <Show when=opens_complaints>
+                                    <A href=format!("/complaints/new?customer={cid}") attr:class="button" attr:data-testid="customer-open-complaint">
+                                        {t(Key::CpOpen)}
+                                    </A>
                                 </Show>
                             </div>
                         </div>

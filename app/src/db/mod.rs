@@ -142,6 +142,14 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbSetupError> {
     }
 }
 
+/// Seconds since the Unix epoch with fractions, for rate limits.
+pub fn now_precise() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
 /// Seconds since the Unix epoch; every stored timestamp uses it, on both engines.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

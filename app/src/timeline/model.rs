@@ -19,10 +19,14 @@ pub enum TimelineKind {
     /// A lifecycle stage change (one that has happened: started on or before today).
     Lifecycle,
     Churn,
+    /// A feedback form answered by the customer.
+    Feedback,
+    /// A complaint about the customer, as it stands now.
+    Complaint,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 10] = [
+    pub const ALL: [TimelineKind; 12] = [
         TimelineKind::Activity,
         TimelineKind::Order,
         TimelineKind::Payment,
@@ -33,6 +37,8 @@ impl TimelineKind {
         TimelineKind::Note,
         TimelineKind::Lifecycle,
         TimelineKind::Churn,
+        TimelineKind::Feedback,
+        TimelineKind::Complaint,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +52,8 @@ impl TimelineKind {
             TimelineKind::Note => "note",
             TimelineKind::Lifecycle => "lifecycle",
             TimelineKind::Churn => "churn",
+            TimelineKind::Feedback => "feedback",
+            TimelineKind::Complaint => "complaint",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -68,6 +76,8 @@ impl TimelineKind {
             TimelineKind::Note => Key::NoteTimelineKind,
             TimelineKind::Lifecycle => Key::LcStage,
             TimelineKind::Churn => Key::ChurnTimelineKind,
+            TimelineKind::Feedback => Key::TlFeedbackKind,
+            TimelineKind::Complaint => Key::TlComplaintKind,
         }
     }
     /// Kinds that only viewers of financial records see.
@@ -133,6 +143,15 @@ pub enum TimelineBody {
         score: i64,
         reasons: Vec<crate::churn::model::ChurnReason>,
         cleared_reason: Option<String>,
+    },
+    /// A feedback form answered: the form's slug, and the NPS score when it asked for one.
+    Feedback { form: String, nps: Option<i64> },
+    /// A complaint with its current category, severity and status.
+    Complaint {
+        number: i64,
+        category: String,
+        severity: crate::complaints::model::Severity,
+        status: crate::complaints::model::Status,
     },
     /// A field change or record action from the audit log.
     Change {

@@ -9,6 +9,7 @@ use crate::timeline::api::customer_timeline;
 use crate::timeline::model::*;
 use crate::ui::{format_local_time, ErrorNotice};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// The label of an audited customer field, where the app has one.
 pub fn field_label(field: &str) -> Option<Key> {
@@ -165,6 +166,22 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
             }
             .into_any()
         }
+        TimelineBody::Feedback { form, nps } => view! {
+            <p data-testid="timeline-feedback">
+                <strong>{move || i18n.t(Key::TlFeedbackEntry).replace("{form}", &form)}</strong>
+                {nps.map(|n| view! { " · NPS " {n} })}
+            </p>
+        }
+        .into_any(),
+        TimelineBody::Complaint { number, category, severity, status } => view! {
+            <p data-testid="timeline-complaint">
+                <A href=format!("/complaints/{number}")>
+                    <strong>{move || i18n.t(Key::TlComplaintEntry).replace("{id}", &number.to_string())}</strong>
+                </A>
+                ": " {category} " · " {t(severity.label())} " · " {t(status.label())}
+            </p>
+        }
+        .into_any(),
         TimelineBody::Change { action, field, before, after } => {
             let what = match (field.as_deref().and_then(field_label), action_label(&action)) {
                 (Some(k), _) => i18n.t(k).to_string(),

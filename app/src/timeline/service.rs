@@ -1,6 +1,7 @@
 use crate::activities::model::ActivityKind;
 use crate::auth::permissions::{may_see_customer, may_see_financials};
 use crate::auth::CurrentUser;
+use crate::complaints::model::{Severity, Status as ComplaintStatus};
 use crate::customers::service::scope_of;
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
@@ -64,6 +65,16 @@ fn branch_select(kind: TimelineKind) -> &'static str {
              e.reasons_json AS f2, e.cleared_reason AS f3, CAST(NULL AS TEXT) AS f4, e.score AS n1, CAST(NULL AS TEXT) AS currency \
              FROM churn_events e WHERE e.customer_id = "
         }
+        TimelineKind::Feedback => {
+            "SELECT 'feedback' AS kind, r.id AS id, r.submitted_at AS at, CAST(NULL AS TEXT) AS actor, f.slug AS f1, \
+             CAST(NULL AS TEXT) AS f2, CAST(NULL AS TEXT) AS f3, CAST(NULL AS TEXT) AS f4, r.nps AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM feedback_responses r JOIN feedback_forms f ON f.id = r.form_id WHERE r.customer_id = "
+        }
+        TimelineKind::Complaint => {
+            "SELECT 'complaint' AS kind, k.id AS id, k.created_at AS at, u.name AS actor, k.category AS f1, k.status AS f2, \
+             k.severity AS f3, CAST(NULL AS TEXT) AS f4, k.id AS n1, CAST(NULL AS TEXT) AS currency \
+             FROM complaints k LEFT JOIN users u ON u.id = k.created_by WHERE k.customer_id = "
+        }
         TimelineKind::Contract | TimelineKind::Change => {
             "SELECT CASE WHEN l.action LIKE 'contract%' THEN 'contract' ELSE 'change' END AS kind, l.id AS id, l.at AS at, \
              u.name AS actor, l.action AS f1, l.field AS f2, l.before_value AS f3, l.after_value AS f4, \
@@ -83,6 +94,8 @@ fn time_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Note => "n.created_at",
         TimelineKind::Lifecycle => "ls.starts_at",
         TimelineKind::Churn => "e.at",
+        TimelineKind::Feedback => "r.submitted_at",
+        TimelineKind::Complaint => "k.created_at",
         TimelineKind::Contract | TimelineKind::Change => "l.at",
     }
 }
@@ -97,6 +110,8 @@ fn id_column(kind: TimelineKind) -> &'static str {
         TimelineKind::Note => "n.id",
         TimelineKind::Lifecycle => "ls.starts_at",
         TimelineKind::Churn => "e.id",
+        TimelineKind::Feedback => "r.id",
+        TimelineKind::Complaint => "k.id",
         TimelineKind::Contract | TimelineKind::Change => "l.id",
     }
 }
@@ -198,6 +213,22 @@ fn entry_from_row(r: &DbRow) -> AppResult<TimelineEntry> {
             score: n1.unwrap_or_default(),
             reasons: crate::churn::model::reasons_from_json(f2.as_deref().unwrap_or("[]")),
             cleared_reason: f3,
+        },
+        TimelineKind::Feedback => TimelineBody::Feedback {
+            form: f1.unwrap_or_default(),
+            nps: n1,
+        },
+        TimelineKind::Complaint => TimelineBody::Complaint {
+            number: n1.unwrap_or_default(),
+            category: f1.unwrap_or_default(),
+            status: f2
+                .as_deref()
+                .and_then(ComplaintStatus::parse)
+                .unwrap_or(ComplaintStatus::Received),
+            severity: f3
+                .as_deref()
+                .and_then(Severity::parse)
+                .unwrap_or(Severity::Medium),
         },
         TimelineKind::Change => TimelineBody::Change {
             action: f1.unwrap_or_default(),

@@ -19,6 +19,8 @@ pub fn Layout(children: Children) -> impl IntoView {
             let sees_funnel = crate::auth::permissions::may_see_funnel(&user);
             let sees_lifecycle = crate::auth::permissions::may_see_lifecycle(&user);
             let at_risk = crate::auth::permissions::may_see_at_risk(&user);
+            let sees_feedback = crate::auth::permissions::may_see_feedback(&user);
+            let sees_complaints = crate::auth::permissions::may_see_complaints(&user);
             let role = user.role.label();
             view! {
                 <nav class="main-nav" aria-label="main">
@@ -46,6 +48,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </Show>
                     <Show when=move || at_risk>
                         <A href="/at-risk" attr:data-testid="nav-at-risk">{t(Key::NavAtRisk)}</A>
+                    </Show>
+                    <Show when=move || sees_feedback>
+                        <A href="/feedback" attr:data-testid="nav-feedback">{t(Key::CpNavFeedback)}</A>
+                    </Show>
+                    <Show when=move || sees_complaints>
+                        <A href="/complaints" attr:data-testid="nav-complaints">{t(Key::CpComplaints)}</A>
                     </Show>
                     <Show when=move || imports>
                         <A href="/import">{t(Key::NavImport)}</A>

@@ -11,7 +11,9 @@
 //! With `--lifecycle [--lifecycle-orders N]`, tops the orders up to N (default 10 per
 //! customer), times the full lifecycle history rebuild (median of 3), and the stage-count
 //! and monthly-chart queries' p50/p95 as an admin and a tier-2 manager.
-//! These four may be combined in one run on one data set (e.g. `--segments --rfm
+//! With `--feedback [--submissions N] [--clients C]`, times durable public-form answers
+//! under load and a staff page at rest and under that load.
+//! These may be combined in one run on one data set (e.g. `--segments --rfm
 //! --lifecycle --funnel --orders 1000000 --rfm-orders 1000000 …`).
 //! Without them: loads the demo data set into a fresh database and reports the demo load time and the
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
@@ -710,6 +712,178 @@ async fn bench_segments(db: &Db, engine: &str, customers: u64) {
     }
 }
 
+/// Public-form answers under load, through the real HTTP stack in memory (`/f/satisfaction`
+/// of the demo data): every answer acknowledged with 200 must be in the database. While
+/// the load runs, a staff page (`/customers` as the admin) is requested in a loop; its
+/// p99 is compared with the same page at rest. `--submissions N` (default 20 000),
+/// `--clients C` concurrent visitors (default 64).
+async fn bench_feedback(db: &Db, engine: &str) {
+    use app::state::{AppConfig, AppState};
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::{header, Request, StatusCode};
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    let submissions: usize = arg("--submissions").and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let clients: usize = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(64);
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("rapport")
+        .site_root("target/site")
+        .build();
+    let router = rapport_server::web::build_router(AppState {
+        db: db.clone(),
+        leptos_options: options,
+        config: Arc::new(AppConfig { secure_cookies: false }),
+    });
+    let admin = staff(db, "admin@rapport.local").await;
+    let token = app::auth::service::create_session(db, admin.id).await.unwrap();
+    let cookie = format!("{}={token}", app::auth::service::SESSION_COOKIE);
+
+    // The public page as a visitor's browser receives it.
+    let page = router
+        .clone()
+        .oneshot(Request::get("/f/satisfaction").header(header::HOST, "localhost").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = axum::body::to_bytes(page.into_body(), usize::MAX).await.unwrap();
+    println!("[{engine}] public form page: {} bytes in one response (HTML, inline style and script; no other requests)", html.len());
+
+    let staff_page = {
+        let router = router.clone();
+        let cookie = cookie.clone();
+        move || {
+            let router = router.clone();
+            let cookie = cookie.clone();
+            async move {
+                let t = Instant::now();
+                let res = router
+                    .oneshot(
+                        Request::get("/customers")
+                            .header(header::HOST, "localhost")
+                            .header(header::COOKIE, cookie)
+                            .body(Body::empty())
+                            .unwrap(),
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                let _ = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                t.elapsed()
+            }
+        }
+    };
+    for _ in 0..5 {
+        staff_page().await;
+    }
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        idle.push(staff_page().await);
+    }
+    idle.sort();
+
+    let before: i64 = sqlx::query("SELECT COUNT(*) AS n FROM feedback_responses")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    let version: i64 = sqlx::query("SELECT current_version FROM feedback_forms WHERE slug = 'satisfaction'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("current_version")
+        .unwrap();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy_staff = {
+        let done = done.clone();
+        let staff_page = staff_page.clone();
+        tokio::spawn(async move {
+            let mut times = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                times.push(staff_page().await);
+            }
+            times
+        })
+    };
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let router = router.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acknowledged = 0usize;
+            let mut latencies = Vec::new();
+            let mut n = c;
+            while n < submissions {
+                // Each answer comes from its own address, as from many customers.
+                let addr = SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 40_000));
+                let body = format!(
+                    "_key=bench-{n:08}&_v={version}&_lang=en&website=&q1={}&q2={}&q4={}&q6=Bench+answer+{n}",
+                    n % 11,
+                    1 + n % 5,
+                    n % 4
+                );
+                let mut req = Request::post("/f/satisfaction")
+                    .header(header::HOST, "localhost")
+                    .header(header::ORIGIN, "http://localhost")
+                    .header("sec-fetch-site", "same-origin")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ACCEPT, "application/json")
+                    .body(Body::from(body))
+                    .unwrap();
+                req.extensions_mut().insert(ConnectInfo(addr));
+                let t = Instant::now();
+                let res = router.clone().oneshot(req).await.unwrap();
+                latencies.push(t.elapsed());
+                if res.status() == StatusCode::OK {
+                    acknowledged += 1;
+                }
+                n += clients;
+            }
+            (acknowledged, latencies)
+        }));
+    }
+    let mut acknowledged = 0;
+    let mut latencies = Vec::new();
+    for t in tasks {
+        let (a, l) = t.await.unwrap();
+        acknowledged += a;
+        latencies.extend(l);
+    }
+    let elapsed = started.elapsed();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut busy = busy_staff.await.unwrap();
+    busy.sort();
+    latencies.sort();
+    let after: i64 = sqlx::query("SELECT COUNT(*) AS n FROM feedback_responses")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    println!(
+        "[{engine}] feedback: {acknowledged} of {submissions} answers acknowledged in {:.2}s = {:.0}/s with {clients} concurrent visitors; stored {} (must equal acknowledged); answer latency p50={:.1} ms p99={:.1} ms",
+        elapsed.as_secs_f64(),
+        acknowledged as f64 / elapsed.as_secs_f64(),
+        after - before,
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99)
+    );
+    assert_eq!((after - before) as usize, acknowledged, "every acknowledged answer is stored");
+    println!(
+        "[{engine}] staff page /customers: idle p50={:.1} ms p99={:.1} ms (n={}); under answer load p50={:.1} ms p99={:.1} ms (n={}); p99 ratio {:.2}",
+        percentile(&idle, 0.50),
+        percentile(&idle, 0.99),
+        idle.len(),
+        percentile(&busy, 0.50),
+        percentile(&busy, 0.99),
+        busy.len(),
+        percentile(&busy, 0.99) / percentile(&idle, 0.99)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let customers: u64 = arg("--customers")
@@ -752,6 +926,10 @@ async fn main() {
     }
     if flag("--funnel") {
         bench_funnel(&db, &engine, customers).await;
+        ran = true;
+    }
+    if flag("--feedback") {
+        bench_feedback(&db, &engine).await;
         ran = true;
     }
     if ran {
