@@ -422,11 +422,13 @@ pub fn nps_from_counts(promoters: i64, passives: i64, detractors: i64) -> Option
 
 /// CSAT: the share of answers that are 4 or 5 ("satisfied" or better), in percent.
 pub fn csat(scores: &[i64]) -> Option<i64> {
-    if scores.is_empty() {
-        return None;
-    }
     let satisfied = scores.iter().filter(|s| **s >= 4).count() as i64;
-    Some(rounded_percent(satisfied, scores.len() as i64))
+    percent_of(satisfied, scores.len() as i64)
+}
+
+/// `part` of `whole` in percent, rounded; `None` for an empty whole.
+pub fn percent_of(part: i64, whole: i64) -> Option<i64> {
+    (whole > 0).then(|| rounded_percent(part, whole))
 }
 
 /// `100 × part / whole`, rounded half away from zero.

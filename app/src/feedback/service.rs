@@ -49,7 +49,7 @@ fn version_cache() -> &'static Mutex<HashMap<VersionKey, Arc<FormDefinition>>> {
 
 /// One version of a form's definition.
 pub async fn definition(db: &Db, form_id: i64, version: i64) -> AppResult<Option<Arc<FormDefinition>>> {
-    let cache_key = (String::new(), form_id, version);
+    let cache_key = (database_key(db), form_id, version);
     if let Some(def) = version_cache()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -680,7 +680,7 @@ pub async fn store_in(conn: &mut AnyConnection, sub: &Submission) -> AppResult<S
     let inserted = sqlx::query(
         "INSERT INTO feedback_responses (form_id, version, idempotency_key, customer_id, link_id, language, \
          submitted_at, answers_json, nps, csat, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (form_id, idempotency_key) DO NOTHING RETURNING id",
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(sub.form_id)
     .bind(sub.version)
@@ -1012,43 +1012,43 @@ pub async fn analysis_options(db: &Db, actor: &CurrentUser) -> AppResult<Analysi
     })
 }
 
-/// NPS and CSAT per owner over the answers of the customers each owns, for the KPI pages.
-/// Managers get their own figures and, for tier-1 managers, those of their team.
+/// Answers per owner of the answering customers, with the counts NPS and CSAT need; the
+/// caller adds its conditions and ` GROUP BY c.owner_id`.
+pub const OWNER_SCORES_SELECT: &str = "SELECT c.owner_id, COUNT(*) AS n, \
+     CAST(SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS BIGINT) AS promoters, \
+     CAST(SUM(CASE WHEN r.nps <= 6 THEN 1 ELSE 0 END) AS BIGINT) AS detractors, \
+     CAST(SUM(CASE WHEN r.nps IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS nps_n, \
+     CAST(SUM(CASE WHEN r.csat >= 4 THEN 1 ELSE 0 END) AS BIGINT) AS satisfied, \
+     CAST(SUM(CASE WHEN r.csat IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS csat_n \
+     FROM feedback_responses r JOIN customers c ON c.id = r.customer_id WHERE 1 = 1";
+
+/// One row of [`OWNER_SCORES_SELECT`].
+pub fn owner_scores_from_row(r: &crate::db::DbRow) -> AppResult<ManagerScores> {
+    let count = |name: &str| -> AppResult<i64> { Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0)) };
+    let (promoters, detractors, nps_n) = (count("promoters")?, count("detractors")?, count("nps_n")?);
+    let (satisfied, csat_n) = (count("satisfied")?, count("csat_n")?);
+    Ok(ManagerScores {
+        user_id: UserId(r.try_get("owner_id")?),
+        responses: r.try_get("n")?,
+        nps: nps_from_counts(promoters, nps_n - promoters - detractors, detractors),
+        csat: percent_of(satisfied, csat_n),
+    })
+}
+
+/// NPS and CSAT per owner over the answers of the customers each owns, within what the
+/// actor's feedback figures cover.
 pub async fn manager_scores(db: &Db, actor: &CurrentUser) -> AppResult<Vec<ManagerScores>> {
-    let mut q = SqlBuilder::new(
-        "SELECT c.owner_id, COUNT(*) AS n, \
-         SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS promoters, \
-         SUM(CASE WHEN r.nps IS NOT NULL AND r.nps <= 6 THEN 1 ELSE 0 END) AS detractors, \
-         SUM(CASE WHEN r.nps IS NOT NULL THEN 1 ELSE 0 END) AS nps_n, \
-         SUM(CASE WHEN r.csat >= 4 THEN 1 ELSE 0 END) AS satisfied, \
-         SUM(CASE WHEN r.csat IS NOT NULL THEN 1 ELSE 0 END) AS csat_n \
-         FROM feedback_responses r JOIN customers c ON c.id = r.customer_id WHERE 1 = 1",
-    );
     if !may_see_feedback(actor) {
         return Err(AppError::Forbidden);
     }
+    let mut q = SqlBuilder::new(OWNER_SCORES_SELECT);
     push_response_scope(actor, &mut q);
     q.push(" GROUP BY c.owner_id");
     q.query()
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(|r| {
-            let nps_n: i64 = r.try_get::<Option<i64>, _>("nps_n")?.unwrap_or(0);
-            let promoters: i64 = r.try_get::<Option<i64>, _>("promoters")?.unwrap_or(0);
-            let detractors: i64 = r.try_get::<Option<i64>, _>("detractors")?.unwrap_or(0);
-            let csat_n: i64 = r.try_get::<Option<i64>, _>("csat_n")?.unwrap_or(0);
-            let satisfied: i64 = r.try_get::<Option<i64>, _>("satisfied")?.unwrap_or(0);
-            Ok(ManagerScores {
-                user_id: UserId(r.try_get("owner_id")?),
-                responses: r.try_get("n")?,
-                nps: nps_from_counts(promoters, nps_n - promoters - detractors, detractors),
-                csat: (csat_n > 0).then(|| {
-                    let scaled = satisfied * 200 / csat_n;
-                    (scaled + 1) / 2
-                }),
-            })
-        })
+        .map(owner_scores_from_row)
         .collect()
 }
 

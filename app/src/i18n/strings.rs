@@ -831,6 +831,8 @@ strings! {
     FbNoLinks => "No personal links yet.", "还没有专属链接。";
     FbLinkAnswered => "Answered", "作答时间";
     FbNotYet => "Not yet", "尚未作答";
+    WorkloadNps => "NPS of their customers", "所负责客户的 NPS";
+    WorkloadCsat => "CSAT of their customers", "所负责客户的满意度";
     // (feedback: add keys above this line)
     CpComplaints => "Complaints", "投诉";
     CpNavFeedback => "Feedback", "客户反馈";

@@ -508,6 +508,10 @@ pub struct WorkloadRow {
     pub activities_30d: i64,
     /// Pending tier proposals of customers they own.
     pub pending_proposals: i64,
+    /// Feedback answers from customers they own, with their NPS and CSAT (percent).
+    pub feedback_responses: i64,
+    pub nps: Option<i64>,
+    pub csat: Option<i64>,
 }
 
 impl Default for WorkloadRow {
@@ -526,6 +530,9 @@ impl Default for WorkloadRow {
             overdue_tasks: 0,
             activities_30d: 0,
             pending_proposals: 0,
+            feedback_responses: 0,
+            nps: None,
+            csat: None,
         }
     }
 }

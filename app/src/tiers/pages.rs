@@ -450,6 +450,8 @@ fn WorkloadView() -> impl IntoView {
                                             {header(WorkloadSort::Overdue, Key::WorkloadOverdue)}
                                             {header(WorkloadSort::Activities, Key::WorkloadActivities30)}
                                             {header(WorkloadSort::Pending, Key::WorkloadPending)}
+                                            <th class="num">{t(Key::WorkloadNps)}</th>
+                                            <th class="num">{t(Key::WorkloadCsat)}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -466,6 +468,12 @@ fn WorkloadView() -> impl IntoView {
                                                 <td class=overdue_class(r.overdue_tasks)>{r.overdue_tasks}</td>
                                                 <td>{r.activities_30d}</td>
                                                 <td>{r.pending_proposals}</td>
+                                                <td class="num" data-testid="workload-nps" title=format!("n = {}", r.feedback_responses)>
+                                                    {r.nps.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}
+                                                </td>
+                                                <td class="num" data-testid="workload-csat">
+                                                    {r.csat.map(|n| format!("{n}%")).unwrap_or_else(|| "—".into())}
+                                                </td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

@@ -952,5 +952,18 @@ pub async fn workload(db: &Db, actor: &CurrentUser) -> AppResult<Vec<WorkloadRow
             rows[i].pending_proposals = r.try_get("n")?;
         }
     }
+
+    // NPS and CSAT of each manager's own customers (the KPI the feedback forms feed).
+    let mut q = SqlBuilder::new(crate::feedback::service::OWNER_SCORES_SELECT);
+    push_managers(&mut q, "c.owner_id", scope, actor);
+    q.push(" GROUP BY c.owner_id");
+    for r in q.query().fetch_all(&mut *conn).await? {
+        if let Some(&i) = index.get(&r.try_get::<i64, _>("owner_id")?) {
+            let scores = crate::feedback::service::owner_scores_from_row(&r)?;
+            rows[i].feedback_responses = scores.responses;
+            rows[i].nps = scores.nps;
+            rows[i].csat = scores.csat;
+        }
+    }
     Ok(rows)
 }
