@@ -1,6 +1,7 @@
 //! The churn scan on both engines: reasons from generated data equal the pure model, the
 //! scan is idempotent with one task per episode, a new order clears a warning at once, a
-//! later lapse opens a new episode, and the at-risk list shows only visible customers.
+//! later lapse opens a new episode, the at-risk list shows only visible customers, and a
+//! detractor's recent NPS answer is a reason of its own.
 
 mod support;
 
@@ -11,6 +12,7 @@ use app::customers::model::CustomerInput;
 use app::customers::service as customers;
 use app::dates::iso_date;
 use app::db::{Db, Row};
+use app::feedback::model::{FormDefinition, Localized, Question, QuestionKind};
 use app::ids::CustomerId;
 use app::orders::model::{OrderDraft, OrderInput};
 use app::timeline::model::{TimelineBody, TimelineKind, TimelineQuery};
@@ -87,6 +89,62 @@ async fn payment(db: &Db, c: CustomerId, due: i64, paid: Option<i64>, cents: i64
     .bind(iso_date(due))
     .bind(paid.map(iso_date))
     .bind(paid.unwrap_or(due) * 86_400)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+}
+
+/// A one-question NPS form, stored directly (the churn scan reads only the answers).
+async fn nps_form(db: &Db, admin: &CurrentUser) -> i64 {
+    let definition = FormDefinition {
+        title: Localized::new("How are we doing?", "我们做得怎么样？"),
+        questions: vec![Question {
+            key: "q1".into(),
+            kind: QuestionKind::Nps,
+            label: Localized::new("Would you recommend us?", "您会推荐我们吗？"),
+            required: true,
+            options: Vec::new(),
+        }],
+        ..Default::default()
+    };
+    let form: i64 = sqlx::query(
+        "INSERT INTO feedback_forms (slug, status, current_version, created_by, created_at, updated_at) \
+         VALUES ('nps', 'open', 1, $1, 0, 0) RETURNING id",
+    )
+    .bind(admin.id.0)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO feedback_form_versions (form_id, version, definition_json, created_by, created_at) \
+         VALUES ($1, 1, $2, $3, 0)",
+    )
+    .bind(form)
+    .bind(serde_json::to_string(&definition).unwrap())
+    .bind(admin.id.0)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    form
+}
+
+/// One answer to the NPS form (`nps` `None`: an answer without an NPS figure).
+async fn nps_answer(db: &Db, form: i64, key: &str, c: CustomerId, at: i64, nps: Option<i64>) {
+    sqlx::query(
+        "INSERT INTO feedback_responses (form_id, version, idempotency_key, customer_id, link_id, language, \
+         submitted_at, answers_json, nps, csat, comment) VALUES ($1, 1, $2, $3, NULL, 'en', $4, $5, $6, NULL, NULL)",
+    )
+    .bind(form)
+    .bind(key)
+    .bind(c.0)
+    .bind(at)
+    .bind(match nps {
+        Some(n) => format!("{{\"q1\": {n}}}"),
+        None => "{}".to_string(),
+    })
+    .bind(nps)
     .execute(&db.pool)
     .await
     .unwrap();
@@ -257,6 +315,7 @@ async fn reasons_from_generated_data_match_the_pure_model() {
                     activities_recent: recent,
                     activities_previous: previous,
                     overdue: overdue.get(&c.0).cloned(),
+                    latest_nps: None,
                 };
                 Some((c.0, assess(&facts, population, today, &cfg)?))
             })
@@ -535,6 +594,80 @@ async fn settings_are_validated_audited_and_admin_only() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert!(churn::last_scan(&db).await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_detractors_recent_nps_answer_opens_a_warning_at_the_next_scan() {
+    on_both_engines(|db| async move {
+        let east = team(&db, "East").await;
+        let admin = user(&db, "admin@example.com", Role::Admin, None).await;
+        let t2 = user(&db, "t2@example.com", Role::Tier2Manager, Some(east)).await;
+        let today = churn::today();
+        let cfg = ChurnConfig {
+            feedback_weight: 60,
+            ..ChurnConfig::default()
+        };
+        churn::save_config(&db, &admin, &cfg).await.unwrap();
+        let form = nps_form(&db, &admin).await;
+        // Four steady monthly buyers: no lapse, no activities, no payments.
+        let unhappy = customer(&db, &admin, "Unhappy Co", "2", &t2, None).await;
+        let recovered = customer(&db, &admin, "Recovered Co", "2", &t2, None).await;
+        let long_ago = customer(&db, &admin, "Long Ago Co", "2", &t2, None).await;
+        let late = customer(&db, &admin, "Late Answer Co", "2", &t2, None).await;
+        for c in [unhappy, recovered, long_ago, late] {
+            for back in [60, 30, 5] {
+                order(&db, c, today - back, 10_000).await;
+            }
+        }
+        let at = |back: i64| (today - back) * 86_400 + 3_600;
+        // Unhappy: a promoter once, then a 0 two days ago, then an answer without an NPS.
+        nps_answer(&db, form, "u1", unhappy, at(40), Some(10)).await;
+        nps_answer(&db, form, "u2", unhappy, at(2), Some(0)).await;
+        nps_answer(&db, form, "u3", unhappy, at(1), None).await;
+        // Recovered: a 0, then a promoter; the latest answer counts.
+        nps_answer(&db, form, "r1", recovered, at(40), Some(0)).await;
+        nps_answer(&db, form, "r2", recovered, at(10), Some(9)).await;
+        // Long ago: a 0 outside the 180 days.
+        nps_answer(&db, form, "l1", long_ago, at(180), Some(0)).await;
+
+        let first = churn::run_churn_scan(&db, today).await.unwrap();
+        assert_eq!((first.scored, first.opened), (4, 1));
+        let open = open_warnings(&db).await;
+        assert_eq!(open.len(), 1);
+        let expected = vec![ChurnReason::LowFeedback {
+            nps: 0,
+            answered_on: iso_date(today - 2),
+            points: 60,
+        }];
+        assert_eq!(open[&unhappy.0].score, 60);
+        assert_eq!(open[&unhappy.0].reasons, expected);
+        let card = churn::customer_warning(&db, &t2, unhappy)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(card.reasons, expected);
+
+        // A detractor's answer after the scan counts from the next scan on: 60 × 6 / 7 =
+        // 51.4 → 51, above the threshold of 50.
+        nps_answer(&db, form, "a1", late, at(0), Some(1)).await;
+        assert!(churn::customer_warning(&db, &t2, late)
+            .await
+            .unwrap()
+            .is_none());
+        let next = churn::run_churn_scan(&db, today + 1).await.unwrap();
+        assert_eq!(next.opened, 1);
+        let open = open_warnings(&db).await;
+        assert_eq!(
+            open[&late.0].reasons,
+            vec![ChurnReason::LowFeedback {
+                nps: 1,
+                answered_on: iso_date(today),
+                points: 51,
+            }]
+        );
+        assert_eq!(open.len(), 2);
     })
     .await;
 }

@@ -3,7 +3,7 @@
 //! # The formula
 //!
 //! A customer with no order on or before the scan date is not scored. Otherwise, as of
-//! day `D`, the score is `min(100, lapse + activity + overdue)`, each term an integer
+//! day `D`, the score is `min(100, lapse + activity + overdue + feedback)`, each term an integer
 //! (rounded half up) that appears as a reason when it is above zero:
 //!
 //! - **lapse** (up to `lapse_weight`): `gap` is the customer's usual gap — the median of
@@ -22,12 +22,13 @@
 //!   before `D`). With `longest` = days since the oldest such due date:
 //!   `overdue = overdue_weight × (full + min(longest, full)) / (2 × full)`, `full` =
 //!   `overdue_full_days` — half the weight for any overdue payment, the rest as it ages.
+//! - **feedback** (up to `feedback_weight`): the customer's latest answer with an NPS
+//!   (0–10) given in the 180 days ending on `D`. A detractor (`nps ≤ 6`) gives
+//!   `feedback = feedback_weight × (7 − nps) / 7` — the full weight for a 0; passives
+//!   and promoters give nothing. A newer answer replaces an older one, so a customer who
+//!   answers better later loses the term; the answer counts from the next scan.
 //!
 //! A score of at least `warning_at` opens a warning episode (see `service.rs`).
-//!
-//! **Extension point — feedback.** A low recent feedback score joins as a fourth term
-//! once feedback exists: a field on [`ChurnFacts`], a weight in [`ChurnConfig`], a
-//! [`ChurnReason`] variant and a term in [`assess`]. Nothing else changes.
 //!
 //! **Value at stake** (the at-risk list's order): the customer's order revenue over the
 //! 365 days ending on their last order — what a year of this customer was worth while they
@@ -35,6 +36,7 @@
 
 use crate::auth::model::Problems;
 use crate::customers::model::format_cents;
+use crate::dates::iso_date;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Key, Lang};
 use crate::ids::{CustomerId, TaskId};
@@ -52,6 +54,10 @@ pub const ACTIVITY_WINDOW_DAYS: i64 = 90;
 pub const VALUE_WINDOW_DAYS: i64 = 365;
 /// Follow-up tasks are due this many days after the warning opens.
 pub const TASK_DUE_DAYS: i64 = 3;
+/// An NPS answer counts for this many days ending on the scan date.
+pub const FEEDBACK_WINDOW_DAYS: i64 = 180;
+/// NPS answers up to this are detractors.
+pub const DETRACTOR_MAX_NPS: i64 = 6;
 /// Rows per page of the at-risk list.
 pub const AT_RISK_PAGE: usize = 50;
 
@@ -74,6 +80,8 @@ pub struct ChurnConfig {
     pub overdue_weight: i64,
     /// Days overdue at which the overdue term reaches its full weight.
     pub overdue_full_days: i64,
+    /// Points for the lowest NPS answer (0); detractors get a share of them.
+    pub feedback_weight: i64,
     /// The daily scan runs at or after this hour (UTC).
     pub hour_utc: i64,
     pub enabled: bool,
@@ -91,6 +99,7 @@ impl Default for ChurnConfig {
             activity_min_previous: 2,
             overdue_weight: 30,
             overdue_full_days: 60,
+            feedback_weight: 20,
             hour_utc: 3,
             enabled: true,
         }
@@ -110,6 +119,7 @@ pub struct ChurnConfigInput {
     pub activity_min_previous: String,
     pub overdue_weight: String,
     pub overdue_full_days: String,
+    pub feedback_weight: String,
     pub hour_utc: String,
     pub enabled: String,
 }
@@ -140,6 +150,7 @@ impl ChurnConfig {
             activity_min_previous: self.activity_min_previous.to_string(),
             overdue_weight: self.overdue_weight.to_string(),
             overdue_full_days: self.overdue_full_days.to_string(),
+            feedback_weight: self.feedback_weight.to_string(),
             hour_utc: self.hour_utc.to_string(),
             enabled: if self.enabled {
                 "on".into()
@@ -149,8 +160,8 @@ impl ChurnConfig {
         }
     }
 
-    /// Validates the form: the threshold 1–100, weights 0–100 that together can reach the
-    /// threshold, the lapse start 100–1000 % below its full point (≤ 2000 %), a minimum
+    /// Validates the form: the threshold 1–100, weights (lapse, activity, overdue,
+    /// feedback) 0–100 that together can reach the threshold, the lapse start 100–1000 % below its full point (≤ 2000 %), a minimum
     /// gap of 1–365 days, a minimum earlier activity count of 1–1000, overdue days 1–365,
     /// an hour 0–23.
     pub fn parse(input: &ChurnConfigInput) -> Result<ChurnConfig, AppError> {
@@ -174,6 +185,7 @@ impl ChurnConfig {
             1,
             365,
         ));
+        let feedback_weight = p.check(int_in("feedback_weight", &input.feedback_weight, 0, 100));
         let hour_utc = p.check(int_in("hour_utc", &input.hour_utc, 0, 23));
         if let (Some(s), Some(f)) = (lapse_start_pct, lapse_full_pct) {
             if f <= s {
@@ -183,10 +195,14 @@ impl ChurnConfig {
                 ));
             }
         }
-        if let (Some(w), Some(a), Some(b), Some(c)) =
-            (warning_at, lapse_weight, activity_weight, overdue_weight)
-        {
-            if a + b + c < w {
+        if let (Some(w), Some(a), Some(b), Some(c), Some(f)) = (
+            warning_at,
+            lapse_weight,
+            activity_weight,
+            overdue_weight,
+            feedback_weight,
+        ) {
+            if a + b + c + f < w {
                 p.push(FieldError::new("warning_at", Key::ChurnErrUnreachable));
             }
         }
@@ -202,6 +218,7 @@ impl ChurnConfig {
             activity_min_previous: activity_min_previous.unwrap_or(d.activity_min_previous),
             overdue_weight: overdue_weight.unwrap_or(d.overdue_weight),
             overdue_full_days: overdue_full_days.unwrap_or(d.overdue_full_days),
+            feedback_weight: feedback_weight.unwrap_or(d.feedback_weight),
             hour_utc: hour_utc.unwrap_or(d.hour_utc),
             enabled: matches!(input.enabled.trim(), "on" | "true" | "1"),
         })
@@ -278,6 +295,13 @@ pub struct OverdueFacts {
     pub oldest_due_day: i64,
 }
 
+/// A customer's NPS answer (0–10) and the day it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NpsAnswer {
+    pub nps: i64,
+    pub day: i64,
+}
+
 /// Everything the score looks at for one customer as of the scan date.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChurnFacts {
@@ -288,6 +312,8 @@ pub struct ChurnFacts {
     /// Activities in the 90 days before those.
     pub activities_previous: i64,
     pub overdue: Option<OverdueFacts>,
+    /// The latest NPS answer on or before the scan date, within [`FEEDBACK_WINDOW_DAYS`].
+    pub latest_nps: Option<NpsAnswer>,
 }
 
 /// Why a customer is at risk, with the figures behind it and the points it adds.
@@ -316,6 +342,12 @@ pub enum ChurnReason {
         longest_days_overdue: i64,
         points: i64,
     },
+    /// A detractor's NPS answer (0–6) in the last 180 days; `answered_on` is YYYY-MM-DD.
+    LowFeedback {
+        nps: i64,
+        answered_on: String,
+        points: i64,
+    },
 }
 
 impl ChurnReason {
@@ -323,7 +355,8 @@ impl ChurnReason {
         match self {
             ChurnReason::Lapsed { points, .. }
             | ChurnReason::FewerActivities { points, .. }
-            | ChurnReason::OverduePayments { points, .. } => *points,
+            | ChurnReason::OverduePayments { points, .. }
+            | ChurnReason::LowFeedback { points, .. } => *points,
         }
     }
 
@@ -333,6 +366,7 @@ impl ChurnReason {
             ChurnReason::Lapsed { .. } => Key::ChurnReasonLapsedTitle,
             ChurnReason::FewerActivities { .. } => Key::ChurnReasonActivitiesTitle,
             ChurnReason::OverduePayments { .. } => Key::ChurnReasonOverdueTitle,
+            ChurnReason::LowFeedback { .. } => Key::ChurnReasonFeedbackTitle,
         }
     }
 
@@ -380,6 +414,12 @@ impl ChurnReason {
                     &format!("{} {}", format_cents(*amount_cents), currency),
                 )
                 .replace("{days}", &longest_days_overdue.to_string()),
+            ChurnReason::LowFeedback {
+                nps, answered_on, ..
+            } => Key::ChurnReasonFeedback
+                .text(lang)
+                .replace("{nps}", &nps.to_string())
+                .replace("{date}", answered_on),
         };
         let points = Key::ChurnPoints
             .text(lang)
@@ -450,6 +490,20 @@ pub fn assess(
                 amount_cents: o.amount_cents,
                 currency: o.currency.clone(),
                 longest_days_overdue: longest,
+                points,
+            });
+        }
+    }
+
+    if let Some(answer) = facts.latest_nps.filter(|a| {
+        a.nps <= DETRACTOR_MAX_NPS && a.day <= today && today - a.day < FEEDBACK_WINDOW_DAYS
+    }) {
+        let below = DETRACTOR_MAX_NPS + 1 - answer.nps.max(0);
+        let points = mul_div_round(cfg.feedback_weight, below, DETRACTOR_MAX_NPS + 1);
+        if points > 0 {
+            reasons.push(ChurnReason::LowFeedback {
+                nps: answer.nps,
+                answered_on: iso_date(answer.day),
                 points,
             });
         }
@@ -772,6 +826,53 @@ mod tests {
     }
 
     #[test]
+    fn a_recent_detractor_answer_adds_the_feedback_term() {
+        let with = |nps: i64, day: i64, c: &ChurnConfig| {
+            let mut f = ordered(D, Some(30));
+            f.latest_nps = Some(NpsAnswer { nps, day });
+            assess(&f, None, D, c).unwrap()
+        };
+        let c = cfg();
+        // NPS 3 five days ago: 20 × 4 / 7 = 11.43 → 11.
+        assert_eq!(
+            with(3, D - 5, &c).reasons,
+            vec![ChurnReason::LowFeedback {
+                nps: 3,
+                answered_on: iso_date(D - 5),
+                points: 11
+            }]
+        );
+        // A 0 gives the full weight; a 6 the smallest share: 20 / 7 = 2.86 → 3.
+        assert_eq!(with(0, D, &c).score, 20);
+        assert_eq!(with(6, D, &c).score, 3);
+        // Rounded to the nearest point (sevenths never fall on a half): weight 7, NPS 6:
+        // 7 / 7 = 1; weight 11, NPS 5: 22 / 7 = 3.14 → 3; weight 1, NPS 3: 4 / 7 = 0.57 → 1;
+        // weight 1, NPS 4: 3 / 7 = 0.43 → 0, no term.
+        let w = |feedback_weight| ChurnConfig {
+            feedback_weight,
+            ..cfg()
+        };
+        assert_eq!(with(6, D, &w(7)).score, 1);
+        assert_eq!(with(5, D, &w(11)).score, 3);
+        assert_eq!(with(3, D, &w(1)).score, 1);
+        assert!(with(4, D, &w(1)).reasons.is_empty());
+        // Passives and promoters give nothing.
+        assert!(with(7, D, &c).reasons.is_empty());
+        assert!(with(10, D, &c).reasons.is_empty());
+        // The window is the 180 days ending on the scan date; later answers don't count.
+        assert_eq!(with(0, D - 179, &c).score, 20);
+        assert!(with(0, D - 180, &c).reasons.is_empty());
+        assert!(with(0, D + 1, &c).reasons.is_empty());
+        // Weight 0: no term.
+        assert!(with(0, D, &w(0)).reasons.is_empty());
+        // No answer: no term.
+        assert!(assess(&ordered(D, Some(30)), None, D, &c)
+            .unwrap()
+            .reasons
+            .is_empty());
+    }
+
+    #[test]
     fn score_sums_reasons_largest_first_and_caps_at_100() {
         let c = ChurnConfig {
             lapse_weight: 100,
@@ -820,6 +921,18 @@ mod tests {
             points: 15,
         };
         assert!(acts.describe(Lang::En).contains("75"));
+        let feedback = ChurnReason::LowFeedback {
+            nps: 3,
+            answered_on: "2026-11-02".into(),
+            points: 11,
+        };
+        assert_eq!(
+            feedback.describe(Lang::En),
+            "Gave an NPS of 3 on 2026-11-02 (a detractor) (+11 points)"
+        );
+        let zh = feedback.describe(Lang::Zh);
+        assert!(zh.contains('3') && zh.contains("2026-11-02"), "{zh}");
+        assert_eq!(feedback.title(), Key::ChurnReasonFeedbackTitle);
         let overdue = ChurnReason::OverduePayments {
             count: 2,
             amount_cents: 123_456,
@@ -832,7 +945,7 @@ mod tests {
             en.contains("1,234.56 CNY") && en.contains("45") && en.contains('2'),
             "{en}"
         );
-        for r in [lapsed, acts, overdue] {
+        for r in [lapsed, acts, overdue, feedback] {
             for lang in Lang::ALL {
                 assert!(!r.describe(lang).contains('{'), "{r:?}");
             }
@@ -862,11 +975,30 @@ mod tests {
         // Weights that cannot reach the threshold.
         let mut low = cfg().to_input();
         low.warning_at = "90".into();
-        low.lapse_weight = "30".into();
+        low.lapse_weight = "10".into();
         let AppError::Validation(errs) = ChurnConfig::parse(&low).unwrap_err() else {
             panic!("validation error expected");
         };
         assert_eq!(errs[0].field, "warning_at");
+        // The feedback weight counts towards the threshold and is checked like the others.
+        let mut reach = cfg().to_input();
+        reach.warning_at = "100".into();
+        reach.lapse_weight = "50".into();
+        reach.activity_weight = "0".into();
+        reach.overdue_weight = "0".into();
+        reach.feedback_weight = "50".into();
+        assert_eq!(ChurnConfig::parse(&reach).unwrap().feedback_weight, 50);
+        reach.feedback_weight = "49".into();
+        assert!(ChurnConfig::parse(&reach).is_err());
+        reach.feedback_weight = "101".into();
+        let AppError::Validation(errs) = ChurnConfig::parse(&reach).unwrap_err() else {
+            panic!("validation error expected");
+        };
+        assert_eq!(errs[0].field, "feedback_weight");
+        // Stored settings from before the feedback term load with its default weight.
+        let stored: ChurnConfig = serde_json::from_str(r#"{"warning_at":40}"#).unwrap();
+        assert_eq!(stored.feedback_weight, 20);
+        assert_eq!(stored.warning_at, 40);
         let mut off = cfg().to_input();
         off.enabled = String::new();
         assert!(!ChurnConfig::parse(&off).unwrap().enabled);

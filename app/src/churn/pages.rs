@@ -25,6 +25,7 @@ fn reasons_view(reasons: Vec<ChurnReason>, limit: usize) -> impl IntoView {
                         ChurnReason::Lapsed { .. } => "lapsed",
                         ChurnReason::FewerActivities { .. } => "activities",
                         ChurnReason::OverduePayments { .. } => "overdue",
+                        ChurnReason::LowFeedback { .. } => "feedback",
                     };
                     let title = r.title();
                     view! {
@@ -196,6 +197,7 @@ fn SettingsForm(
                 {field("activity_min_previous", Key::ChurnActivityMinPrevious, input.activity_min_previous, 1, 1000)}
                 {field("overdue_weight", Key::ChurnOverdueWeight, input.overdue_weight, 0, 100)}
                 {field("overdue_full_days", Key::ChurnOverdueFullDays, input.overdue_full_days, 1, 365)}
+                {field("feedback_weight", Key::ChurnFeedbackWeight, input.feedback_weight, 0, 100)}
                 {field("hour_utc", Key::ChurnHourUtc, input.hour_utc, 0, 23)}
                 <label class="check">
                     <input type="checkbox" name="input[enabled]" checked=cfg.enabled />

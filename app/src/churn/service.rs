@@ -84,9 +84,10 @@ pub struct ScanFacts {
     pub population_gap: Option<i64>,
 }
 
-/// Reads the facts of every customer as of `today` in three grouped reads: order days
+/// Reads the facts of every customer as of `today` in four grouped reads: order days
 /// and amounts (gaps and value are folded in Rust, one pass over the sorted rows),
-/// activity counts in the two 90-day windows, and overdue payments.
+/// activity counts in the two 90-day windows, overdue payments, and each customer's
+/// latest NPS answer in the feedback window. A new answer counts from the next scan.
 pub async fn load_facts(db: &Db, today: i64) -> AppResult<ScanFacts> {
     let mut conn = db.pool.acquire().await?;
     let mut facts: HashMap<i64, ChurnFacts> = HashMap::new();
@@ -167,6 +168,35 @@ pub async fn load_facts(db: &Db, today: i64) -> AppResult<ScanFacts> {
                 amount_cents: r.try_get("amount")?,
                 currency: r.try_get("currency")?,
                 oldest_due_day: parse_date(&oldest).unwrap_or(today),
+            });
+        }
+    }
+
+    // The latest NPS answer per customer: the newest `submitted_at` in the window, joined
+    // back; answers in the same second keep the one stored last (highest id).
+    let rows = sqlx::query(
+        "SELECT f.customer_id, f.nps, f.submitted_at FROM feedback_responses f \
+         JOIN (SELECT customer_id, MAX(submitted_at) AS latest FROM feedback_responses \
+         WHERE customer_id IS NOT NULL AND nps IS NOT NULL AND submitted_at >= $1 AND submitted_at < $2 \
+         GROUP BY customer_id) l ON l.customer_id = f.customer_id AND l.latest = f.submitted_at \
+         WHERE f.nps IS NOT NULL ORDER BY f.customer_id, f.id DESC",
+    )
+    .bind((today - FEEDBACK_WINDOW_DAYS + 1) * 86_400)
+    .bind((today + 1) * 86_400)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut previous: Option<i64> = None;
+    for r in &rows {
+        let customer: i64 = r.try_get("customer_id")?;
+        if previous == Some(customer) {
+            continue;
+        }
+        previous = Some(customer);
+        if let Some(f) = facts.get_mut(&customer) {
+            let submitted_at: i64 = r.try_get("submitted_at")?;
+            f.latest_nps = Some(NpsAnswer {
+                nps: r.try_get("nps")?,
+                day: submitted_at.div_euclid(86_400),
             });
         }
     }

@@ -231,13 +231,34 @@ pub async fn create(db: &Db, actor: &CurrentUser, mut draft: ComplaintDraft) -> 
     }
     let mut tx = db.begin_write().await?;
     if let Some(customer) = draft.customer {
+        let unknown = if actor.role == Role::SupportAgent {
+            Key::CpErrUnknownCustomer
+        } else {
+            Key::ErrInvalidChoice
+        };
         let scope = scope_of(&mut tx, customer)
             .await?
-            .ok_or_else(|| AppError::field("customer_id", Key::ErrInvalidChoice))?;
-        // Support agents open complaints for customers they cannot browse (a phone call);
-        // managers only for customers they may see.
-        if actor.role != Role::SupportAgent && !may_see_customer(actor, &scope) {
-            return Err(AppError::field("customer_id", Key::ErrInvalidChoice));
+            .ok_or_else(|| AppError::field("customer_id", unknown))?;
+        // Managers open complaints for customers they may see. Support agents cannot
+        // browse customers: they may name only a customer of a complaint they already
+        // handle, or the new complaint's contact card would reveal any customer.
+        let allowed = if actor.role == Role::SupportAgent {
+            sqlx::query("SELECT id FROM complaints WHERE customer_id = $1 AND assignee_id = $2 LIMIT 1")
+                .bind(customer.0)
+                .bind(actor.id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some()
+        } else {
+            may_see_customer(actor, &scope)
+        };
+        if !allowed {
+            let problem = if actor.role == Role::SupportAgent {
+                Key::CpErrUnknownCustomer
+            } else {
+                Key::ErrInvalidChoice
+            };
+            return Err(AppError::field("customer_id", problem));
         }
     }
     let assignee = draft.assignee.unwrap_or(actor.id);
@@ -416,31 +437,62 @@ pub async fn change_status(
             Some(id)
         }
     };
-    let deadline = if severity != current.severity {
+    let t = now();
+    // Reopening starts a fresh response time; a new severity re-dates the deadline from
+    // the time received.
+    let reopening = !current.status.is_open() && to.is_open();
+    let deadline = if reopening {
+        t + severity.response_secs()
+    } else if severity != current.severity {
         current.created_at + severity.response_secs()
     } else {
         current.deadline_at
     };
-    let t = now();
+    let resolution_note = if to == Status::Resolved {
+        Some(note.to_string())
+    } else {
+        current.resolution_note.clone()
+    };
+    let resolved_at = match to {
+        Status::Resolved => Some(t),
+        _ if reopening => None,
+        _ => current.resolved_at,
+    };
     let mut tx = db.begin_write().await?;
+    let overdue_task: Option<i64> =
+        sqlx::query("SELECT overdue_task_id FROM complaints WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("overdue_task_id")?;
+    if to == Status::Resolved {
+        // The overdue reminder is answered by the resolution.
+        if let Some(task) = overdue_task {
+            sqlx::query(
+                "UPDATE tasks SET status = 'done', completed_at = $1 WHERE id = $2 AND status = 'open'",
+            )
+            .bind(t)
+            .bind(task)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    // A reopened complaint may fall overdue again and then gets a new reminder.
+    let overdue_task = if reopening { None } else { overdue_task };
     // The status in the WHERE makes two people moving the same complaint at once safe:
     // the second finds it changed and is told so.
     let done = sqlx::query(
         "UPDATE complaints SET status = $1, category = $2, severity = $3, assignee_id = $4, deadline_at = $5, \
-         resolution_note = CASE WHEN $6 = 'resolved' THEN $7 ELSE resolution_note END, \
-         resolved_at = CASE WHEN $8 = 'resolved' THEN $9 WHEN $10 = 'in_progress' THEN NULL ELSE resolved_at END, \
-         updated_at = $11 WHERE id = $12 AND status = $13",
+         resolution_note = $6, resolved_at = $7, overdue_task_id = $8, updated_at = $9 WHERE id = $10 AND status = $11",
     )
     .bind(to.as_str())
     .bind(&category)
     .bind(severity.as_str())
     .bind(assignee.map(|a| a.0))
     .bind(deadline)
-    .bind(to.as_str())
-    .bind(note)
-    .bind(to.as_str())
-    .bind(t)
-    .bind(to.as_str())
+    .bind(resolution_note)
+    .bind(resolved_at)
+    .bind(overdue_task)
     .bind(t)
     .bind(id)
     .bind(current.status.as_str())
@@ -583,6 +635,12 @@ pub async fn stats(
     }
     if let Some(team) = filter.team_id {
         q.push(" AND c.team_id = ").bind(SqlValue::Int(team));
+    }
+    if let Some(segment) = filter.segment_id {
+        let rule = crate::segments::service::checked_rule_of(db, actor, segment).await?;
+        let ctx = crate::segments::service::eval_context(db).await?;
+        q.push(" AND c.id IS NOT NULL");
+        crate::segments::sql::push_rule(&mut q, &rule, &ctx);
     }
     let rows = q.query().fetch_all(&db.pool).await?;
     let mut stats = ComplaintStats::default();

@@ -11,7 +11,20 @@ use std::sync::Mutex;
 pub struct RateLimiter {
     burst: f64,
     per_sec: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, f64)>>,
+    /// Buckets by client, and when full buckets were last forgotten.
+    buckets: Mutex<(HashMap<IpAddr, (f64, f64)>, f64)>,
+}
+
+/// The key of a client: its address, or for IPv6 its /64 network (one household or
+/// device gets a whole /64 and could rotate through it).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
 }
 
 impl RateLimiter {
@@ -19,7 +32,7 @@ impl RateLimiter {
         RateLimiter {
             burst: f64::from(burst.max(1)),
             per_sec: f64::from(per_minute.max(1)) / 60.0,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new((HashMap::new(), 0.0)),
         }
     }
 
@@ -34,13 +47,16 @@ impl RateLimiter {
 
     /// Takes one token for `client` at time `now` (seconds); `false` when none is left.
     pub fn allow(&self, client: IpAddr, now: f64) -> bool {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > 100_000 {
-            // Forget full buckets: they behave exactly like new ones.
+        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (buckets, last_prune) = &mut *guard;
+        // Forget buckets that have filled up again (they behave exactly like new ones),
+        // at most once a second so a flood of new addresses cannot make every call scan.
+        if buckets.len() > 10_000 && now - *last_prune >= 1.0 {
             let (burst, per_sec) = (self.burst, self.per_sec);
             buckets.retain(|_, (tokens, at)| *tokens + (now - *at) * per_sec < burst);
+            *last_prune = now;
         }
-        let entry = buckets.entry(client).or_insert((self.burst, now));
+        let entry = buckets.entry(client_key(client)).or_insert((self.burst, now));
         let tokens = (entry.0 + (now - entry.1).max(0.0) * self.per_sec).min(self.burst);
         if tokens >= 1.0 {
             *entry = (tokens - 1.0, now);
@@ -93,6 +109,11 @@ mod tests {
         assert!(limiter.allow(ip("10.0.0.2"), 0.5), "other clients are not affected");
         assert!(limiter.allow(a, 1.6));
         assert!(!limiter.allow(a, 1.7));
+        // Addresses of one IPv6 /64 share a bucket.
+        let one = RateLimiter::new(1, 1);
+        assert!(one.allow(ip("2001:db8:1:2::1"), 0.0));
+        assert!(!one.allow(ip("2001:db8:1:2:ffff::9"), 0.0));
+        assert!(one.allow(ip("2001:db8:1:3::1"), 0.0));
     }
 
     #[test]

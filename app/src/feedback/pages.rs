@@ -749,14 +749,17 @@ fn LinksPanel(
                     </label>
                     <label>
                         {t(Key::FbLinkSegment)}
-                        <select name="request[segment_id]" data-testid="fb-link-segment">
-                            <option value="">"—"</option>
-                            <Suspense fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    segments.await.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()
-                                })}
-                            </Suspense>
-                        </select>
+                        <Suspense fallback=|| view! { <select disabled=true><option>"…"</option></select> }>
+                            {move || Suspend::new(async move {
+                                let options = segments.await;
+                                view! {
+                                    <select name="request[segment_id]" data-testid="fb-link-segment">
+                                        <option value="">"—"</option>
+                                        {options.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
+                                    </select>
+                                }
+                            })}
+                        </Suspense>
                         {field_error(create_error, "segment_id")}
                     </label>
                     <label>

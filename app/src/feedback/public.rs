@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Key, Lang, LANG_COOKIE};
 use crate::CspNonce;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +21,9 @@ use axum::{Extension, Form, Router};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-/// Largest answer accepted (every text field together).
-pub const PUBLIC_BODY_LIMIT: usize = 64 * 1024;
+/// Largest answer accepted (every text field together): room for several long free-text
+/// answers in Chinese, which URL-encode at 9 bytes a character.
+pub const PUBLIC_BODY_LIMIT: usize = 256 * 1024;
 /// The honeypot: hidden from people, filled in by form-spamming robots.
 const HONEYPOT: &str = "website";
 
@@ -149,7 +151,7 @@ const SCRIPT: &str = r#"(function(){
 var f=document.getElementById('fb-form');var QK='rapport-feedback-queue';
 function load(){try{return JSON.parse(localStorage.getItem(QK)||'[]')}catch(e){return[]}}
 function save(a){try{localStorage.setItem(QK,JSON.stringify(a))}catch(e){}}
-function post(it){return fetch(it.url,{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded','Accept':'application/json'},body:it.body,credentials:'same-origin'}).then(function(r){if(r.status>=500||r.status===429)throw new Error('retry');return r.json()})}
+function post(it){return fetch(it.url,{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded','Accept':'application/json'},body:it.body,credentials:'same-origin'}).then(function(r){if(r.status>=500||r.status===429)throw new Error('retry');return r.json().catch(function(){return{status:'error',message:''}})})}
 var st=document.getElementById('fb-status');
 function say(t){if(st){st.textContent=t}}
 var busy=false;
@@ -200,7 +202,7 @@ fn page(ctx: &PageCtx, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"robots\" content=\"noindex\">\
          <title>{title}</title><style>{STYLE}</style></head><body><main>\
          <nav class=\"fb-lang\" aria-label=\"{language}\">{switch}</nav>{body}</main>\
          <script nonce=\"{nonce}\">{SCRIPT}</script></body></html>",
@@ -513,9 +515,26 @@ async fn submit(
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     nonce: Option<Extension<CspNonce>>,
-    Form(raw): Form<Vec<(String, String)>>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     let as_json = wants_json(&headers);
+    let raw = match form {
+        Ok(Form(raw)) => raw,
+        Err(rejection) => {
+            let ctx = PageCtx {
+                lang: lang_of(query.lang.as_deref(), &headers),
+                nonce: String::new(),
+                token: None,
+            };
+            let (status, key) = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                (StatusCode::PAYLOAD_TOO_LARGE, Key::FbErrTooLarge)
+            } else {
+                (StatusCode::BAD_REQUEST, Key::FbErrUnreadable)
+            };
+            let text = key.text(ctx.lang);
+            return outcome(&ctx, as_json, status, "rejected", text, text);
+        }
+    };
     let token = single(&raw, "_t")
         .map(str::to_string)
         .or(query.t.clone())

@@ -911,10 +911,12 @@ pub async fn analysis(db: &Db, actor: &CurrentUser, filter: &AnalysisFilter) -> 
             let version: i64 = r.try_get("version")?;
             let given_def = definition(db, filter.form_id.unwrap_or_default(), version).await?;
             for (key, value) in parse_answers_json(&r.try_get::<String, _>("answers_json")?) {
-                // An answer counts towards today's question only if that question still
-                // has the same kind (older versions may have used the key differently).
+                // An answer counts towards today's question only while that question has
+                // the same kind and options (choices are stored by position).
                 let same_kind = match (&given_def, def.question(&key)) {
-                    (Some(g), Some(now_q)) => g.question(&key).is_some_and(|q| q.kind == now_q.kind),
+                    (Some(g), Some(now_q)) => g
+                        .question(&key)
+                        .is_some_and(|q| q.kind == now_q.kind && q.options == now_q.options),
                     _ => false,
                 };
                 if same_kind {

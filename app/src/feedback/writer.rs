@@ -31,9 +31,13 @@ impl Writer {
     /// Stores one answer; returns once it is durable (or refused).
     pub async fn submit(&self, sub: Submission) -> AppResult<Stored> {
         let (done, wait) = oneshot::channel();
-        self.queue
-            .try_send((sub, done))
-            .map_err(|_| AppError::RateLimited)?;
+        self.queue.try_send((sub, done)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => AppError::RateLimited,
+            mpsc::error::TrySendError::Closed(_) => {
+                tracing::error!("the answer writer has stopped");
+                AppError::Internal
+            }
+        })?;
         wait.await.map_err(|_| AppError::Internal)?
     }
 }
@@ -50,7 +54,16 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
         }
         let (subs, replies): (Vec<Submission>, Vec<oneshot::Sender<AppResult<Stored>>>) =
             jobs.drain(..).unzip();
-        let results = store_batch(&db, &subs).await;
+        // Stored on its own task: a panic fails this batch's answers (the visitors are
+        // told to retry) instead of ending the writer.
+        let batch_db = db.clone();
+        let results = match tokio::spawn(async move { store_batch(&batch_db, &subs).await }).await {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::error!(error = %e, "storing a batch of answers failed");
+                replies.iter().map(|_| Err(AppError::Internal)).collect()
+            }
+        };
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
         }

@@ -701,7 +701,7 @@ strings! {
     ChurnReasonOverdue => "{count} overdue payments totalling {amount}, the oldest {days} days overdue", "{count} 笔逾期付款，共 {amount}，最久逾期 {days} 天";
     ChurnPoints => "+{points} points", "+{points} 分";
     ChurnSettings => "Churn warning settings", "流失预警设置";
-    ChurnSettingsIntro => "Score = lapse + fewer activities + overdue payments (at most 100); a score at or above the threshold opens a warning.", "得分 = 未下单时长 + 互动减少 + 逾期付款（最高 100）；得分达到阈值即开启预警。";
+    ChurnSettingsIntro => "Score = lapse + fewer activities + overdue payments + low feedback score (at most 100); a score at or above the threshold opens a warning.", "得分 = 未下单时长 + 互动减少 + 逾期付款 + 反馈评分低（最高 100）；得分达到阈值即开启预警。";
     ChurnWarningAt => "Warning threshold (score)", "预警阈值（得分）";
     ChurnLapseWeight => "Lapse: points at most", "未下单时长：最高分";
     ChurnLapseStartPct => "Lapse: points start above (% of usual gap)", "未下单时长：起算点（平常间隔的 %）";
@@ -718,6 +718,9 @@ strings! {
     ChurnErrOutOfRange => "This number is out of range.", "数值超出范围。";
     ChurnErrFullAboveStart => "Full points must come after the start.", "满分点必须大于起算点。";
     ChurnErrUnreachable => "The weights together cannot reach this threshold.", "各项最高分之和达不到该阈值。";
+    ChurnReasonFeedbackTitle => "Low feedback score", "反馈评分低";
+    ChurnReasonFeedback => "Gave an NPS of {nps} on {date} (a detractor)", "于 {date} 给出 NPS {nps} 分（贬损者）";
+    ChurnFeedbackWeight => "Low feedback score: points at most", "反馈评分低：最高分";
     // (churn: add keys above this line)
     // Feedback: public page.
     FbSend => "Send", "提交";
@@ -833,6 +836,9 @@ strings! {
     FbNotYet => "Not yet", "尚未作答";
     WorkloadNps => "NPS of their customers", "所负责客户的 NPS";
     WorkloadCsat => "CSAT of their customers", "所负责客户的满意度";
+    FbErrTooLarge => "Your answers are too long to be sent. Please shorten them and try again.", "您的回答过长，无法提交。请缩短后重试。";
+    FbErrUnreadable => "Your answers could not be read. Please go back and try again.", "无法读取您的回答。请返回后重试。";
+    CpErrUnknownCustomer => "Not a customer of your complaints.", "不是您所处理投诉的客户。";
     // (feedback: add keys above this line)
     CpComplaints => "Complaints", "投诉";
     CpNavFeedback => "Feedback", "客户反馈";
