@@ -993,3 +993,65 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_answers_export_names_choices_and_neutralises_formulas() {
+    on_both_engines(|db| async move {
+        let admin = user(&db, "admin@example.com", Role::Admin, None).await;
+        let viewer = user(&db, "viewer@example.com", Role::Viewer, None).await;
+        let form = new_form(&db, &admin, "satisfaction", survey()).await;
+        let def = feedback::definition(&db, form, 1)
+            .await
+            .unwrap()
+            .expect("version 1");
+        let sub = feedback::prepare(
+            form,
+            1,
+            &def,
+            "export-key-1",
+            None,
+            Lang::En,
+            &raw(&[
+                ("q1", "3"),
+                ("q4", "1"),
+                ("q5", "0"),
+                ("q5", "2"),
+                ("q6", "=HYPERLINK(\"x\"), ok"),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            feedback::store(&db, &sub).await.unwrap(),
+            Stored::New(_)
+        ));
+        let filter = AnalysisFilter {
+            form_id: Some(form),
+            ..Default::default()
+        };
+        let csv = feedback::export_csv(&db, &admin, &filter).await.unwrap();
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert!(lines[0].starts_with("response_id,submitted_at,form_version,language"));
+        // Choices by label, several in one cell; a formula is shown as text.
+        assert!(lines[1].contains(",3,"), "{}", lines[1]);
+        assert!(
+            lines[1].contains(",Phone,\"Price, Staff\","),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[1].contains("\"'=HYPERLINK(\"\"x\"\"), ok\""),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(
+            feedback::export_csv(&db, &viewer, &filter)
+                .await
+                .unwrap_err(),
+            AppError::Forbidden
+        );
+        let no_form = feedback::export_csv(&db, &admin, &AnalysisFilter::default()).await;
+        assert!(matches!(no_form, Err(AppError::Validation(_))));
+    })
+    .await;
+}

@@ -965,7 +965,12 @@ async fn demo_segments(db: &Db) -> Result<(), AppError> {
 /// The sample satisfaction form at `/f/satisfaction`: answers spread over six months, some
 /// through personal links (on those customers' timelines), the low ones opening
 /// complaints; all but the most recent complaints were worked through and closed.
-async fn demo_feedback(db: &Db, seed: u64, first_customer: i64, count: i64) -> Result<(), AppError> {
+async fn demo_feedback(
+    db: &Db,
+    seed: u64,
+    first_customer: i64,
+    count: i64,
+) -> Result<(), AppError> {
     use app::complaints::model::Severity;
     use app::feedback::model::*;
     use app::feedback::service as feedback;
@@ -980,13 +985,20 @@ async fn demo_feedback(db: &Db, seed: u64, first_customer: i64, count: i64) -> R
             name: r.try_get("name")?,
             role: app::auth::Role::parse(&r.try_get::<String, _>("role")?)
                 .unwrap_or(app::auth::Role::Viewer),
-            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(app::ids::TeamId),
+            team_id: r
+                .try_get::<Option<i64>, _>("team_id")?
+                .map(app::ids::TeamId),
             language: app::i18n::Lang::En,
         })
     };
     let admin = user("admin@rapport.local").await?;
     let support = user("support@rapport.local").await?;
-    let question = |key: &str, kind: QuestionKind, en: &str, zh: &str, required: bool, options: &[(&str, &str)]| Question {
+    let question = |key: &str,
+                    kind: QuestionKind,
+                    en: &str,
+                    zh: &str,
+                    required: bool,
+                    options: &[(&str, &str)]| Question {
         key: key.into(),
         kind,
         label: Localized::new(en, zh),
@@ -1004,13 +1016,71 @@ async fn demo_feedback(db: &Db, seed: u64, first_customer: i64, count: i64) -> R
             "谢谢！您的客户经理会阅读每一份回答。",
         ),
         questions: vec![
-            question("q1", QuestionKind::Nps, "How likely are you to recommend us to a friend or colleague?", "您向朋友或同事推荐我们的可能性有多大？", true, &[]),
-            question("q2", QuestionKind::Csat, "Overall, how satisfied are you with our service?", "总体而言，您对我们的服务满意吗？", true, &[]),
-            question("q3", QuestionKind::Rating, "How would you rate your account manager?", "您如何评价您的客户经理？", false, &[]),
-            question("q4", QuestionKind::SingleChoice, "What matters most to you?", "您最看重什么？", false, &[("Price", "价格"), ("Quality", "质量"), ("Delivery time", "交付时间"), ("Service", "服务")]),
-            question("q5", QuestionKind::MultipleChoice, "Which of our products do you use?", "您在使用我们的哪些产品？", false, &[("Hardware", "硬件"), ("Software", "软件"), ("Services", "服务")]),
-            question("q6", QuestionKind::Text, "Anything we could do better?", "还有哪些地方需要改进？", false, &[]),
-            question("q7", QuestionKind::Email, "Your e-mail, if you would like an answer", "如需回复，请留下您的邮箱", false, &[]),
+            question(
+                "q1",
+                QuestionKind::Nps,
+                "How likely are you to recommend us to a friend or colleague?",
+                "您向朋友或同事推荐我们的可能性有多大？",
+                true,
+                &[],
+            ),
+            question(
+                "q2",
+                QuestionKind::Csat,
+                "Overall, how satisfied are you with our service?",
+                "总体而言，您对我们的服务满意吗？",
+                true,
+                &[],
+            ),
+            question(
+                "q3",
+                QuestionKind::Rating,
+                "How would you rate your account manager?",
+                "您如何评价您的客户经理？",
+                false,
+                &[],
+            ),
+            question(
+                "q4",
+                QuestionKind::SingleChoice,
+                "What matters most to you?",
+                "您最看重什么？",
+                false,
+                &[
+                    ("Price", "价格"),
+                    ("Quality", "质量"),
+                    ("Delivery time", "交付时间"),
+                    ("Service", "服务"),
+                ],
+            ),
+            question(
+                "q5",
+                QuestionKind::MultipleChoice,
+                "Which of our products do you use?",
+                "您在使用我们的哪些产品？",
+                false,
+                &[
+                    ("Hardware", "硬件"),
+                    ("Software", "软件"),
+                    ("Services", "服务"),
+                ],
+            ),
+            question(
+                "q6",
+                QuestionKind::Text,
+                "Anything we could do better?",
+                "还有哪些地方需要改进？",
+                false,
+                &[],
+            ),
+            question(
+                "q7",
+                QuestionKind::Email,
+                "Your e-mail, if you would like an answer",
+                "如需回复，请留下您的邮箱",
+                false,
+                &[],
+            ),
         ],
         complaint_rule: Some(ComplaintRule {
             question: "q1".into(),
@@ -1053,7 +1123,10 @@ async fn demo_feedback(db: &Db, seed: u64, first_customer: i64, count: i64) -> R
             _ => 8 + rng.below(3) as i64,
         };
         let csat = (nps / 2).clamp(1, 5);
-        let mut raw: RawFields = vec![("q1".into(), nps.to_string()), ("q2".into(), csat.to_string())];
+        let mut raw: RawFields = vec![
+            ("q1".into(), nps.to_string()),
+            ("q2".into(), csat.to_string()),
+        ];
         if rng.below(3) > 0 {
             raw.push(("q3".into(), (1 + (nps / 2).min(4)).to_string()));
         }
@@ -1087,17 +1160,30 @@ async fn demo_feedback(db: &Db, seed: u64, first_customer: i64, count: i64) -> R
         } else {
             None
         };
-        let lang = if n % 3 == 0 { app::i18n::Lang::Zh } else { app::i18n::Lang::En };
-        let mut submission = feedback::prepare(form_id, 1, &definition, &format!("demo-answer-{n:04}"), link, lang, &raw)
-            .map_err(AppError::Validation)?;
+        let lang = if n % 3 == 0 {
+            app::i18n::Lang::Zh
+        } else {
+            app::i18n::Lang::En
+        };
+        let mut submission = feedback::prepare(
+            form_id,
+            1,
+            &definition,
+            &format!("demo-answer-{n:04}"),
+            link,
+            lang,
+            &raw,
+        )
+        .map_err(AppError::Validation)?;
         submission.submitted_at = at;
         feedback::store_in(&mut tx, &submission).await?;
     }
     // Complaints older than twenty days were handled: resolved by the support agent, then closed.
-    let handled = sqlx::query("SELECT id, created_at FROM complaints WHERE created_at < $1 ORDER BY id")
-        .bind(now - 20 * 86_400)
-        .fetch_all(&mut *tx)
-        .await?;
+    let handled =
+        sqlx::query("SELECT id, created_at FROM complaints WHERE created_at < $1 ORDER BY id")
+            .bind(now - 20 * 86_400)
+            .fetch_all(&mut *tx)
+            .await?;
     for r in handled {
         let id: i64 = r.try_get("id")?;
         let created: i64 = r.try_get("created_at")?;
@@ -1111,7 +1197,12 @@ async fn demo_feedback(db: &Db, seed: u64, first_customer: i64, count: i64) -> R
             .await?;
         for (at, from, to, note) in [
             (created + 1_800, "received", "in_progress", None),
-            (resolved, "in_progress", "resolved", Some("Called the customer, explained and agreed on a fix.")),
+            (
+                resolved,
+                "in_progress",
+                "resolved",
+                Some("Called the customer, explained and agreed on a fix."),
+            ),
             (resolved + 86_400, "resolved", "closed", None),
         ] {
             sqlx::query("INSERT INTO complaint_events (complaint_id, at, actor_id, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)")

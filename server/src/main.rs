@@ -488,8 +488,8 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     match result {
         Ok(()) => {
             tracing::info!("stopped");

@@ -36,6 +36,10 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route("/rfm/export.csv", get(app::rfm::http::export_rfm_csv))
         .route(
+            "/feedback/export.csv",
+            get(app::feedback::http::export_answers_csv),
+        )
+        .route(
             "/lifecycle/export.csv",
             get(app::lifecycle::http::export_lifecycle_csv),
         )

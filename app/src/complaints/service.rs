@@ -50,7 +50,9 @@ fn from_row(actor: &CurrentUser, r: &DbRow, t: i64) -> AppResult<Complaint> {
     let customer = match r.try_get::<Option<i64>, _>("customer_id")? {
         Some(id) => Some(ContactCard {
             customer_id: CustomerId(id),
-            name: r.try_get::<Option<String>, _>("customer_name")?.unwrap_or_default(),
+            name: r
+                .try_get::<Option<String>, _>("customer_name")?
+                .unwrap_or_default(),
             contact_name: r.try_get("contact_name")?,
             email: r
                 .try_get::<Option<String>, _>("contact_email")?
@@ -148,7 +150,15 @@ pub async fn open_from_answer(
         description: summary,
         assignee: owner.or(rule.assignee),
     };
-    insert(conn, None, &draft, Source::Form, Some(response_id), sub.submitted_at).await
+    insert(
+        conn,
+        None,
+        &draft,
+        Source::Form,
+        Some(response_id),
+        sub.submitted_at,
+    )
+    .await
 }
 
 /// Checks the opening form of a complaint.
@@ -243,12 +253,14 @@ pub async fn create(db: &Db, actor: &CurrentUser, mut draft: ComplaintDraft) -> 
         // browse customers: they may name only a customer of a complaint they already
         // handle, or the new complaint's contact card would reveal any customer.
         let allowed = if actor.role == Role::SupportAgent {
-            sqlx::query("SELECT id FROM complaints WHERE customer_id = $1 AND assignee_id = $2 LIMIT 1")
-                .bind(customer.0)
-                .bind(actor.id.0)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some()
+            sqlx::query(
+                "SELECT id FROM complaints WHERE customer_id = $1 AND assignee_id = $2 LIMIT 1",
+            )
+            .bind(customer.0)
+            .bind(actor.id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
         } else {
             may_see_customer(actor, &scope)
         };
@@ -284,7 +296,11 @@ pub async fn create(db: &Db, actor: &CurrentUser, mut draft: ComplaintDraft) -> 
 }
 
 /// One page of the complaints the actor may see, most urgent first within open ones.
-pub async fn list(db: &Db, actor: &CurrentUser, filter: &ComplaintFilter) -> AppResult<ComplaintPage> {
+pub async fn list(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: &ComplaintFilter,
+) -> AppResult<ComplaintPage> {
     if !may_see_complaints(actor) {
         return Err(AppError::Forbidden);
     }
@@ -297,19 +313,22 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ComplaintFilter) -> App
             q.push(" AND k.status IN ('received', 'classified', 'in_progress')");
         }
         "overdue" => {
-            q.push(" AND k.status IN ('received', 'classified', 'in_progress') AND k.deadline_at < ")
-                .bind(SqlValue::Int(t));
+            q.push(
+                " AND k.status IN ('received', 'classified', 'in_progress') AND k.deadline_at < ",
+            )
+            .bind(SqlValue::Int(t));
         }
         "all" => {}
         other => {
-            let status =
-                Status::parse(other).ok_or_else(|| AppError::field("status", Key::ErrInvalidChoice))?;
+            let status = Status::parse(other)
+                .ok_or_else(|| AppError::field("status", Key::ErrInvalidChoice))?;
             q.push(" AND k.status = ")
                 .bind(SqlValue::Text(status.as_str().into()));
         }
     }
     if filter.mine {
-        q.push(" AND k.assignee_id = ").bind(SqlValue::Int(actor.id.0));
+        q.push(" AND k.assignee_id = ")
+            .bind(SqlValue::Int(actor.id.0));
     }
     if let Some(c) = filter.customer_id {
         q.push(" AND k.customer_id = ").bind(SqlValue::Int(c.0));
@@ -401,7 +420,8 @@ pub async fn change_status(
     if !current.may_change {
         return Err(AppError::Forbidden);
     }
-    let to = Status::parse(&input.to).ok_or_else(|| AppError::field("to", Key::ErrInvalidChoice))?;
+    let to =
+        Status::parse(&input.to).ok_or_else(|| AppError::field("to", Key::ErrInvalidChoice))?;
     let note = input.note.trim();
     if note.chars().count() > MAX_NOTE_CHARS {
         return Err(AppError::field("note", Key::ErrTooLong));
@@ -424,7 +444,9 @@ pub async fn change_status(
     };
     let severity = match input.severity.trim() {
         "" => current.severity,
-        s => Severity::parse(s).ok_or_else(|| AppError::field("severity", Key::ErrInvalidChoice))?,
+        s => {
+            Severity::parse(s).ok_or_else(|| AppError::field("severity", Key::ErrInvalidChoice))?
+        }
     };
     let assignee = match input.assignee_id.trim() {
         "" => current.assignee_id,
@@ -624,7 +646,8 @@ pub async fn stats(
         q.push(" AND r.form_id = ").bind(SqlValue::Int(form));
     }
     if let Some(day) = crate::dates::parse_date(filter.from.trim()) {
-        q.push(" AND k.created_at >= ").bind(SqlValue::Int(day * 86_400));
+        q.push(" AND k.created_at >= ")
+            .bind(SqlValue::Int(day * 86_400));
     }
     if let Some(day) = crate::dates::parse_date(filter.to.trim()) {
         q.push(" AND k.created_at < ")

@@ -280,6 +280,17 @@ fn AnalysisResult(analysis: Analysis, filter: AnalysisFilter) -> impl IntoView {
         } else {
             view! { <p class="empty" data-testid="analysis-empty">{t(Key::FaNoResponses)}</p> }.into_any()
         }}
+        {(may_read_comments && has_responses && filter.form_id.is_some()).then(|| {
+            let query = kept_filters(&filter)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            view! {
+                <p><a href=format!("/feedback/export.csv?{query}") class="button secondary" download=true
+                    data-testid="analysis-export">{t(Key::FaExportCsv)}</a></p>
+            }
+        })}
         {may_read_comments.then(|| view! { <CommentsCard comments=comments filter=filter /> })}
         <ComplaintsCard stats=complaints />
     }

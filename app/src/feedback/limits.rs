@@ -56,7 +56,9 @@ impl RateLimiter {
             buckets.retain(|_, (tokens, at)| *tokens + (now - *at) * per_sec < burst);
             *last_prune = now;
         }
-        let entry = buckets.entry(client_key(client)).or_insert((self.burst, now));
+        let entry = buckets
+            .entry(client_key(client))
+            .or_insert((self.burst, now));
         let tokens = (entry.0 + (now - entry.1).max(0.0) * self.per_sec).min(self.burst);
         if tokens >= 1.0 {
             *entry = (tokens - 1.0, now);
@@ -106,7 +108,10 @@ mod tests {
         let a = ip("10.0.0.1");
         assert!((0..3).all(|_| limiter.allow(a, 0.0)));
         assert!(!limiter.allow(a, 0.5));
-        assert!(limiter.allow(ip("10.0.0.2"), 0.5), "other clients are not affected");
+        assert!(
+            limiter.allow(ip("10.0.0.2"), 0.5),
+            "other clients are not affected"
+        );
         assert!(limiter.allow(a, 1.6));
         assert!(!limiter.allow(a, 1.7));
         // Addresses of one IPv6 /64 share a bucket.

@@ -4,6 +4,8 @@
 pub mod analysis_page;
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
 pub mod limits;
 pub mod model;
 pub mod pages;

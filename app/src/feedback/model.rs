@@ -711,7 +711,10 @@ mod tests {
     #[test]
     fn each_kind_rejects_what_it_cannot_hold() {
         let f = form();
-        assert_eq!(error_for(parse_answers(&f, &raw(&[])), "q1"), Some(Key::ErrRequired));
+        assert_eq!(
+            error_for(parse_answers(&f, &raw(&[])), "q1"),
+            Some(Key::ErrRequired)
+        );
         for bad in ["11", "-1", "x", "9.5"] {
             assert_eq!(
                 error_for(parse_answers(&f, &raw(&[("q1", bad)])), "q1"),
@@ -819,12 +822,19 @@ mod tests {
     #[test]
     fn distributions_count_each_answer_in_its_bucket() {
         let f = form();
-        let nps = [AnswerValue::Number(10), AnswerValue::Number(0), AnswerValue::Number(10)];
+        let nps = [
+            AnswerValue::Number(10),
+            AnswerValue::Number(0),
+            AnswerValue::Number(10),
+        ];
         let refs: Vec<&AnswerValue> = nps.iter().collect();
         let b = distribution(&f.questions[0], &refs);
         assert_eq!(b.len(), 11);
         assert_eq!((b[0].1, b[10].1), (1, 2));
-        let multi = [AnswerValue::Choices(vec![0, 2]), AnswerValue::Choices(vec![2])];
+        let multi = [
+            AnswerValue::Choices(vec![0, 2]),
+            AnswerValue::Choices(vec![2]),
+        ];
         let refs: Vec<&AnswerValue> = multi.iter().collect();
         let b = distribution(&f.questions[4], &refs);
         assert_eq!(b.iter().map(|x| x.1).collect::<Vec<_>>(), [1, 0, 2]);

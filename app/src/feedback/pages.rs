@@ -121,7 +121,10 @@ fn FormEdit() -> impl IntoView {
             }
         },
     );
-    let segments = Resource::new(|| (), |_| async move { list_segments().await.unwrap_or_default() });
+    let segments = Resource::new(
+        || (),
+        |_| async move { list_segments().await.unwrap_or_default() },
+    );
     let panel = LinksData {
         create: create_links,
         links,
@@ -278,7 +281,11 @@ fn Builder(
                 "intro" => &d.intro,
                 _ => &d.thanks,
             };
-            if zh { l.zh.clone() } else { l.en.clone() }
+            if zh {
+                l.zh.clone()
+            } else {
+                l.en.clone()
+            }
         };
         let set = move |value: String| {
             draft.edit(|d| {
@@ -371,7 +378,7 @@ fn Builder(
                             draft.restructure(|d| {
                                 let key = d.next_question_key();
                                 let options = if kind.has_options() {
-                                    vec![Localized::new("Option 1", "选项 1"), Localized::new("Option 2", "选项 2")]
+                                    vec![Localized::new("Option 1", ""), Localized::new("Option 2", "")]
                                 } else {
                                     Vec::new()
                                 };
@@ -445,7 +452,7 @@ fn QuestionEditor(draft: Draft, key: String, index: usize, count: usize) -> impl
                                 if let Some(q) = d.questions.iter_mut().find(|q| q.key == k) {
                                     q.kind = kind;
                                     if kind.has_options() && q.options.len() < 2 {
-                                        q.options = vec![Localized::new("Option 1", "选项 1"), Localized::new("Option 2", "选项 2")];
+                                        q.options = vec![Localized::new("Option 1", ""), Localized::new("Option 2", "")];
                                     }
                                     if !kind.has_options() {
                                         q.options.clear();

@@ -85,7 +85,9 @@ fn lang_of(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
                 .get_all(header::COOKIE)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
-                .find_map(|h| crate::auth::service::cookie_value(h, LANG_COOKIE).and_then(Lang::parse))
+                .find_map(|h| {
+                    crate::auth::service::cookie_value(h, LANG_COOKIE).and_then(Lang::parse)
+                })
         })
         .or_else(|| {
             headers
@@ -134,7 +136,7 @@ h1{font-size:1.5rem;margin:.5rem 0 1rem}.fb-lang{text-align:right;font-size:.9re
 .fb-scale input:checked+span{background:#1d4ed8;border-color:#1d4ed8;color:#fff}\
 .fb-scale input:focus-visible+span{outline:3px solid #f59e0b;outline-offset:2px}\
 .fb-hint{display:flex;justify-content:space-between;font-size:.85rem;color:#4b5563;margin-top:.25rem}\
-.fb-choice{display:block;padding:.4rem 0}.fb-choice input{width:1.2rem;height:1.2rem;margin-right:.5rem;vertical-align:-.2rem}\
+.fb-q>.fb-choice{display:block;padding:.4rem 0;margin:0;font-weight:400}.fb-choice input{width:1.2rem;height:1.2rem;margin-right:.5rem;vertical-align:-.2rem}\
 textarea,input[type=email]{width:100%;font:inherit;padding:.55rem;border:2px solid #6b7280;border-radius:.4rem}\
 textarea:focus,input[type=email]:focus{outline:3px solid #f59e0b;outline-offset:1px}\
 .fb-err{color:#b91c1c;font-weight:600;margin:.35rem 0 0}.fb-bad span,.fb-bad textarea,.fb-bad input[type=email]{border-color:#b91c1c}\
@@ -168,6 +170,7 @@ if(!vals.length){if(w.dataset.required==='1')m=d.errRequired}else if(kind==='ema
 err(k,m);if(m&&!bad)bad=w});if(bad){var i=bad.querySelector('input,textarea');if(i)i.focus()}return !bad}
 function done(t){Array.prototype.forEach.call(document.querySelectorAll('.fb-q,.fb-summary,.fb-intro,#fb-form button'),function(e){e.hidden=true});say(t);if(st){st.className='fb-done';st.setAttribute('tabindex','-1');st.focus()}}
 function queue(it){var a=load();if(!a.some(function(x){return x.key===it.key}))a.push(it);save(a);done(d.queued)}
+f.addEventListener('change',function(e){var w=e.target.closest('.fb-q');if(w)err(w.dataset.key,'')});
 var btn=f.querySelector('button[type=submit]');
 f.addEventListener('submit',function(e){e.preventDefault();if(!check())return;
 var it={url:f.action,body:new URLSearchParams(new FormData(f)).toString(),key:f.elements._key.value};
@@ -269,7 +272,12 @@ fn scale_inputs(q: &Question, lang: Lang, chosen: &[&str]) -> String {
     out
 }
 
-fn question_html(q: &Question, lang: Lang, values: &[(String, String)], error: Option<Key>) -> String {
+fn question_html(
+    q: &Question,
+    lang: Lang,
+    values: &[(String, String)],
+    error: Option<Key>,
+) -> String {
     let key = esc(&q.key);
     let required = if q.required {
         format!(
@@ -424,7 +432,13 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// The JSON answer of a background post (the page's script), one per outcome.
-fn json(status: StatusCode, outcome: &str, message: &str, errors: &[FieldError], lang: Lang) -> Response {
+fn json(
+    status: StatusCode,
+    outcome: &str,
+    message: &str,
+    errors: &[FieldError],
+    lang: Lang,
+) -> Response {
     let errors: serde_json::Map<String, serde_json::Value> = errors
         .iter()
         .map(|e| (e.field.clone(), e.message.text(lang).into()))
@@ -439,7 +453,14 @@ fn json(status: StatusCode, outcome: &str, message: &str, errors: &[FieldError],
 }
 
 /// A final outcome (not a form to correct), as HTML or JSON.
-fn outcome(ctx: &PageCtx, as_json: bool, status: StatusCode, code: &str, title: &str, message: &str) -> Response {
+fn outcome(
+    ctx: &PageCtx,
+    as_json: bool,
+    status: StatusCode,
+    code: &str,
+    title: &str,
+    message: &str,
+) -> Response {
     if as_json {
         json(status, code, message, &[], ctx.lang)
     } else {
@@ -449,7 +470,14 @@ fn outcome(ctx: &PageCtx, as_json: bool, status: StatusCode, code: &str, title: 
 
 fn internal(ctx: &PageCtx, as_json: bool) -> Response {
     let text = Key::FbErrSave.text(ctx.lang);
-    outcome(ctx, as_json, StatusCode::INTERNAL_SERVER_ERROR, "error", text, text)
+    outcome(
+        ctx,
+        as_json,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error",
+        text,
+        text,
+    )
 }
 
 fn link_problem_page(ctx: &PageCtx, as_json: bool, problem: LinkProblem) -> Response {
@@ -488,7 +516,10 @@ async fn show(
     };
     if !form.open {
         let text = Key::FbClosed.text(ctx.lang);
-        return html(StatusCode::GONE, message_page(&ctx, form.definition.title.get(ctx.lang), text));
+        return html(
+            StatusCode::GONE,
+            message_page(&ctx, form.definition.title.get(ctx.lang), text),
+        );
     }
     if let Some(token) = &ctx.token {
         match service::resolve_link(&state.db, form.id, token).await {
@@ -551,13 +582,27 @@ async fn submit(
     let client = client_address(peer, forwarded, &state.trusted_proxies);
     if !state.limiter.allow(client, crate::db::now_precise()) {
         let text = Key::FbRateLimited.text(ctx.lang);
-        return outcome(&ctx, as_json, StatusCode::TOO_MANY_REQUESTS, "rate_limited", text, text);
+        return outcome(
+            &ctx,
+            as_json,
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            text,
+            text,
+        );
     }
     let form = match service::public_form(&state.db, &slug).await {
         Ok(Some(f)) => f,
         Ok(None) => {
             let text = Key::FbNotFound.text(ctx.lang);
-            return outcome(&ctx, as_json, StatusCode::NOT_FOUND, "not_found", text, text);
+            return outcome(
+                &ctx,
+                as_json,
+                StatusCode::NOT_FOUND,
+                "not_found",
+                text,
+                text,
+            );
         }
         Err(_) => return internal(&ctx, as_json),
     };
@@ -573,7 +618,14 @@ async fn submit(
     if single(&raw, HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         tracing::info!(form = form.id, "honeypot filled; answer discarded");
         let text = thanks_text(&form.definition);
-        return outcome(&ctx, as_json, StatusCode::OK, "stored", form.definition.title.get(ctx.lang), &text);
+        return outcome(
+            &ctx,
+            as_json,
+            StatusCode::OK,
+            "stored",
+            form.definition.title.get(ctx.lang),
+            &text,
+        );
     }
     if !form.open {
         let text = Key::FbClosed.text(ctx.lang);
@@ -603,7 +655,14 @@ async fn submit(
                 match service::is_stored(&state.db, form.id, &key).await {
                     Ok(true) => {
                         let text = thanks_text(&def);
-                        return outcome(&ctx, as_json, StatusCode::OK, "repeat", def.title.get(ctx.lang), &text);
+                        return outcome(
+                            &ctx,
+                            as_json,
+                            StatusCode::OK,
+                            "repeat",
+                            def.title.get(ctx.lang),
+                            &text,
+                        );
                     }
                     Ok(false) => return link_problem_page(&ctx, as_json, LinkProblem::Used),
                     Err(_) => return internal(&ctx, as_json),
@@ -630,7 +689,11 @@ async fn submit(
                     ctx.lang,
                 );
             }
-            let key = if service::valid_idempotency_key(&key) { key } else { new_key() };
+            let key = if service::valid_idempotency_key(&key) {
+                key
+            } else {
+                new_key()
+            };
             return html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(&ctx, &form, &def, version, &fields, &errors, &key, None),
@@ -640,16 +703,39 @@ async fn submit(
     match state.writer.submit(submission).await {
         Ok(Stored::New(_)) | Ok(Stored::Repeat(_)) => {
             let text = thanks_text(&def);
-            outcome(&ctx, as_json, StatusCode::OK, "stored", def.title.get(ctx.lang), &text)
+            outcome(
+                &ctx,
+                as_json,
+                StatusCode::OK,
+                "stored",
+                def.title.get(ctx.lang),
+                &text,
+            )
         }
         Ok(Stored::LinkUsed) => link_problem_page(&ctx, as_json, LinkProblem::Used),
         Err(AppError::RateLimited) => {
             let text = Key::FbBusy.text(ctx.lang);
-            outcome(&ctx, as_json, StatusCode::SERVICE_UNAVAILABLE, "busy", text, text)
+            outcome(
+                &ctx,
+                as_json,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                text,
+                text,
+            )
         }
         Err(_) if !as_json => html(
             StatusCode::INTERNAL_SERVER_ERROR,
-            form_page(&ctx, &form, &def, version, &fields, &[], &key, Some(Key::FbErrSave)),
+            form_page(
+                &ctx,
+                &form,
+                &def,
+                version,
+                &fields,
+                &[],
+                &key,
+                Some(Key::FbErrSave),
+            ),
         ),
         Err(_) => internal(&ctx, as_json),
     }

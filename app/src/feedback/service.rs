@@ -48,7 +48,11 @@ fn version_cache() -> &'static Mutex<HashMap<VersionKey, Arc<FormDefinition>>> {
 }
 
 /// One version of a form's definition.
-pub async fn definition(db: &Db, form_id: i64, version: i64) -> AppResult<Option<Arc<FormDefinition>>> {
+pub async fn definition(
+    db: &Db,
+    form_id: i64,
+    version: i64,
+) -> AppResult<Option<Arc<FormDefinition>>> {
     let cache_key = (database_key(db), form_id, version);
     if let Some(def) = version_cache()
         .lock()
@@ -65,7 +69,9 @@ pub async fn definition(db: &Db, form_id: i64, version: i64) -> AppResult<Option
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let def = Arc::new(parse_definition(&row.try_get::<String, _>("definition_json")?)?);
+    let def = Arc::new(parse_definition(
+        &row.try_get::<String, _>("definition_json")?,
+    )?);
     let mut cache = version_cache().lock().unwrap_or_else(|e| e.into_inner());
     if cache.len() > 1_000 {
         cache.clear();
@@ -85,16 +91,17 @@ pub struct PublicForm {
 }
 
 pub async fn public_form(db: &Db, slug: &str) -> AppResult<Option<PublicForm>> {
-    let row = sqlx::query(
-        "SELECT id, slug, status, current_version FROM feedback_forms WHERE slug = $1",
-    )
-    .bind(slug)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row =
+        sqlx::query("SELECT id, slug, status, current_version FROM feedback_forms WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.try_get("id")?;
     let version: i64 = row.try_get("current_version")?;
-    let definition = definition(db, id, version).await?.ok_or(AppError::Internal)?;
+    let definition = definition(db, id, version)
+        .await?
+        .ok_or(AppError::Internal)?;
     Ok(Some(PublicForm {
         id,
         slug: row.try_get("slug")?,
@@ -148,7 +155,9 @@ pub async fn get_form(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<FormVi
     .await?
     .ok_or(AppError::NotFound)?;
     let version: i64 = row.try_get("current_version")?;
-    let definition = definition(db, id, version).await?.ok_or(AppError::Internal)?;
+    let definition = definition(db, id, version)
+        .await?
+        .ok_or(AppError::Internal)?;
     Ok(FormView {
         id,
         slug: row.try_get("slug")?,
@@ -667,12 +676,16 @@ pub fn parse_answers_json(json: &str) -> Answers {
 
 /// Whether an answer with this idempotency key is already stored.
 pub async fn is_stored(db: &Db, form_id: i64, key: &str) -> AppResult<bool> {
-    Ok(sqlx::query("SELECT id FROM feedback_responses WHERE form_id = $1 AND idempotency_key = $2")
+    Ok(
+        sqlx::query(
+            "SELECT id FROM feedback_responses WHERE form_id = $1 AND idempotency_key = $2",
+        )
         .bind(form_id)
         .bind(key)
         .fetch_optional(&db.pool)
         .await?
-        .is_some())
+        .is_some(),
+    )
 }
 
 /// Stores one answer on an open write transaction.
@@ -712,13 +725,12 @@ pub async fn store_in(conn: &mut AnyConnection, sub: &Submission) -> AppResult<S
     };
     let id: i64 = row.try_get("id")?;
     if let Some(link) = sub.link {
-        let claimed = sqlx::query(
-            "UPDATE feedback_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
-        )
-        .bind(sub.submitted_at)
-        .bind(link.link_id)
-        .execute(&mut *conn)
-        .await?;
+        let claimed =
+            sqlx::query("UPDATE feedback_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+                .bind(sub.submitted_at)
+                .bind(link.link_id)
+                .execute(&mut *conn)
+                .await?;
         if claimed.rows_affected() == 0 {
             sqlx::query("DELETE FROM feedback_responses WHERE id = $1")
                 .bind(id)
@@ -852,7 +864,11 @@ fn month_of(ts: i64) -> String {
     format!("{y:04}-{m:02}")
 }
 
-pub async fn analysis(db: &Db, actor: &CurrentUser, filter: &AnalysisFilter) -> AppResult<Analysis> {
+pub async fn analysis(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: &AnalysisFilter,
+) -> AppResult<Analysis> {
     if !may_see_feedback(actor) {
         return Err(AppError::Forbidden);
     }
@@ -995,7 +1011,9 @@ pub async fn analysis_options(db: &Db, actor: &CurrentUser) -> AppResult<Analysi
     } else {
         Vec::new()
     };
-    let staff = crate::users::service::list_staff(db, actor).await.unwrap_or_default();
+    let staff = crate::users::service::list_staff(db, actor)
+        .await
+        .unwrap_or_default();
     let owners = staff
         .iter()
         .filter(|s| s.role.is_manager())
@@ -1026,8 +1044,10 @@ pub const OWNER_SCORES_SELECT: &str = "SELECT c.owner_id, COUNT(*) AS n, \
 
 /// One row of [`OWNER_SCORES_SELECT`].
 pub fn owner_scores_from_row(r: &crate::db::DbRow) -> AppResult<ManagerScores> {
-    let count = |name: &str| -> AppResult<i64> { Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0)) };
-    let (promoters, detractors, nps_n) = (count("promoters")?, count("detractors")?, count("nps_n")?);
+    let count =
+        |name: &str| -> AppResult<i64> { Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0)) };
+    let (promoters, detractors, nps_n) =
+        (count("promoters")?, count("detractors")?, count("nps_n")?);
     let (satisfied, csat_n) = (count("satisfied")?, count("csat_n")?);
     Ok(ManagerScores {
         user_id: UserId(r.try_get("owner_id")?),
@@ -1080,15 +1100,18 @@ pub async fn response_answers(
     response_id: i64,
     lang: Lang,
 ) -> AppResult<Vec<(String, String)>> {
-    let row = sqlx::query(
-        "SELECT form_id, version, answers_json FROM feedback_responses WHERE id = $1",
-    )
-    .bind(response_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(Vec::new()) };
+    let row =
+        sqlx::query("SELECT form_id, version, answers_json FROM feedback_responses WHERE id = $1")
+            .bind(response_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let Some(row) = row else {
+        return Ok(Vec::new());
+    };
     let def = definition(db, row.try_get("form_id")?, row.try_get("version")?).await?;
-    let Some(def) = def else { return Ok(Vec::new()) };
+    let Some(def) = def else {
+        return Ok(Vec::new());
+    };
     let answers = parse_answers_json(&row.try_get::<String, _>("answers_json")?);
     Ok(def
         .questions
@@ -1102,3 +1125,73 @@ pub async fn response_answers(
         .collect())
 }
 
+/// The answers of one form under the analysis filters as CSV: one row per answer, one
+/// column per question of the current version (choices by their labels), and the
+/// customer where the answer came through a personal link. Not for viewers.
+pub async fn export_csv(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: &AnalysisFilter,
+) -> AppResult<String> {
+    if !may_read_feedback_comments(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let form_id = filter
+        .form_id
+        .ok_or_else(|| AppError::field("form", Key::ErrRequired))?;
+    let view = get_form(db, actor, form_id).await?;
+    let mut q = SqlBuilder::new(
+        "SELECT r.id, r.version, r.submitted_at, r.language, r.answers_json, c.external_id, c.name AS customer_name \
+         FROM feedback_responses r LEFT JOIN customers c ON c.id = r.customer_id WHERE 1 = 1",
+    );
+    push_filter(db, actor, filter, &mut q).await?;
+    q.push(" ORDER BY r.submitted_at, r.id");
+    let rows = q.query().fetch_all(&db.pool).await?;
+    let questions = &view.definition.questions;
+    let mut csv = crate::exports::csv::CsvWriter::new();
+    let mut header: Vec<String> = [
+        "response_id",
+        "submitted_at",
+        "form_version",
+        "language",
+        "customer_external_id",
+        "customer_name",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(
+        questions
+            .iter()
+            .map(|q| format!("{} {}", q.key, q.label.en)),
+    );
+    csv.row(&header);
+    for r in &rows {
+        let version: i64 = r.try_get("version")?;
+        let given = definition(db, form_id, version).await?;
+        let answers = parse_answers_json(&r.try_get::<String, _>("answers_json")?);
+        let mut line = vec![
+            r.try_get::<i64, _>("id")?.to_string(),
+            crate::ui::format_time(r.try_get("submitted_at")?),
+            version.to_string(),
+            r.try_get::<String, _>("language")?,
+            r.try_get::<Option<String>, _>("external_id")?
+                .unwrap_or_default(),
+            r.try_get::<Option<String>, _>("customer_name")?
+                .unwrap_or_default(),
+        ];
+        for q in questions {
+            // Labels come from the version the answer was given for.
+            let asked = given.as_ref().and_then(|d| d.question(&q.key)).unwrap_or(q);
+            let cell = answers
+                .iter()
+                .find(|(k, _)| k == &q.key)
+                .filter(|_| asked.kind == q.kind)
+                .map(|(_, v)| answer_text(asked, v, Lang::En))
+                .unwrap_or_default();
+            line.push(cell);
+        }
+        csv.row(&line);
+    }
+    Ok(csv.finish())
+}

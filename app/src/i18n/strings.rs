@@ -925,5 +925,6 @@ strings! {
     FaDays => "{n} days", "{n} 天";
     FaByCategory => "Complaints by category", "按类别统计的投诉";
     FaNoComplaints => "No complaints match these filters.", "没有符合筛选条件的投诉。";
+    FaExportCsv => "Download the answers (CSV)", "下载回答（CSV）";
     // (feedback analysis: add keys above this line)
 }

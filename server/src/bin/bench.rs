@@ -715,8 +715,9 @@ async fn bench_segments(db: &Db, engine: &str, customers: u64) {
 /// Public-form answers under load, through the real HTTP stack in memory (`/f/satisfaction`
 /// of the demo data): every answer acknowledged with 200 must be in the database. While
 /// the load runs, a staff page (`/customers` as the admin) is requested in a loop; its
-/// p99 is compared with the same page at rest. `--submissions N` (default 20 000),
-/// `--clients C` concurrent visitors (default 64).
+/// p99 is compared with the same page at rest. Run twice: at full speed (throughput) and
+/// paced at `--rate R` answers a second (default 1 000). `--submissions N` per phase
+/// (default 20 000), `--clients C` concurrent visitors (default 64).
 async fn bench_feedback(db: &Db, engine: &str) {
     use app::state::{AppConfig, AppState};
     use axum::body::Body;
@@ -726,7 +727,9 @@ async fn bench_feedback(db: &Db, engine: &str) {
     use std::sync::Arc;
     use tower::ServiceExt;
 
-    let submissions: usize = arg("--submissions").and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let submissions: usize = arg("--submissions")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let clients: usize = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(64);
     let options = leptos::config::LeptosOptions::builder()
         .output_name("rapport")
@@ -735,20 +738,31 @@ async fn bench_feedback(db: &Db, engine: &str) {
     let router = rapport_server::web::build_router(AppState {
         db: db.clone(),
         leptos_options: options,
-        config: Arc::new(AppConfig { secure_cookies: false }),
+        config: Arc::new(AppConfig {
+            secure_cookies: false,
+        }),
     });
     let admin = staff(db, "admin@rapport.local").await;
-    let token = app::auth::service::create_session(db, admin.id).await.unwrap();
+    let token = app::auth::service::create_session(db, admin.id)
+        .await
+        .unwrap();
     let cookie = format!("{}={token}", app::auth::service::SESSION_COOKIE);
 
     // The public page as a visitor's browser receives it.
     let page = router
         .clone()
-        .oneshot(Request::get("/f/satisfaction").header(header::HOST, "localhost").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/f/satisfaction")
+                .header(header::HOST, "localhost")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    let html = axum::body::to_bytes(page.into_body(), usize::MAX).await.unwrap();
+    let html = axum::body::to_bytes(page.into_body(), usize::MAX)
+        .await
+        .unwrap();
     println!("[{engine}] public form page: {} bytes in one response (HTML, inline style and script; no other requests)", html.len());
 
     let staff_page = {
@@ -770,7 +784,9 @@ async fn bench_feedback(db: &Db, engine: &str) {
                     .await
                     .unwrap();
                 assert_eq!(res.status(), StatusCode::OK);
-                let _ = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                let _ = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
                 t.elapsed()
             }
         }
@@ -784,104 +800,122 @@ async fn bench_feedback(db: &Db, engine: &str) {
     }
     idle.sort();
 
-    let before: i64 = sqlx::query("SELECT COUNT(*) AS n FROM feedback_responses")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get("n")
-        .unwrap();
-    let version: i64 = sqlx::query("SELECT current_version FROM feedback_forms WHERE slug = 'satisfaction'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get("current_version")
-        .unwrap();
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let busy_staff = {
-        let done = done.clone();
-        let staff_page = staff_page.clone();
-        tokio::spawn(async move {
-            let mut times = Vec::new();
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                times.push(staff_page().await);
-            }
-            times
-        })
+    let version: i64 =
+        sqlx::query("SELECT current_version FROM feedback_forms WHERE slug = 'satisfaction'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("current_version")
+            .unwrap();
+    let stored = || async {
+        sqlx::query("SELECT COUNT(*) AS n FROM feedback_responses")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>("n")
+            .unwrap()
     };
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let router = router.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut acknowledged = 0usize;
-            let mut latencies = Vec::new();
-            let mut n = c;
-            while n < submissions {
-                // Each answer comes from its own address, as from many customers.
-                let addr = SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 40_000));
-                let body = format!(
-                    "_key=bench-{n:08}&_v={version}&_lang=en&website=&q1={}&q2={}&q4={}&q6=Bench+answer+{n}",
-                    n % 11,
-                    1 + n % 5,
-                    n % 4
-                );
-                let mut req = Request::post("/f/satisfaction")
-                    .header(header::HOST, "localhost")
-                    .header(header::ORIGIN, "http://localhost")
-                    .header("sec-fetch-site", "same-origin")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::ACCEPT, "application/json")
-                    .body(Body::from(body))
-                    .unwrap();
-                req.extensions_mut().insert(ConnectInfo(addr));
-                let t = Instant::now();
-                let res = router.clone().oneshot(req).await.unwrap();
-                latencies.push(t.elapsed());
-                if res.status() == StatusCode::OK {
-                    acknowledged += 1;
+    // Two phases: as fast as the visitors can send (the throughput), then paced at
+    // `--rate` answers a second (the staff page under a steady, busy load).
+    let rate: f64 = arg("--rate")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000.0);
+    let mut first_key = 0usize;
+    for (phase, pace) in [("full speed", None), ("paced", Some(rate))] {
+        let before = stored().await;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let busy_staff = {
+            let done = done.clone();
+            let staff_page = staff_page.clone();
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    times.push(staff_page().await);
                 }
-                n += clients;
-            }
-            (acknowledged, latencies)
-        }));
+                times
+            })
+        };
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..clients {
+            let router = router.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut acknowledged = 0usize;
+                let mut latencies = Vec::new();
+                let mut n = c;
+                while n < submissions {
+                    if let Some(rate) = pace {
+                        // Answer n is due at n / rate seconds after the start.
+                        let due = started + Duration::from_secs_f64(n as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
+                    }
+                    let key = first_key + n;
+                    // Each answer comes from its own address, as from many customers.
+                    let addr = SocketAddr::from(([10, (key >> 16) as u8, (key >> 8) as u8, key as u8], 40_000));
+                    let body = format!(
+                        "_key=bench-{key:08}&_v={version}&_lang=en&website=&q1={}&q2={}&q4={}&q6=Bench+answer+{key}",
+                        key % 11,
+                        1 + key % 5,
+                        key % 4
+                    );
+                    let mut req = Request::post("/f/satisfaction")
+                        .header(header::HOST, "localhost")
+                        .header(header::ORIGIN, "http://localhost")
+                        .header("sec-fetch-site", "same-origin")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::ACCEPT, "application/json")
+                        .body(Body::from(body))
+                        .unwrap();
+                    req.extensions_mut().insert(ConnectInfo(addr));
+                    let t = Instant::now();
+                    let res = router.clone().oneshot(req).await.unwrap();
+                    latencies.push(t.elapsed());
+                    if res.status() == StatusCode::OK {
+                        acknowledged += 1;
+                    }
+                    n += clients;
+                }
+                (acknowledged, latencies)
+            }));
+        }
+        let mut acknowledged = 0;
+        let mut latencies = Vec::new();
+        for t in tasks {
+            let (a, l) = t.await.unwrap();
+            acknowledged += a;
+            latencies.extend(l);
+        }
+        let elapsed = started.elapsed();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut busy = busy_staff.await.unwrap();
+        busy.sort();
+        latencies.sort();
+        let after = stored().await;
+        first_key += submissions;
+        println!(
+            "[{engine}] feedback, {phase}: {acknowledged} of {submissions} answers acknowledged in {:.2}s = {:.0}/s with {clients} concurrent visitors; stored {} (must equal acknowledged); answer latency p50={:.1} ms p99={:.1} ms",
+            elapsed.as_secs_f64(),
+            acknowledged as f64 / elapsed.as_secs_f64(),
+            after - before,
+            percentile(&latencies, 0.50),
+            percentile(&latencies, 0.99)
+        );
+        assert_eq!(
+            (after - before) as usize,
+            acknowledged,
+            "every acknowledged answer is stored"
+        );
+        println!(
+            "[{engine}] staff page /customers, {phase}: idle p50={:.1} ms p99={:.1} ms (n={}); under load p50={:.1} ms p99={:.1} ms (n={}); p99 ratio {:.2}",
+            percentile(&idle, 0.50),
+            percentile(&idle, 0.99),
+            idle.len(),
+            percentile(&busy, 0.50),
+            percentile(&busy, 0.99),
+            busy.len(),
+            percentile(&busy, 0.99) / percentile(&idle, 0.99)
+        );
     }
-    let mut acknowledged = 0;
-    let mut latencies = Vec::new();
-    for t in tasks {
-        let (a, l) = t.await.unwrap();
-        acknowledged += a;
-        latencies.extend(l);
-    }
-    let elapsed = started.elapsed();
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut busy = busy_staff.await.unwrap();
-    busy.sort();
-    latencies.sort();
-    let after: i64 = sqlx::query("SELECT COUNT(*) AS n FROM feedback_responses")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get("n")
-        .unwrap();
-    println!(
-        "[{engine}] feedback: {acknowledged} of {submissions} answers acknowledged in {:.2}s = {:.0}/s with {clients} concurrent visitors; stored {} (must equal acknowledged); answer latency p50={:.1} ms p99={:.1} ms",
-        elapsed.as_secs_f64(),
-        acknowledged as f64 / elapsed.as_secs_f64(),
-        after - before,
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99)
-    );
-    assert_eq!((after - before) as usize, acknowledged, "every acknowledged answer is stored");
-    println!(
-        "[{engine}] staff page /customers: idle p50={:.1} ms p99={:.1} ms (n={}); under answer load p50={:.1} ms p99={:.1} ms (n={}); p99 ratio {:.2}",
-        percentile(&idle, 0.50),
-        percentile(&idle, 0.99),
-        idle.len(),
-        percentile(&busy, 0.50),
-        percentile(&busy, 0.99),
-        busy.len(),
-        percentile(&busy, 0.99) / percentile(&idle, 0.99)
-    );
 }
 
 #[tokio::main]

@@ -1,0 +1,66 @@
+//! `GET /feedback/export.csv?form=ID&from=&to=&segment=&owner=&team=`: the answers of one
+//! form under the analysis filters; signed in by the session cookie.
+
+use crate::error::AppError;
+use crate::feedback::model::AnalysisFilter;
+use crate::feedback::service;
+use crate::imports::upload::cookie_user;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use std::collections::HashMap;
+
+fn id(query: &HashMap<String, String>, name: &str) -> Option<i64> {
+    query.get(name).and_then(|v| v.trim().parse().ok())
+}
+
+pub async fn export_answers_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let filter = AnalysisFilter {
+        form_id: id(&query, "form"),
+        from: query.get("from").cloned().unwrap_or_default(),
+        to: query.get("to").cloned().unwrap_or_default(),
+        segment_id: id(&query, "segment"),
+        owner_id: id(&query, "owner"),
+        team_id: id(&query, "team"),
+        search: String::new(),
+    };
+    let result = async {
+        let user = cookie_user(&state, &headers).await?;
+        service::export_csv(&state.db, &user, &filter).await
+    }
+    .await;
+    match result {
+        Ok(body) => {
+            let name = format!(
+                "attachment; filename=\"feedback-{}.csv\"",
+                filter.form_id.unwrap_or_default()
+            );
+            let mut res = body.into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => {
+            let status = match e {
+                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden => StatusCode::FORBIDDEN,
+                AppError::NotFound => StatusCode::NOT_FOUND,
+                AppError::Validation(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (status, axum::Json(e)).into_response()
+        }
+    }
+}
