@@ -172,6 +172,9 @@ async fn visible_ids(db: &Db, actor: &CurrentUser) -> Vec<i64> {
 // ---------------------------------------------------------------------------------------
 // 9. A low score opens a complaint
 
+/// One `complaint_events` row: from status, to status, actor, note.
+type EventRow = (Option<String>, String, Option<i64>, Option<String>);
+
 #[tokio::test]
 async fn a_low_score_opens_a_complaint_for_the_right_person() {
     on_both_engines(|db| async move {
@@ -306,7 +309,7 @@ async fn status_steps_follow_the_rules_and_are_recorded() {
         assert_eq!(reopened.resolved_at, None);
 
         // One event per step, each with who made it; refused steps leave none.
-        let events: Vec<(Option<String>, String, Option<i64>, Option<String>)> = sqlx::query(
+        let events: Vec<EventRow> = sqlx::query(
             "SELECT from_status, to_status, actor_id, note FROM complaint_events WHERE complaint_id = $1 ORDER BY id",
         )
         .bind(id)
@@ -331,7 +334,7 @@ async fn status_steps_follow_the_rules_and_are_recorded() {
             (Some("resolved"), "closed", owner.id, None),
             (Some("closed"), "in_progress", owner.id, Some("Customer called back")),
         ];
-        let expected: Vec<(Option<String>, String, Option<i64>, Option<String>)> = expected
+        let expected: Vec<EventRow> = expected
             .iter()
             .map(|(from, to, actor, note)| {
                 (

@@ -11,8 +11,14 @@ use std::sync::Mutex;
 pub struct RateLimiter {
     burst: f64,
     per_sec: f64,
-    /// Buckets by client, and when full buckets were last forgotten.
-    buckets: Mutex<(HashMap<IpAddr, (f64, f64)>, f64)>,
+    table: Mutex<Buckets>,
+}
+
+/// Tokens and time of the last take, by client; and when full buckets were last forgotten.
+#[derive(Debug, Default)]
+struct Buckets {
+    by_client: HashMap<IpAddr, (f64, f64)>,
+    last_prune: f64,
 }
 
 /// The key of a client: its address, or for IPv6 its /64 network (one household or
@@ -32,7 +38,7 @@ impl RateLimiter {
         RateLimiter {
             burst: f64::from(burst.max(1)),
             per_sec: f64::from(per_minute.max(1)) / 60.0,
-            buckets: Mutex::new((HashMap::new(), 0.0)),
+            table: Mutex::new(Buckets::default()),
         }
     }
 
@@ -47,8 +53,11 @@ impl RateLimiter {
 
     /// Takes one token for `client` at time `now` (seconds); `false` when none is left.
     pub fn allow(&self, client: IpAddr, now: f64) -> bool {
-        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let (buckets, last_prune) = &mut *guard;
+        let mut guard = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let Buckets {
+            by_client: buckets,
+            last_prune,
+        } = &mut *guard;
         // Forget buckets that have filled up again (they behave exactly like new ones),
         // at most once a second so a flood of new addresses cannot make every call scan.
         if buckets.len() > 10_000 && now - *last_prune >= 1.0 {

@@ -312,7 +312,7 @@ fn Builder(
                 } else {
                     view! { <input type="text" data-testid=testid value=initial on:input=move |ev| set(event_target_value(&ev)) /> }.into_any()
                 }}
-                {(!zh).then(|| move || problem_for(&errors.get(), field).map(|k| view! { <span class="field-error" role="alert">{move || i18n.t(k)}</span> }))}
+                {(!zh).then_some(move || problem_for(&errors.get(), field).map(|k| view! { <span class="field-error" role="alert">{move || i18n.t(k)}</span> }))}
             </label>
         }
     };

@@ -352,17 +352,29 @@ fn question_html(
     }
 }
 
+/// A submission shown again with its problems (empty for a fresh form).
+#[derive(Default)]
+struct Refill<'a> {
+    values: &'a [(String, String)],
+    errors: &'a [FieldError],
+    /// A problem not tied to one question (the answer could not be saved).
+    general_error: Option<Key>,
+}
+
 /// The form, empty or refilled with a submission and its errors (same idempotency key).
 fn form_page(
     ctx: &PageCtx,
     form: &PublicForm,
     def: &FormDefinition,
     version: i64,
-    values: &[(String, String)],
-    errors: &[FieldError],
+    refill: Refill<'_>,
     key: &str,
-    general_error: Option<Key>,
 ) -> String {
+    let Refill {
+        values,
+        errors,
+        general_error,
+    } = refill;
     let lang = ctx.lang;
     let mut body = format!("<h1>{}</h1>", esc(def.title.get(lang)));
     let intro = def.intro.get(lang);
@@ -531,7 +543,14 @@ async fn show(
     let def = form.definition.clone();
     html(
         StatusCode::OK,
-        form_page(&ctx, &form, &def, form.version, &[], &[], &new_key(), None),
+        form_page(
+            &ctx,
+            &form,
+            &def,
+            form.version,
+            Refill::default(),
+            &new_key(),
+        ),
     )
 }
 
@@ -696,7 +715,18 @@ async fn submit(
             };
             return html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&ctx, &form, &def, version, &fields, &errors, &key, None),
+                form_page(
+                    &ctx,
+                    &form,
+                    &def,
+                    version,
+                    Refill {
+                        values: &fields,
+                        errors: &errors,
+                        general_error: None,
+                    },
+                    &key,
+                ),
             );
         }
     };
@@ -731,10 +761,12 @@ async fn submit(
                 &form,
                 &def,
                 version,
-                &fields,
-                &[],
+                Refill {
+                    values: &fields,
+                    errors: &[],
+                    general_error: Some(Key::FbErrSave),
+                },
                 &key,
-                Some(Key::FbErrSave),
             ),
         ),
         Err(_) => internal(&ctx, as_json),
