@@ -964,13 +964,9 @@ async fn demo_segments(db: &Db) -> Result<(), AppError> {
 
 /// The sample satisfaction form at `/f/satisfaction`: answers spread over six months, some
 /// through personal links (on those customers' timelines), the low ones opening
-/// complaints; all but the most recent complaints were worked through and closed.
-async fn demo_feedback(
-    db: &Db,
-    seed: u64,
-    first_customer: i64,
-    count: i64,
-) -> Result<(), AppError> {
+/// complaints; all but the most recent complaints were worked through and closed. Demo
+/// customers have ids `base_customer + 1 ..= base_customer + count`.
+async fn demo_feedback(db: &Db, seed: u64, base_customer: i64, count: i64) -> Result<(), AppError> {
     use app::complaints::model::Severity;
     use app::feedback::model::*;
     use app::feedback::service as feedback;
@@ -1141,7 +1137,7 @@ async fn demo_feedback(
         }
         // Three answers in five come through personal links, tied to a customer.
         let link = if count > 0 && rng.below(5) < 3 {
-            let customer = first_customer + rng.below(count as u64) as i64;
+            let customer = base_customer + 1 + rng.below(count as u64) as i64;
             let link_id: i64 = sqlx::query(
                 "INSERT INTO feedback_links (form_id, customer_id, expires_at, created_by, created_at) \
                  VALUES ($1, $2, NULL, $3, $4) RETURNING id",

@@ -43,6 +43,24 @@ async fn demo_and_backup_on_both_engines() {
     support::on_both_engines(|db| async move {
         rapport_server::demo::generate(&db, 200, 3).await.unwrap();
         assert_eq!(count(&db, "customers").await, 200);
+        // The sample form at /f/satisfaction, its answers (some tied to customers through
+        // personal links) and the complaints its low scores opened.
+        let form = app::feedback::service::public_form(&db, "satisfaction")
+            .await
+            .unwrap()
+            .expect("the demo form");
+        assert!(form.open);
+        assert_eq!(count(&db, "feedback_responses").await, 240);
+        let linked: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM feedback_responses r JOIN customers c ON c.id = r.customer_id",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+        assert!(linked > 100, "{linked} answers through personal links");
+        assert!(count(&db, "complaints").await > 0);
         assert_eq!(count(&db, "users").await, 11);
         // Some demo customers have lapsed from their own rhythm: the at-risk list has entries.
         let at_risk: i64 =
