@@ -96,6 +96,10 @@ test("a staff-built form is answered with and without JavaScript, a low score be
   const travelling = await visitorContext(browser, true);
   const offline = await travelling.newPage();
   await offline.goto(`/f/${slug}`);
+  // The form pages' own service worker (Background Sync, pages kept for offline use).
+  await expect
+    .poll(() => offline.evaluate(async () => !!(await navigator.serviceWorker.getRegistration("/f/"))))
+    .toBe(true);
   await travelling.setOffline(true);
   await choose(offline, "q1", "10");
   await offline.locator("button[type='submit']").click();

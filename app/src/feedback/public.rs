@@ -50,6 +50,7 @@ impl PublicState {
 /// The page's routes with their state applied, mergeable into any router.
 pub fn router<S: Clone + Send + Sync + 'static>(state: PublicState) -> Router<S> {
     Router::new()
+        .route("/f/sw.js", get(service_worker))
         .route("/f/{slug}", get(show).post(submit))
         .layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT))
         .with_state(state)
@@ -146,21 +147,41 @@ button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}button[disable
 .fb-hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}\
 #fb-status{font-weight:600;margin-top:1rem}.fb-done{font-size:1.1rem}";
 
-/// The browser side: inline validation, background posting, and an offline queue
-/// (localStorage) replayed on load, on `online`, and every 30 s. The server's
-/// idempotency key makes a replay harmless.
-const SCRIPT: &str = r#"(function(){
-var f=document.getElementById('fb-form');var QK='rapport-feedback-queue';
-function load(){try{return JSON.parse(localStorage.getItem(QK)||'[]')}catch(e){return[]}}
-function save(a){try{localStorage.setItem(QK,JSON.stringify(a))}catch(e){}}
+/// The offline queue, shared by the page and its service worker: unsent answers wait in
+/// IndexedDB (which a service worker can read, unlike localStorage) and are posted in
+/// order; an answer leaves the queue once the server has given a final answer (anything
+/// but a network failure, 5xx or 429). The server's idempotency key makes a replay
+/// harmless, so the page and the worker may both send.
+macro_rules! queue_js {
+    () => {
+        r#"var DB='rapport-feedback',STORE='queue';
+function db(){return new Promise(function(ok,no){var r=indexedDB.open(DB,1);r.onupgradeneeded=function(){r.result.createObjectStore(STORE,{keyPath:'key'})};r.onsuccess=function(){ok(r.result)};r.onerror=function(){no(r.error)}})}
+function tx(mode,fn){return db().then(function(d){return new Promise(function(ok,no){var t=d.transaction(STORE,mode),req=fn(t.objectStore(STORE));t.oncomplete=function(){d.close();ok(req&&req.result)};t.onerror=function(){d.close();no(t.error)}})})}
+function all(){return tx('readonly',function(s){return s.getAll()})}
+function put(it){return tx('readwrite',function(s){s.put(it)})}
+function del(k){return tx('readwrite',function(s){s.delete(k)})}
 function post(it){return fetch(it.url,{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded','Accept':'application/json'},body:it.body,credentials:'same-origin'}).then(function(r){if(r.status>=500||r.status===429)throw new Error('retry');return r.json().catch(function(){return{status:'error',message:''}})})}
-var st=document.getElementById('fb-status');
-function say(t){if(st){st.textContent=t}}
 var busy=false;
-function flush(){if(busy)return;var a=load();if(!a.length)return;busy=true;var it=a[0];
-post(it).then(function(j){save(load().filter(function(x){return x.key!==it.key}));busy=false;
-if(f&&f.elements._key&&f.elements._key.value===it.key){say(f.dataset.sent)}flush()}).catch(function(){busy=false})}
-window.addEventListener('online',flush);setInterval(flush,30000);flush();
+function flush(onSent){if(busy)return Promise.resolve();busy=true;
+return all().then(function(a){return a.reduce(function(p,it){return p.then(function(){return post(it).then(function(j){return del(it.key).then(function(){onSent(it.key,j)})})})},Promise.resolve())}).then(function(){busy=false},function(e){busy=false;throw e})}
+"#
+    };
+}
+
+/// The page's script: inline validation, background posting, and the offline queue,
+/// replayed by the service worker's Background Sync where the browser has it, and by the
+/// page on load, on `online` and every 30 s everywhere.
+const PAGE_SCRIPT: &str = concat!(
+    "(function(){",
+    queue_js!(),
+    r#"var f=document.getElementById('fb-form'),st=document.getElementById('fb-status');
+function say(t){if(st){st.textContent=t}}
+var sw='serviceWorker' in navigator,idb=!!window.indexedDB;
+function sent(k){if(f&&f.elements._key&&f.elements._key.value===k)say(f.dataset.sent)}
+function replay(){if(idb)flush(sent).catch(function(){})}
+if(sw){navigator.serviceWorker.register('/f/sw.js',{scope:'/f/'}).catch(function(){});
+navigator.serviceWorker.addEventListener('message',function(e){if(e.data&&e.data.sent)sent(e.data.sent)})}
+window.addEventListener('online',replay);setInterval(replay,30000);replay();
 if(!f)return;var d=f.dataset;
 if(window.crypto&&crypto.getRandomValues){var b=new Uint8Array(16);crypto.getRandomValues(b);f.elements._key.value=Array.prototype.map.call(b,function(x){return('0'+x.toString(16)).slice(-2)}).join('')}
 function err(k,m){var e=document.getElementById('e-'+k);if(e){e.textContent=m||'';e.hidden=!m}var w=document.getElementById('q-'+k);if(w){w.classList.toggle('fb-bad',!!m)}}
@@ -169,9 +190,11 @@ Array.prototype.forEach.call(f.querySelectorAll('[name="'+k+'"]'),function(i){if
 if(!vals.length){if(w.dataset.required==='1')m=d.errRequired}else if(kind==='email'&&!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(vals[0]))m=d.errEmail;else if(kind==='text'&&vals[0].length>4000)m=d.errLong;
 err(k,m);if(m&&!bad)bad=w});if(bad){var i=bad.querySelector('input,textarea');if(i)i.focus()}return !bad}
 function done(t){Array.prototype.forEach.call(document.querySelectorAll('.fb-q,.fb-summary,.fb-intro,#fb-form button'),function(e){e.hidden=true});say(t);if(st){st.className='fb-done';st.setAttribute('tabindex','-1');st.focus()}}
-function queue(it){var a=load();if(!a.some(function(x){return x.key===it.key}))a.push(it);save(a);done(d.queued)}
-f.addEventListener('change',function(e){var w=e.target.closest('.fb-q');if(w)err(w.dataset.key,'')});
 var btn=f.querySelector('button[type=submit]');
+function queue(it){if(!idb){btn.disabled=false;say(d.errSave);return}
+put(it).then(function(){if(sw&&'SyncManager' in window)return navigator.serviceWorker.ready.then(function(r){return r.sync.register('rapport-feedback')})}).catch(function(){});
+done(d.queued)}
+f.addEventListener('change',function(e){var w=e.target.closest('.fb-q');if(w)err(w.dataset.key,'')});
 f.addEventListener('submit',function(e){e.preventDefault();if(!check())return;
 var it={url:f.action,body:new URLSearchParams(new FormData(f)).toString(),key:f.elements._key.value};
 if(!navigator.onLine){queue(it);return}
@@ -179,7 +202,23 @@ btn.disabled=true;say(d.sending);
 post(it).then(function(j){btn.disabled=false;
 if(j.status==='invalid'){Object.keys(j.errors||{}).forEach(function(k){err(k,j.errors[k])});say(j.message)}else{done(j.message)}
 }).catch(function(){btn.disabled=false;queue(it)})});
-})();"#;
+})();"#
+);
+
+/// The service worker of the form pages (`/f/sw.js`, scope `/f/`): Background Sync sends
+/// the queue when the connection returns, even with the page closed, and tells open pages;
+/// form pages are kept so one opened before can open again offline (network first).
+const WORKER_SCRIPT: &str = concat!(
+    queue_js!(),
+    r#"self.addEventListener('install',function(){self.skipWaiting()});
+self.addEventListener('activate',function(e){e.waitUntil(self.clients.claim())});
+function notify(k){return self.clients.matchAll({includeUncontrolled:true,type:'window'}).then(function(cs){cs.forEach(function(c){c.postMessage({sent:k})})})}
+self.addEventListener('sync',function(e){if(e.tag==='rapport-feedback')e.waitUntil(flush(function(k){notify(k)}))});
+var CACHE='rapport-forms-v1';
+self.addEventListener('fetch',function(e){var r=e.request;if(r.method!=='GET'||r.mode!=='navigate')return;
+e.respondWith(fetch(r).then(function(res){if(res.ok){var c=res.clone();caches.open(CACHE).then(function(x){return x.put(r,c)})}return res}).catch(function(){return caches.match(r).then(function(hit){return hit||Response.error()})}))});
+"#
+);
 
 fn page(ctx: &PageCtx, title: &str, body: &str) -> String {
     let switch: String = Lang::ALL
@@ -208,7 +247,7 @@ fn page(ctx: &PageCtx, title: &str, body: &str) -> String {
          <meta name=\"robots\" content=\"noindex\">\
          <title>{title}</title><style>{STYLE}</style></head><body><main>\
          <nav class=\"fb-lang\" aria-label=\"{language}\">{switch}</nav>{body}</main>\
-         <script nonce=\"{nonce}\">{SCRIPT}</script></body></html>",
+         <script nonce=\"{nonce}\">{PAGE_SCRIPT}</script></body></html>",
         lang = ctx.lang.code(),
         title = esc(title),
         language = ctx.t(Key::Language),
@@ -406,7 +445,7 @@ fn form_page(
     body.push_str(&format!(
         "<form id=\"fb-form\" method=\"post\" action=\"{action}\" novalidate \
          data-err-required=\"{}\" data-err-email=\"{}\" data-err-long=\"{}\" data-queued=\"{}\" \
-         data-sent=\"{}\" data-sending=\"{}\">\
+         data-sent=\"{}\" data-sending=\"{}\" data-err-save=\"{}\">\
          <input type=\"hidden\" name=\"_key\" value=\"{}\"><input type=\"hidden\" name=\"_v\" value=\"{version}\">\
          <input type=\"hidden\" name=\"_lang\" value=\"{}\">\
          <div class=\"fb-hp\" aria-hidden=\"true\"><label for=\"fb-{HONEYPOT}\">{}</label>\
@@ -417,6 +456,7 @@ fn form_page(
         ctx.t(Key::FbQueued),
         ctx.t(Key::FbQueuedSent),
         ctx.t(Key::FbSending),
+        ctx.t(Key::FbErrSave),
         esc(key),
         lang.code(),
         ctx.t(Key::FbHoneypot),
@@ -500,6 +540,18 @@ fn link_problem_page(ctx: &PageCtx, as_json: bool, problem: LinkProblem) -> Resp
     };
     let text = key.text(ctx.lang);
     outcome(ctx, as_json, status, code, text, text)
+}
+
+/// The form pages' service worker (slugs cannot contain a dot, so no form is shadowed).
+async fn service_worker() -> Response {
+    let mut res = WORKER_SCRIPT.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
 }
 
 fn nonce_of(nonce: Option<Extension<CspNonce>>) -> String {
