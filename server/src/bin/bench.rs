@@ -763,7 +763,26 @@ async fn bench_feedback(db: &Db, engine: &str) {
     let html = axum::body::to_bytes(page.into_body(), usize::MAX)
         .await
         .unwrap();
-    println!("[{engine}] public form page: {} bytes in one response (HTML, inline style and script; no other requests)", html.len());
+    let worker = router
+        .clone()
+        .oneshot(
+            Request::get("/f/sw.js")
+                .header(header::HOST, "localhost")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(worker.status(), StatusCode::OK);
+    let worker = axum::body::to_bytes(worker.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    println!(
+        "[{engine}] public form page: {} bytes (HTML with inline style and script) + {} bytes of service worker = {} bytes in all",
+        html.len(),
+        worker.len(),
+        html.len() + worker.len()
+    );
 
     let staff_page = {
         let router = router.clone();
