@@ -956,6 +956,39 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
         let nps_buckets: Vec<i64> = q1.buckets.iter().map(|b| b.1).collect();
         assert_eq!(nps_buckets, [0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1]);
         assert_eq!(all.comments.len(), 4);
+        // All four were given today: one month holding every figure.
+        assert_eq!(all.by_month.len(), 1);
+        assert_eq!(
+            (
+                all.by_month[0].responses,
+                all.by_month[0].nps,
+                all.by_month[0].csat
+            ),
+            (4, Some(25), Some(50))
+        );
+        // Comment search ignores case and treats `%` literally.
+        let search = |text: &str| AnalysisFilter {
+            search: text.into(),
+            ..filter.clone()
+        };
+        let found = feedback::analysis(&db, &admin, &search("NOTED"))
+            .await
+            .unwrap();
+        assert_eq!(found.comments.len(), 4);
+        assert_eq!(found.responses, 4, "the search narrows comments only");
+        let none = feedback::analysis(&db, &admin, &search("no%ted"))
+            .await
+            .unwrap();
+        assert!(none.comments.is_empty());
+        // A viewer gets the figures without comments or free-text questions.
+        let viewer = user(&db, "viewer@example.com", Role::Viewer, None).await;
+        let aggregate = feedback::analysis(&db, &viewer, &filter).await.unwrap();
+        assert_eq!((aggregate.responses, aggregate.nps), (4, Some(25)));
+        assert!(aggregate.comments.is_empty());
+        assert!(aggregate
+            .questions
+            .iter()
+            .all(|q| q.kind != QuestionKind::Text));
 
         // A tier-2 manager counts only the answers of their customers.
         let own = feedback::analysis(&db, &mine, &filter).await.unwrap();

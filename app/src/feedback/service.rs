@@ -864,6 +864,40 @@ fn month_of(ts: i64) -> String {
     format!("{y:04}-{m:02}")
 }
 
+/// Counts per month, summed; NPS and CSAT follow from them.
+#[derive(Default)]
+struct ScoreCounts {
+    responses: i64,
+    promoters: i64,
+    detractors: i64,
+    nps_answers: i64,
+    satisfied: i64,
+    csat_answers: i64,
+}
+
+impl ScoreCounts {
+    fn add(&mut self, other: &ScoreCounts) {
+        self.responses += other.responses;
+        self.promoters += other.promoters;
+        self.detractors += other.detractors;
+        self.nps_answers += other.nps_answers;
+        self.satisfied += other.satisfied;
+        self.csat_answers += other.csat_answers;
+    }
+    fn passives(&self) -> i64 {
+        self.nps_answers - self.promoters - self.detractors
+    }
+    fn nps(&self) -> Option<i64> {
+        nps_from_counts(self.promoters, self.passives(), self.detractors)
+    }
+    fn csat(&self) -> Option<i64> {
+        percent_of(self.satisfied, self.csat_answers)
+    }
+}
+
+/// The figures of the analysis page. Counts are aggregated by the database per day (then
+/// folded into months here); only the chosen form's answers are read for the per-question
+/// distributions, and only the newest matching comments.
 pub async fn analysis(
     db: &Db,
     actor: &CurrentUser,
@@ -873,124 +907,167 @@ pub async fn analysis(
         return Err(AppError::Forbidden);
     }
     let read_comments = may_read_feedback_comments(actor);
-    let mut q = SqlBuilder::new(
-        "SELECT r.id, r.form_id, r.version, r.submitted_at, r.nps, r.csat, r.answers_json, r.comment, \
-         r.customer_id, c.name AS customer_name FROM feedback_responses r \
-         LEFT JOIN customers c ON c.id = r.customer_id WHERE 1 = 1",
-    );
-    push_filter(db, actor, filter, &mut q).await?;
-    q.push(" ORDER BY r.submitted_at DESC, r.id DESC");
-    let rows = q.query().fetch_all(&db.pool).await?;
-
     let mut out = Analysis {
         may_read_comments: read_comments,
         ..Default::default()
     };
-    let mut months: std::collections::BTreeMap<String, (i64, Vec<i64>, Vec<i64>)> =
-        Default::default();
-    let mut nps_all = Vec::new();
-    let mut csat_all = Vec::new();
-    let current = match filter.form_id {
-        Some(form) => {
-            let version: Option<i64> =
-                sqlx::query("SELECT current_version FROM feedback_forms WHERE id = $1")
-                    .bind(form)
-                    .fetch_optional(&db.pool)
-                    .await?
-                    .map(|r| r.try_get("current_version"))
-                    .transpose()?;
-            match version {
-                Some(v) => definition(db, form, v).await?,
-                None => None,
-            }
-        }
-        None => None,
-    };
-    let mut per_question: HashMap<String, Vec<AnswerValue>> = HashMap::new();
-    let needle = filter.search.trim().to_lowercase();
-    for r in &rows {
-        let at: i64 = r.try_get("submitted_at")?;
-        let nps_value: Option<i64> = r.try_get("nps")?;
-        let csat_value: Option<i64> = r.try_get("csat")?;
-        out.responses += 1;
-        let month = months.entry(month_of(at)).or_default();
-        month.0 += 1;
-        if let Some(n) = nps_value {
-            nps_all.push(n);
-            month.1.push(n);
-        }
-        if let Some(c) = csat_value {
-            csat_all.push(c);
-            month.2.push(c);
-        }
-        if let Some(def) = &current {
-            let version: i64 = r.try_get("version")?;
-            let given_def = definition(db, filter.form_id.unwrap_or_default(), version).await?;
-            for (key, value) in parse_answers_json(&r.try_get::<String, _>("answers_json")?) {
-                // An answer counts towards today's question only while that question has
-                // the same kind and options (choices are stored by position).
-                let same_kind = match (&given_def, def.question(&key)) {
-                    (Some(g), Some(now_q)) => g
-                        .question(&key)
-                        .is_some_and(|q| q.kind == now_q.kind && q.options == now_q.options),
-                    _ => false,
-                };
-                if same_kind {
-                    per_question.entry(key).or_default().push(value);
-                }
-            }
-        }
-        if read_comments && out.comments.len() < COMMENTS_SHOWN {
-            if let Some(text) = r.try_get::<Option<String>, _>("comment")? {
-                if needle.is_empty() || text.to_lowercase().contains(&needle) {
-                    let customer = r
-                        .try_get::<Option<i64>, _>("customer_id")?
-                        .zip(r.try_get::<Option<String>, _>("customer_name")?)
-                        .map(|(id, name)| (CustomerId(id), name));
-                    out.comments.push(CommentRow {
-                        response_id: r.try_get("id")?,
-                        at,
-                        text,
-                        nps: nps_value,
-                        customer,
-                    });
-                }
-            }
-        }
+
+    let mut q = SqlBuilder::new(
+        "SELECT CAST(r.submitted_at / 86400 AS BIGINT) AS day, COUNT(*) AS n, \
+         CAST(SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS BIGINT) AS promoters, \
+         CAST(SUM(CASE WHEN r.nps <= 6 THEN 1 ELSE 0 END) AS BIGINT) AS detractors, \
+         CAST(SUM(CASE WHEN r.nps IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS nps_n, \
+         CAST(SUM(CASE WHEN r.csat >= 4 THEN 1 ELSE 0 END) AS BIGINT) AS satisfied, \
+         CAST(SUM(CASE WHEN r.csat IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS csat_n \
+         FROM feedback_responses r LEFT JOIN customers c ON c.id = r.customer_id WHERE 1 = 1",
+    );
+    push_filter(db, actor, filter, &mut q).await?;
+    q.push(" GROUP BY 1");
+    let mut months: std::collections::BTreeMap<String, ScoreCounts> = Default::default();
+    let mut total = ScoreCounts::default();
+    for r in q.query().fetch_all(&db.pool).await? {
+        let count =
+            |name: &str| -> AppResult<i64> { Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0)) };
+        let day = ScoreCounts {
+            responses: count("n")?,
+            promoters: count("promoters")?,
+            detractors: count("detractors")?,
+            nps_answers: count("nps_n")?,
+            satisfied: count("satisfied")?,
+            csat_answers: count("csat_n")?,
+        };
+        total.add(&day);
+        months
+            .entry(month_of(r.try_get::<i64, _>("day")? * 86_400))
+            .or_default()
+            .add(&day);
     }
-    out.promoters = nps_all.iter().filter(|n| **n >= 9).count() as i64;
-    out.detractors = nps_all.iter().filter(|n| **n <= 6).count() as i64;
-    out.passives = nps_all.len() as i64 - out.promoters - out.detractors;
-    out.nps = nps(&nps_all);
-    out.csat = csat(&csat_all);
-    out.csat_answers = csat_all.len() as i64;
+    out.responses = total.responses;
+    out.promoters = total.promoters;
+    out.detractors = total.detractors;
+    out.passives = total.passives();
+    out.nps = total.nps();
+    out.csat = total.csat();
+    out.csat_answers = total.csat_answers;
     out.by_month = months
         .into_iter()
-        .map(|(month, (n, np, cs))| MonthPoint {
+        .map(|(month, m)| MonthPoint {
             month,
-            responses: n,
-            nps: nps(&np),
-            csat: csat(&cs),
+            responses: m.responses,
+            nps: m.nps(),
+            csat: m.csat(),
         })
         .collect();
-    if let Some(def) = &current {
-        for q in &def.questions {
-            if matches!(q.kind, QuestionKind::Text | QuestionKind::Email) && !read_comments {
-                continue;
-            }
-            let given = per_question.get(&q.key).map(Vec::as_slice).unwrap_or(&[]);
-            let refs: Vec<&AnswerValue> = given.iter().collect();
-            out.questions.push(QuestionStats {
-                key: q.key.clone(),
-                label: q.label.clone(),
-                kind: q.kind,
-                answered: given.len() as i64,
-                buckets: distribution(q, &refs),
+
+    if let Some(form) = filter.form_id {
+        let version: Option<i64> =
+            sqlx::query("SELECT current_version FROM feedback_forms WHERE id = $1")
+                .bind(form)
+                .fetch_optional(&db.pool)
+                .await?
+                .map(|r| r.try_get("current_version"))
+                .transpose()?;
+        let current = match version {
+            Some(v) => definition(db, form, v).await?,
+            None => None,
+        };
+        if let Some(def) = current {
+            out.questions = question_stats(db, actor, filter, form, &def, read_comments).await?;
+        }
+    }
+
+    if read_comments {
+        let mut q = SqlBuilder::new(
+            "SELECT r.id, r.submitted_at, r.nps, r.comment, r.customer_id, c.name AS customer_name \
+             FROM feedback_responses r LEFT JOIN customers c ON c.id = r.customer_id \
+             WHERE r.comment IS NOT NULL",
+        );
+        push_filter(db, actor, filter, &mut q).await?;
+        let needle = filter.search.trim();
+        if !needle.is_empty() {
+            q.push(" AND LOWER(r.comment) LIKE ")
+                .bind(SqlValue::Text(crate::db::like_contains(
+                    &needle.to_lowercase(),
+                )))
+                .push(" ESCAPE '\\'");
+        }
+        q.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
+            .bind(SqlValue::Int(COMMENTS_SHOWN as i64));
+        for r in q.query().fetch_all(&db.pool).await? {
+            let customer = r
+                .try_get::<Option<i64>, _>("customer_id")?
+                .zip(r.try_get::<Option<String>, _>("customer_name")?)
+                .map(|(id, name)| (CustomerId(id), name));
+            out.comments.push(CommentRow {
+                response_id: r.try_get("id")?,
+                at: r.try_get("submitted_at")?,
+                text: r
+                    .try_get::<Option<String>, _>("comment")?
+                    .unwrap_or_default(),
+                nps: r.try_get("nps")?,
+                customer,
             });
         }
     }
     out.complaints = complaints::stats(db, actor, filter).await?;
     Ok(out)
+}
+
+/// The distribution of every question of the form's current version over the filtered
+/// answers. An old answer counts towards today's question only while the question has the
+/// same kind and options (choices are stored by position).
+async fn question_stats(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: &AnalysisFilter,
+    form: i64,
+    def: &FormDefinition,
+    read_comments: bool,
+) -> AppResult<Vec<QuestionStats>> {
+    let mut q = SqlBuilder::new(
+        "SELECT r.version, r.answers_json FROM feedback_responses r \
+         LEFT JOIN customers c ON c.id = r.customer_id WHERE 1 = 1",
+    );
+    push_filter(db, actor, filter, &mut q).await?;
+    let mut versions: HashMap<i64, Option<Arc<FormDefinition>>> = HashMap::new();
+    let mut per_question: HashMap<String, Vec<AnswerValue>> = HashMap::new();
+    for r in q.query().fetch_all(&db.pool).await? {
+        let version: i64 = r.try_get("version")?;
+        let given = match versions.get(&version) {
+            Some(d) => d.clone(),
+            None => {
+                let d = definition(db, form, version).await?;
+                versions.insert(version, d.clone());
+                d
+            }
+        };
+        let Some(given) = given else { continue };
+        for (key, value) in parse_answers_json(&r.try_get::<String, _>("answers_json")?) {
+            let unchanged = match (given.question(&key), def.question(&key)) {
+                (Some(then), Some(now)) => then.kind == now.kind && then.options == now.options,
+                _ => false,
+            };
+            if unchanged {
+                per_question.entry(key).or_default().push(value);
+            }
+        }
+    }
+    Ok(def
+        .questions
+        .iter()
+        .filter(|q| read_comments || !matches!(q.kind, QuestionKind::Text | QuestionKind::Email))
+        .map(|q| {
+            let given = per_question.get(&q.key).map(Vec::as_slice).unwrap_or(&[]);
+            let refs: Vec<&AnswerValue> = given.iter().collect();
+            QuestionStats {
+                key: q.key.clone(),
+                label: q.label.clone(),
+                kind: q.kind,
+                answered: given.len() as i64,
+                buckets: distribution(q, &refs),
+            }
+        })
+        .collect())
 }
 
 pub async fn analysis_options(db: &Db, actor: &CurrentUser) -> AppResult<AnalysisOptions> {

@@ -935,6 +935,40 @@ async fn bench_feedback(db: &Db, engine: &str) {
             percentile(&busy, 0.99) / percentile(&idle, 0.99)
         );
     }
+
+    // The analysis page's figures over every stored answer (the demo's and both phases').
+    let form_id: i64 = sqlx::query("SELECT id FROM feedback_forms WHERE slug = 'satisfaction'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let total = stored().await;
+    let tier1 = staff(db, "t1.south@rapport.local").await;
+    let one_form = app::feedback::model::AnalysisFilter {
+        form_id: Some(form_id),
+        ..Default::default()
+    };
+    for (label, who, filter) in [
+        ("admin, one form", &admin, one_form.clone()),
+        ("admin, all forms", &admin, Default::default()),
+        ("tier-1 (team scope), one form", &tier1, one_form),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            app::feedback::service::analysis(db, who, &filter)
+                .await
+                .unwrap();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "[{engine}] feedback analysis over {total} answers, {label}: p50={:.0} ms p95={:.0} ms",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95)
+        );
+    }
 }
 
 #[tokio::main]
