@@ -16,10 +16,19 @@ pub async fn export_customers_csv(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    match export(&state, &headers, &query).await {
+    let day = &crate::ui::format_time(crate::db::now())[..10];
+    csv_download(
+        &format!("customers-{day}.csv"),
+        export(&state, &headers, &query).await,
+    )
+}
+
+/// A CSV download named `filename`, or the error as JSON with its status (the message
+/// stays a code: database text never reaches the browser).
+pub fn csv_download(filename: &str, result: Result<String, AppError>) -> Response {
+    match result {
         Ok(body) => {
-            let day = &crate::ui::format_time(crate::db::now())[..10];
-            let disposition = format!("attachment; filename=\"customers-{day}.csv\"");
+            let disposition = format!("attachment; filename=\"{filename}\"");
             let mut res = body.into_response();
             let h = res.headers_mut();
             h.insert(
@@ -36,6 +45,7 @@ pub async fn export_customers_csv(
             let status = match e {
                 AppError::Unauthorized => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden => StatusCode::FORBIDDEN,
+                AppError::NotFound => StatusCode::NOT_FOUND,
                 AppError::Validation(_) => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };

@@ -1,14 +1,13 @@
 //! `GET /feedback/export.csv?form=ID&from=&to=&segment=&owner=&team=`: the answers of one
 //! form under the analysis filters; signed in by the session cookie.
 
-use crate::error::AppError;
 use crate::feedback::model::AnalysisFilter;
 use crate::feedback::service;
 use crate::imports::upload::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use http::HeaderMap;
 use std::collections::HashMap;
 
 fn id(query: &HashMap<String, String>, name: &str) -> Option<i64> {
@@ -34,33 +33,8 @@ pub async fn export_answers_csv(
         service::export_csv(&state.db, &user, &filter).await
     }
     .await;
-    match result {
-        Ok(body) => {
-            let name = format!(
-                "attachment; filename=\"feedback-{}.csv\"",
-                filter.form_id.unwrap_or_default()
-            );
-            let mut res = body.into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&name) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
-        Err(e) => {
-            let status = match e {
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::Validation(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            (status, axum::Json(e)).into_response()
-        }
-    }
+    crate::exports::http::csv_download(
+        &format!("feedback-{}.csv", filter.form_id.unwrap_or_default()),
+        result,
+    )
 }

@@ -6,8 +6,8 @@ use crate::imports::upload::cookie_user;
 use crate::rfm::service;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use http::HeaderMap;
 use std::collections::HashMap;
 
 pub async fn export_rfm_csv(
@@ -30,29 +30,9 @@ pub async fn export_rfm_csv(
         Ok::<_, AppError>((as_of, body))
     }
     .await;
-    match result {
-        Ok((as_of, body)) => {
-            let disposition = format!("attachment; filename=\"rfm-{as_of}.csv\"");
-            let mut res = body.into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
-        Err(e) => {
-            let status = match e {
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::Validation(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            (status, axum::Json(e)).into_response()
-        }
-    }
+    let (as_of, body) = match result {
+        Ok((as_of, body)) => (as_of, Ok(body)),
+        Err(e) => (String::new(), Err(e)),
+    };
+    crate::exports::http::csv_download(&format!("rfm-{as_of}.csv"), body)
 }
