@@ -1,5 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn } from "./pages";
+import { Page } from "@playwright/test";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn } from "./pages";
 
 const stamp = Date.now();
 const password = "manager-password";

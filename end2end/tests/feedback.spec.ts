@@ -1,5 +1,5 @@
-import { test, expect, Page, Browser } from "@playwright/test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, signOut } from "./pages";
+import { Page, Browser } from "@playwright/test";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, signOut } from "./pages";
 
 const stamp = Date.now();
 const slug = `care-${stamp}`;

@@ -1,8 +1,8 @@
-import { test, expect, chromium } from "@playwright/test";
+import { chromium } from "@playwright/test";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, signOut } from "./pages";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, signOut } from "./pages";
 
 const stamp = Date.now();
 const managerEmail = `t2.${stamp}@e2e.test`;

@@ -1,4 +1,23 @@
-import { expect, Page } from "@playwright/test";
+import { test as base, expect, Page } from "@playwright/test";
+
+/**
+ * Playwright's `test`, failing any journey in which the front end panicked: a panic stops
+ * hydration, and the page then looks right while its buttons fall back to plain posts.
+ */
+export const test = base.extend<{ frontEndPanics: void }>({
+  frontEndPanics: [
+    async ({ page }, use) => {
+      const panics: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && /panicked at/.test(message.text())) panics.push(message.text());
+      });
+      await use();
+      expect(panics, "front-end panics").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 export const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "admin@e2e.test";
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password";

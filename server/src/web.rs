@@ -53,10 +53,7 @@ pub fn build_router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_state.clone()),
-            shell,
-        ))
+        .fallback(move |req: Request<Body>| static_file_or_page(fallback_state.clone(), req))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -85,6 +82,34 @@ pub fn build_router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Anything no route claims: a file of the site (the front end's bundle, icons, the
+/// service worker) or, for a path without a file name, the app's not-found page. A missing
+/// file gets a bare 404; a page for it would only be thrown away by the browser.
+async fn static_file_or_page(state: AppState, req: Request<Body>) -> Response {
+    use tower::ServiceExt;
+    let names_a_file = req
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'));
+    if names_a_file {
+        let files = tower_http::services::ServeDir::new(&*state.leptos_options.site_root)
+            .precompressed_br()
+            .precompressed_gzip();
+        return match files.oneshot(req).await {
+            Ok(res) if res.status() != StatusCode::NOT_FOUND => res.map(Body::new),
+            _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+        };
+    }
+    let options = state.leptos_options.clone();
+    let page = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(state.clone()),
+        move || shell(options.clone()),
+    );
+    page(req).await
 }
 
 /// For load balancers: 200 when the database answers, 503 otherwise.

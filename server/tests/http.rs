@@ -220,3 +220,32 @@ async fn errors_never_carry_internal_text() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn missing_files_and_unknown_pages_are_not_found() {
+    support::on_both_engines(|db| async move {
+        let app = router(db);
+        // Many at once: each answer is a 404, none a dropped connection.
+        let mut requests = tokio::task::JoinSet::new();
+        for i in 0..64 {
+            let app = app.clone();
+            requests
+                .spawn(async move { send(&app, get(&format!("/pkg/missing-{i}.js"), None)).await });
+        }
+        while let Some(answer) = requests.join_next().await {
+            let (status, _, body) = answer.expect("request answered");
+            assert_eq!(
+                (status, body.as_str()),
+                (StatusCode::NOT_FOUND, "not found")
+            );
+        }
+        let (status, headers, body) = send(&app, get("/no-such-page", None)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_some());
+        assert!(
+            body.contains("<!DOCTYPE html>"),
+            "the app's own not-found page"
+        );
+    })
+    .await;
+}

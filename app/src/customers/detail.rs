@@ -103,21 +103,23 @@ fn CustomerDetail() -> impl IntoView {
     let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
     let opens_complaints = move || user.with(|u| u.as_ref().is_some_and(may_open_complaint));
     let sees_complaints = move || user.with(|u| u.as_ref().is_some_and(may_see_complaints));
+    // Each part of the page waits for the customer under its own boundary, and the
+    // timeline sits outside them all: a save refreshes the cards without rebuilding the
+    // timeline, whose kind filter and reloads stay its own.
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
-            {move || Suspend::new(async move {
-                let c = match customer.await {
-                    Ok(c) => c,
-                    Err(e) => return view! { <section class="page narrow"><h1>{t(e.message_key())}</h1><ErrorNotice error=e /></section> }.into_any(),
-                };
-                let finance = finance.await.ok().flatten();
-                let tasks = tasks.await.unwrap_or_default();
-                let stage = stage.await.ok();
-                let cid = c.id;
-                let may_edit = c.may_edit;
-                let may_delete = c.may_delete;
-                view! {
-                    <section class="page customer-page">
+        <section class="page customer-page">
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    let c = match customer.await {
+                        Ok(c) => c,
+                        Err(e) => return view! { <h1>{t(e.message_key())}</h1><ErrorNotice error=e /> }.into_any(),
+                    };
+                    let finance = finance.await.ok().flatten();
+                    let tasks = tasks.await.unwrap_or_default();
+                    let stage = stage.await.ok();
+                    let cid = c.id;
+                    let may_edit = c.may_edit;
+                    view! {
                         <div class="page-head">
                             <h1 data-testid="customer-title">{c.name.clone()}</h1>
                             <div class="actions">
@@ -139,15 +141,29 @@ fn CustomerDetail() -> impl IntoView {
                                 </Show>
                             </div>
                         </div>
-                        <SummaryCards customer=c.clone() finance=finance.clone() open_tasks=tasks.len() stage=stage />
-                        <div class="customer-columns">
-                            <div class="main-column">
-                                <Show when=move || may_edit>
-                                    <ActivityForm customer=cid action=actions.log_activity />
-                                </Show>
-                                <Timeline customer=cid refresh=version data=timeline />
-                            </div>
-                            <div class="side-column">
+                        <SummaryCards customer=c.clone() finance=finance open_tasks=tasks.len() stage=stage />
+                    }.into_any()
+                })}
+            </Suspense>
+            <div class="customer-columns">
+                <div class="main-column">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let c = customer.await.ok()?;
+                            c.may_edit.then(|| view! { <ActivityForm customer=c.id action=actions.log_activity /> })
+                        })}
+                    </Suspense>
+                    <Timeline customer=id refresh=version data=timeline />
+                </div>
+                <div class="side-column">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let c = customer.await.ok()?;
+                            let finance = finance.await.ok().flatten();
+                            let tasks = tasks.await.unwrap_or_default();
+                            let cid = c.id;
+                            let may_edit = c.may_edit;
+                            Some(view! {
                                 <crate::churn::pages::ChurnCard data=churn />
                                 <TasksCard customer=cid tasks=tasks actions=actions may_edit=may_edit staff=staff />
                                 <crate::rfm::pages::RfmCard data=rfm />
@@ -157,23 +173,29 @@ fn CustomerDetail() -> impl IntoView {
                                 {finance.map(|f| view! { <FinanceCard customer=cid finance=f actions=actions /> })}
                                 <crate::tiers::pages::CustomerNotes customer=cid data=notes />
                                 <ProfileCard customer=c.clone() />
-                                <ContactsCard customer=c.clone() actions=actions />
-                            </div>
-                        </div>
-                        <Show when=move || may_delete>
-                            <details class="danger-zone">
-                                <summary>{t(Key::DeleteCustomer)}</summary>
-                                <p>{t(Key::DeleteWarning)}</p>
-                                <ActionForm action=delete>
-                                    <input type="hidden" name="id" value=cid.to_string() />
-                                    <button type="submit" class="danger">{t(Key::DeleteConfirm)}</button>
-                                </ActionForm>
-                            </details>
-                        </Show>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
+                                <ContactsCard customer=c actions=actions />
+                            })
+                        })}
+                    </Suspense>
+                </div>
+            </div>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let c = customer.await.ok()?;
+                    let cid = c.id;
+                    c.may_delete.then(|| view! {
+                        <details class="danger-zone">
+                            <summary>{t(Key::DeleteCustomer)}</summary>
+                            <p>{t(Key::DeleteWarning)}</p>
+                            <ActionForm action=delete>
+                                <input type="hidden" name="id" value=cid.to_string() />
+                                <button type="submit" class="danger">{t(Key::DeleteConfirm)}</button>
+                            </ActionForm>
+                        </details>
+                    })
+                })}
+            </Suspense>
+        </section>
     }
 }
 

@@ -33,9 +33,12 @@ fn FormsList() -> impl IntoView {
                 <h1>{t(Key::FbFormsTitle)}</h1>
                 <div class="actions">
                     <A href="/feedback/analysis" attr:class="button secondary" attr:data-testid="fb-analysis-link">{t(Key::FbAnalysis)}</A>
-                    <Show when=may_manage>
-                        <A href="/feedback/new" attr:class="button" attr:data-testid="fb-new-form">{t(Key::FbNewForm)}</A>
-                    </Show>
+                    // Inside a boundary: the role comes from a resource (see `Protected`).
+                    <Transition fallback=|| ()>
+                        <Show when=may_manage>
+                            <A href="/feedback/new" attr:class="button" attr:data-testid="fb-new-form">{t(Key::FbNewForm)}</A>
+                        </Show>
+                    </Transition>
                 </div>
             </div>
             <p class="muted">{t(Key::FbFormsIntro)}</p>

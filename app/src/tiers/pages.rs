@@ -61,28 +61,27 @@ fn TiersView() -> impl IntoView {
     let run = ServerAction::<ReevaluateTiers>::new();
     let settings = ServerAction::<SaveTierSettings>::new();
     let queue = Resource::new(
-        move || {
-            (
-                direction.get(),
-                refresh.get(),
-                run.version().get(),
-                settings.version().get(),
-            )
-        },
-        |(d, _, _, _)| load_tier_queue(d),
+        move || (direction.get(), refresh.get(), run.version().get()),
+        // Not after saving the settings: the form shows what was saved, and rebuilding it
+        // would close it under the confirmation.
+        |(d, _, _)| load_tier_queue(d),
     );
     let settings_result = Signal::derive(move || settings.value().get().and_then(|r| r.err()));
     view! {
         <section class="page tiers-page">
             <div class="page-head">
                 <h1>{t(Key::TierQueueTitle)}</h1>
-                <Show when=is_admin>
-                    <ActionForm action=run attr:class="inline">
-                        <button type="submit" class="button" data-testid="tier-reevaluate" disabled=move || run.pending().get()>
-                            {t(Key::TierReevaluateNow)}
-                        </button>
-                    </ActionForm>
-                </Show>
+                // The role comes from a resource: read inside a boundary, so the server waits
+                // for it and the hydrated page matches what it sent.
+                <Transition fallback=|| ()>
+                    <Show when=is_admin>
+                        <ActionForm action=run attr:class="inline">
+                            <button type="submit" class="button" data-testid="tier-reevaluate" disabled=move || run.pending().get()>
+                                {t(Key::TierReevaluateNow)}
+                            </button>
+                        </ActionForm>
+                    </Show>
+                </Transition>
             </div>
             <p class="muted">{t(Key::TierQueueIntro)}</p>
             {move || run.value().get().map(|r| match r {

@@ -210,7 +210,7 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
 }
 
 /// The kind filter and the first page of [`Timeline`], made by the customer page outside
-/// its `Suspense` so the page is fetched once (see `auth::pages::Protected`).
+/// any `Suspense` so the page is fetched once (see `auth::pages::Protected`).
 #[derive(Clone, Copy)]
 pub struct TimelineData {
     kind: RwSignal<String>,
@@ -246,7 +246,7 @@ impl TimelineData {
 /// whenever something on the page wrote a record, to reload the first page.
 #[component]
 pub fn Timeline(
-    customer: CustomerId,
+    customer: Memo<Option<CustomerId>>,
     #[prop(into)] refresh: Signal<usize>,
     data: TimelineData,
 ) -> impl IntoView {
@@ -259,7 +259,13 @@ pub fn Timeline(
             kinds: kind.get_untracked(),
             before: before.clone(),
         };
-        async move { customer_timeline(customer, query).await }
+        let customer = customer.get_untracked();
+        async move {
+            match customer {
+                Some(id) => customer_timeline(id, query).await,
+                None => Err(AppError::NotFound),
+            }
+        }
     });
     Effect::new(move |_| {
         if let Some(Ok(page)) = load_more.value().get() {
@@ -274,9 +280,7 @@ pub fn Timeline(
         older_next.set(None);
     });
     view! {
-        <section class="card timeline" data-testid="timeline">
-            <h2>{t(Key::Timeline)}</h2>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match first.await {
                         Ok(page) => {
@@ -284,39 +288,43 @@ pub fn Timeline(
                             let first_next = page.next.clone();
                             let next = move || older_next.get().unwrap_or_else(|| first_next.clone());
                             view! {
-                                <div class="chips" role="group" aria-label=move || use_i18n().t(Key::FilterByKind)>
-                                    <button type="button" class="chip" aria-pressed=move || kind.get().is_empty().to_string()
-                                        on:click=move |_| kind.set(String::new())>{t(Key::All)}</button>
-                                    {kinds.into_iter().map(|k| view! {
-                                        <button type="button" class="chip" data-testid=format!("timeline-filter-{}", k.as_str())
-                                            aria-pressed=move || (kind.get() == k.as_str()).to_string()
-                                            on:click=move |_| kind.set(k.as_str().to_string())>{t(k.label())}</button>
-                                    }).collect_view()}
-                                </div>
-                                {if page.entries.is_empty() {
-                                    Some(view! { <p class="empty">{t(Key::NothingHere)}</p> })
-                                } else {
-                                    None
-                                }}
-                                <ol class="timeline-list">
-                                    {page.entries.into_iter().map(|e| view! { <EntryView entry=e /> }).collect_view()}
-                                    <For each=move || older.get() key=|e| (e.kind, e.id) let:e>
-                                        <EntryView entry=e />
-                                    </For>
-                                </ol>
-                                {move || next().map(|cursor| view! {
-                                    <button type="button" class="button" data-testid="timeline-more"
-                                        disabled=move || load_more.pending().get()
-                                        on:click=move |_| { load_more.dispatch(cursor.clone()); }>
-                                        {t(Key::OlderEntries)}
-                                    </button>
-                                })}
+                                <section class="card timeline" data-testid="timeline">
+                                    <h2>{t(Key::Timeline)}</h2>
+                                    <div class="chips" role="group" aria-label=move || use_i18n().t(Key::FilterByKind)>
+                                        <button type="button" class="chip" aria-pressed=move || kind.get().is_empty().to_string()
+                                            on:click=move |_| kind.set(String::new())>{t(Key::All)}</button>
+                                        {kinds.into_iter().map(|k| view! {
+                                            <button type="button" class="chip" data-testid=format!("timeline-filter-{}", k.as_str())
+                                                aria-pressed=move || (kind.get() == k.as_str()).to_string()
+                                                on:click=move |_| kind.set(k.as_str().to_string())>{t(k.label())}</button>
+                                        }).collect_view()}
+                                    </div>
+                                    {if page.entries.is_empty() {
+                                        Some(view! { <p class="empty">{t(Key::NothingHere)}</p> })
+                                    } else {
+                                        None
+                                    }}
+                                    <ol class="timeline-list">
+                                        {page.entries.into_iter().map(|e| view! { <EntryView entry=e /> }).collect_view()}
+                                        <For each=move || older.get() key=|e| (e.kind, e.id) let:e>
+                                            <EntryView entry=e />
+                                        </For>
+                                    </ol>
+                                    {move || next().map(|cursor| view! {
+                                        <button type="button" class="button" data-testid="timeline-more"
+                                            disabled=move || load_more.pending().get()
+                                            on:click=move |_| { load_more.dispatch(cursor.clone()); }>
+                                            {t(Key::OlderEntries)}
+                                        </button>
+                                    })}
+                                </section>
                             }.into_any()
                         }
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        // The page heading already says the customer is missing or hidden.
+                        Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthorized) => ().into_any(),
+                        Err(e) => view! { <section class="card timeline"><ErrorNotice error=e /></section> }.into_any(),
                     }
                 })}
             </Transition>
-        </section>
     }
 }
