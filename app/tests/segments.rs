@@ -252,6 +252,7 @@ async fn world(db: &Db, customers: usize, seed: u64) -> World {
         ctx: EvalContext {
             today,
             rfm_run: Some(run),
+            engine: db.engine,
         },
     }
 }

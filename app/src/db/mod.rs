@@ -73,7 +73,14 @@ impl Db {
                 })
             })
         } else {
-            options
+            // The app's queries are short and interactive: compiling one with JIT costs
+            // ~15 ms, more than it saves (a segment count at 100 000 customers: 104 → 89 ms).
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("SET jit = off").await?;
+                    Ok(())
+                })
+            })
         };
         let pool = options.connect(&url).await.map_err(DbSetupError::Connect)?;
         if engine == Engine::Sqlite {

@@ -733,6 +733,8 @@ pub struct EvalContext {
     pub today: i64,
     /// The current RFM run, if any has finished.
     pub rfm_run: Option<i64>,
+    /// The engine the rule is compiled for: a few conditions are written differently.
+    pub engine: crate::db::Engine,
 }
 
 impl EvalContext {
@@ -1055,6 +1057,7 @@ mod tests {
         EvalContext {
             today: crate::dates::days_from_civil(2026, 11, 23),
             rfm_run: Some(1),
+            engine: crate::db::Engine::Sqlite,
         }
     }
 

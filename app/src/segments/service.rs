@@ -29,6 +29,7 @@ pub async fn eval_context(db: &Db) -> AppResult<EvalContext> {
     Ok(EvalContext {
         today: now().div_euclid(86_400),
         rfm_run: run,
+        engine: db.engine,
     })
 }
 
