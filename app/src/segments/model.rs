@@ -734,6 +734,7 @@ pub struct EvalContext {
     /// The current RFM run, if any has finished.
     pub rfm_run: Option<i64>,
     /// The engine the rule is compiled for: a few conditions are written differently.
+    #[cfg(feature = "ssr")]
     pub engine: crate::db::Engine,
 }
 
@@ -1057,6 +1058,7 @@ mod tests {
         EvalContext {
             today: crate::dates::days_from_civil(2026, 11, 23),
             rfm_run: Some(1),
+            #[cfg(feature = "ssr")]
             engine: crate::db::Engine::Sqlite,
         }
     }
