@@ -84,6 +84,9 @@ test.describe.serial("the customer archive", () => {
     await expect(form.getByTestId("follow-up-check")).toBeChecked();
     await form.getByTestId("activity-save").click();
     await expect(page.getByTestId("activity-saved")).toBeVisible();
+    // A saved activity leaves an empty form behind, so it is not sent twice.
+    await expect(form.getByTestId("activity-summary")).toHaveValue("");
+    await expect(form.getByTestId("activity-next-step")).toHaveValue("");
     await expect(page.locator("[data-testid='timeline-entry'][data-kind='activity']")).toHaveCount(1);
     await expect(page.getByTestId("customer-open-tasks")).toHaveText("1");
     await page.getByTestId("timeline-filter-order").click();

@@ -10,7 +10,7 @@ use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
 use crate::tiers::api::*;
 use crate::tiers::model::*;
-use crate::ui::{field_error, format_local_time, ErrorNotice};
+use crate::ui::{cleared_on_success, field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -355,7 +355,7 @@ pub fn CustomerNotes(customer: CustomerId, data: NotesData) -> impl IntoView {
                     match thread.await {
                         Ok(th) => view! {
                             <Show when=move || th.may_write>
-                                <ActionForm action=add attr:class="note-form">
+                                <ActionForm action=add node_ref=cleared_on_success(move || matches!(add.value().get(), Some(Ok(_)))) attr:class="note-form">
                                     <input type="hidden" name="customer" value=customer.to_string() />
                                     <label>
                                         {t(Key::NoteBody)}

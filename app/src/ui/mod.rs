@@ -60,6 +60,26 @@ pub fn format_local_time(ts: i64) -> String {
     format_time(ts + crate::dates::user_offset_minutes() * 60)
 }
 
+/// A `NodeRef` for an `ActionForm` that empties the form after each successful save, so an
+/// entry that was saved is not sent again by mistake: a refreshed card keeps its DOM, and
+/// with it whatever was typed. `succeeded` reads the action's latest result; only results
+/// that arrive after the form was built count, so a form rebuilt later starts as typed.
+pub fn cleared_on_success(
+    succeeded: impl Fn() -> bool + Send + Sync + 'static,
+) -> NodeRef<leptos::html::Form> {
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |previous: Option<()>| {
+        // `succeeded()` first: it must be read on every run to be tracked.
+        if succeeded() && previous.is_some() {
+            #[cfg(feature = "hydrate")]
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    form
+}
+
 /// Registers the service worker that caches the app shell (browser only, once).
 pub fn register_service_worker() {
     #[cfg(feature = "hydrate")]
