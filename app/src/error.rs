@@ -48,6 +48,20 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status of a plain (non server-function) route answering with this error.
+    pub fn http_status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     pub fn field(field: &str, message: Key) -> Self {
         AppError::Validation(vec![FieldError::new(field, message)])
     }

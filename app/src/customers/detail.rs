@@ -264,7 +264,7 @@ fn ActivityForm(customer: CustomerId, action: ServerAction<LogActivity>) -> impl
     };
     // A fresh form after each successful save.
     let saved = move || matches!(action.value().get(), Some(Ok(_)));
-    let form = cleared_on_success(saved);
+    let form = cleared_on_success(action);
     Effect::new(move |_| {
         if saved() {
             next_step.set(String::new());
@@ -371,7 +371,7 @@ fn TasksCard(
             <Show when=move || may_edit>
                 <details>
                     <summary>{t(Key::NewTask)}</summary>
-                    <ActionForm action=actions.create_task node_ref=cleared_on_success(move || matches!(actions.create_task.value().get(), Some(Ok(_)))) attr:class="stack compact">
+                    <ActionForm action=actions.create_task node_ref=cleared_on_success(actions.create_task) attr:class="stack compact">
                         <input type="hidden" name="input[customer]" value=customer.to_string() />
                         <label>{t(Key::TitleField)}<input name="input[title]" maxlength="200" required /></label>
                         {field_error(move || result.get(), "title")}
@@ -413,7 +413,7 @@ fn OrderForm(
         <section class="card">
             <details>
                 <summary><h2 class="inline">{t(Key::AddOrder)}</h2></summary>
-                <ActionForm action=action node_ref=cleared_on_success(move || matches!(action.value().get(), Some(Ok(_)))) attr:class="stack compact" attr:data-testid="order-form">
+                <ActionForm action=action node_ref=cleared_on_success(action) attr:class="stack compact" attr:data-testid="order-form">
                     <input type="hidden" name="customer" value=customer.to_string() />
                     <div class="row">
                         <label>{t(Key::Date)}<input type="date" name="input[date]" value=today required /></label>
@@ -515,7 +515,7 @@ fn FinanceCard(
             <Show when=move || may_edit>
                 <details>
                     <summary>{t(Key::AddPayment)}</summary>
-                    <ActionForm action=actions.add_payment node_ref=cleared_on_success(move || matches!(actions.add_payment.value().get(), Some(Ok(_)))) attr:class="stack compact">
+                    <ActionForm action=actions.add_payment node_ref=cleared_on_success(actions.add_payment) attr:class="stack compact">
                         <input type="hidden" name="customer" value=customer.to_string() />
                         <div class="row">
                             <label>{t(Key::Amount)}<input name="input[amount]" inputmode="decimal" required /></label>
@@ -568,7 +568,7 @@ fn FinanceCard(
             <Show when=move || may_edit>
                 <details>
                     <summary>{t(Key::AddContract)}</summary>
-                    <ActionForm action=actions.add_contract node_ref=cleared_on_success(move || matches!(actions.add_contract.value().get(), Some(Ok(_)))) attr:class="stack compact">
+                    <ActionForm action=actions.add_contract node_ref=cleared_on_success(actions.add_contract) attr:class="stack compact">
                         <input type="hidden" name="customer" value=customer.to_string() />
                         <label>{t(Key::TitleField)}<input name="input[title]" maxlength="200" required /></label>
                         {field_error(move || contract_result.get(), "title")}
@@ -672,7 +672,7 @@ fn ContactsCard(customer: Customer, actions: PageActions) -> impl IntoView {
             <Show when=move || may_edit>
                 <details>
                     <summary>{t(Key::AddContact)}</summary>
-                    <ActionForm action=actions.add_contact node_ref=cleared_on_success(move || matches!(actions.add_contact.value().get(), Some(Ok(_)))) attr:class="stack compact">
+                    <ActionForm action=actions.add_contact node_ref=cleared_on_success(actions.add_contact) attr:class="stack compact">
                         <input type="hidden" name="customer" value=cid.to_string() />
                         <label>{t(Key::Name)}<input name="input[name]" maxlength="200" /></label>
                         {field_error(move || contact_result.get(), "contact_name")}

@@ -8,7 +8,7 @@ use crate::imports::upload::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::{header, HeaderMap, HeaderValue};
 use std::collections::HashMap;
 
 pub async fn export_customers_csv(
@@ -41,16 +41,7 @@ pub fn csv_download(filename: &str, result: Result<String, AppError>) -> Respons
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
-        Err(e) => {
-            let status = match e {
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::Validation(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            (status, axum::Json(e)).into_response()
-        }
+        Err(e) => (e.http_status(), axum::Json(e)).into_response(),
     }
 }
 

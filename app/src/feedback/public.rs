@@ -472,15 +472,22 @@ fn form_page(
     page(ctx, def.title.get(lang), &body)
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+/// `body` with its content type and caching rule.
+fn typed(
+    status: StatusCode,
+    body: impl IntoResponse,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response {
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    typed(status, body, "text/html; charset=utf-8", "no-store")
 }
 
 /// The JSON answer of a background post (the page's script), one per outcome.
@@ -544,14 +551,12 @@ fn link_problem_page(ctx: &PageCtx, as_json: bool, problem: LinkProblem) -> Resp
 
 /// The form pages' service worker (slugs cannot contain a dot, so no form is shadowed).
 async fn service_worker() -> Response {
-    let mut res = WORKER_SCRIPT.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
+    typed(
+        StatusCode::OK,
+        WORKER_SCRIPT,
+        "text/javascript; charset=utf-8",
+        "no-cache",
+    )
 }
 
 fn nonce_of(nonce: Option<Extension<CspNonce>>) -> String {

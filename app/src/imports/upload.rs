@@ -22,9 +22,6 @@ pub const UPLOAD_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
 
 fn error_response(err: AppError) -> Response {
     let status = match &err {
-        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
-        AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation(errors)
             if errors
                 .iter()
@@ -32,8 +29,7 @@ fn error_response(err: AppError) -> Response {
         {
             StatusCode::PAYLOAD_TOO_LARGE
         }
-        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        other => other.http_status(),
     };
     (status, Json(err)).into_response()
 }

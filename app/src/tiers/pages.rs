@@ -355,7 +355,7 @@ pub fn CustomerNotes(customer: CustomerId, data: NotesData) -> impl IntoView {
                     match thread.await {
                         Ok(th) => view! {
                             <Show when=move || th.may_write>
-                                <ActionForm action=add node_ref=cleared_on_success(move || matches!(add.value().get(), Some(Ok(_)))) attr:class="note-form">
+                                <ActionForm action=add node_ref=cleared_on_success(add) attr:class="note-form">
                                     <input type="hidden" name="customer" value=customer.to_string() />
                                     <label>
                                         {t(Key::NoteBody)}

@@ -62,15 +62,19 @@ pub fn format_local_time(ts: i64) -> String {
 
 /// A `NodeRef` for an `ActionForm` that empties the form after each successful save, so an
 /// entry that was saved is not sent again by mistake: a refreshed card keeps its DOM, and
-/// with it whatever was typed. `succeeded` reads the action's latest result; only results
-/// that arrive after the form was built count, so a form rebuilt later starts as typed.
-pub fn cleared_on_success(
-    succeeded: impl Fn() -> bool + Send + Sync + 'static,
-) -> NodeRef<leptos::html::Form> {
+/// with it whatever was typed. Only results that arrive after the form was built count, so
+/// a form rebuilt later starts as typed.
+pub fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |previous: Option<()>| {
-        // `succeeded()` first: it must be read on every run to be tracked.
-        if succeeded() && previous.is_some() {
+        // The result first: it must be read on every run to be tracked.
+        let succeeded = action.value().with(|v| matches!(v, Some(Ok(_))));
+        if succeeded && previous.is_some() {
             #[cfg(feature = "hydrate")]
             if let Some(form) = form.get_untracked() {
                 form.reset();

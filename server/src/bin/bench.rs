@@ -748,35 +748,27 @@ async fn bench_feedback(db: &Db, engine: &str) {
         .unwrap();
     let cookie = format!("{}={token}", app::auth::service::SESSION_COOKIE);
 
-    // The public page as a visitor's browser receives it.
-    let page = router
-        .clone()
-        .oneshot(
-            Request::get("/f/satisfaction")
-                .header(header::HOST, "localhost")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = axum::body::to_bytes(page.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let worker = router
-        .clone()
-        .oneshot(
-            Request::get("/f/sw.js")
-                .header(header::HOST, "localhost")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(worker.status(), StatusCode::OK);
-    let worker = axum::body::to_bytes(worker.into_body(), usize::MAX)
-        .await
-        .unwrap();
+    // The public page and its service worker, as a visitor's browser receives them.
+    let public_get = |path: &'static str| {
+        let router = router.clone();
+        async move {
+            let res = router
+                .oneshot(
+                    Request::get(path)
+                        .header(header::HOST, "localhost")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .unwrap()
+        }
+    };
+    let html = public_get("/f/satisfaction").await;
+    let worker = public_get("/f/sw.js").await;
     println!(
         "[{engine}] public form page: {} bytes (HTML with inline style and script) + {} bytes of service worker = {} bytes in all",
         html.len(),
