@@ -63,6 +63,28 @@ pub fn request_accept_language() -> Option<String> {
         .map(str::to_string)
 }
 
+/// The client address of the current request: the TCP peer, or what a trusted proxy says
+/// it forwarded for (`RAPPORT_TRUSTED_PROXIES`). `unknown` where the server runs without
+/// connection info (in-memory tests).
+pub fn request_client_address() -> String {
+    let Some(parts) = request_parts() else {
+        return "unknown".into();
+    };
+    let Some(peer) = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let trusted = crate::feedback::limits::trusted_proxies_from_env();
+    crate::feedback::limits::client_address(peer, forwarded, &trusted).to_string()
+}
+
 /// True for a plain HTML form post (JavaScript off): the answer must be a page or redirect.
 pub fn is_plain_form_post() -> bool {
     request_parts()

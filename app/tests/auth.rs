@@ -10,6 +10,8 @@ use app::users::model::{NewUserInput, UserUpdateInput};
 use app::users::service as users;
 use support::on_both_engines;
 
+const CLIENT: &str = "10.0.0.1";
+
 fn admin_input(email: &str, password: &str) -> NewUserInput {
     NewUserInput {
         name: "Ada".into(),
@@ -26,13 +28,13 @@ async fn sign_in_checks_password_and_hides_which_part_was_wrong() {
         users::create_first_admin(&db, admin_input("Ada@Example.com", "correct horse"))
             .await
             .unwrap();
-        let ok = service::authenticate(&db, "ada@example.com", "correct horse")
+        let ok = service::authenticate(&db, "ada@example.com", "correct horse", CLIENT)
             .await
             .unwrap();
         assert_eq!(ok.role, Role::Admin);
         assert_eq!(ok.email, "ada@example.com");
-        let wrong = service::authenticate(&db, "ada@example.com", "wrong horse").await;
-        let unknown = service::authenticate(&db, "nobody@example.com", "correct horse").await;
+        let wrong = service::authenticate(&db, "ada@example.com", "wrong horse", CLIENT).await;
+        let unknown = service::authenticate(&db, "nobody@example.com", "correct horse", CLIENT).await;
         assert_eq!(wrong.unwrap_err(), AppError::InvalidCredentials);
         assert_eq!(unknown.unwrap_err(), AppError::InvalidCredentials);
         // The one-time setup closes once a user exists.
@@ -189,11 +191,11 @@ async fn only_admins_manage_users_and_every_change_is_audited() {
             .await
             .unwrap();
         assert!(
-            service::authenticate(&db, "new@example.com", "another secret")
+            service::authenticate(&db, "new@example.com", "another secret", CLIENT)
                 .await
                 .is_ok()
         );
-        assert!(service::authenticate(&db, "new@example.com", "long enough")
+        assert!(service::authenticate(&db, "new@example.com", "long enough", CLIENT)
             .await
             .is_err());
 
@@ -232,28 +234,119 @@ async fn an_admin_cannot_lock_themselves_out() {
 }
 
 #[tokio::test]
-async fn repeated_failures_are_throttled_per_email() {
+async fn failures_are_throttled_per_account_and_client_and_counted_before_hashing() {
     on_both_engines(|db| async move {
-        // The throttle is per process: give each engine its own address.
-        let email = format!("throttle.{:?}@example.com", db.engine).to_lowercase();
-        users::create_first_admin(&db, admin_input(&email, "correct horse"))
+        let email = "throttle@example.com";
+        let id = users::create_first_admin(&db, admin_input(email, "correct horse"))
             .await
             .unwrap();
-        for _ in 0..service::MAX_FAILURES {
+        let admin = app::auth::CurrentUser {
+            id,
+            email: email.into(),
+            name: "Ada".into(),
+            role: Role::Admin,
+            team_id: None,
+            language: Default::default(),
+        };
+        // 100 parallel wrong passwords from one client: at most 10 reach the hash.
+        let mut guesses = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let db = db.clone();
+            guesses.spawn(async move { service::authenticate(&db, email, "wrong", CLIENT).await });
+        }
+        let results = guesses.join_all().await;
+        let checked = results
+            .iter()
+            .filter(|r| **r == Err(AppError::InvalidCredentials))
+            .count();
+        let refused = results
+            .iter()
+            .filter(|r| **r == Err(AppError::RateLimited))
+            .count();
+        assert!(checked <= 10, "{checked} guesses were checked");
+        assert_eq!(checked + refused, 100);
+        // Parallel guesses may refuse one another; sequential ones fill the ten.
+        for _ in checked..10 {
             assert_eq!(
-                service::authenticate(&db, &email, "wrong")
+                service::authenticate(&db, email, "wrong", CLIENT)
                     .await
                     .unwrap_err(),
                 AppError::InvalidCredentials
             );
         }
-        // Even the right password is refused while throttled.
+        // Even the right password is refused for this client while throttled...
         assert_eq!(
-            service::authenticate(&db, &email, "correct horse")
+            service::authenticate(&db, email, "correct horse", CLIENT)
                 .await
                 .unwrap_err(),
             AppError::RateLimited
         );
+        // ...but another client is slowed, never locked out.
+        assert!(service::authenticate(&db, email, "correct horse", "10.0.0.2")
+            .await
+            .is_ok());
+        // Failed and refused attempts are in the audit log, without the password.
+        let log = app::audit::service::list(&db, &admin, None, None)
+            .await
+            .unwrap();
+        assert!(log.entries.iter().any(|e| e.action == "signin_failed"));
+        assert!(log.entries.iter().any(|e| e.action == "signin_refused"));
+        assert!(log
+            .entries
+            .iter()
+            .all(|e| !e.after.clone().unwrap_or_default().contains("wrong")));
+        // An admin clears the counters: the first client may try again.
+        users::reset_signin(&db, &admin, admin.id, users::SigninReset::ClearFailures)
+            .await
+            .unwrap();
+        assert!(service::authenticate(&db, email, "correct horse", CLIENT)
+            .await
+            .is_ok());
     })
     .await;
+}
+
+#[tokio::test]
+async fn one_client_is_refused_across_accounts_and_oversized_input_is_not_counted() {
+    on_both_engines(|db| async move {
+        for i in 0..service::MAX_FAILURES_PER_CLIENT {
+            assert_eq!(
+                service::authenticate(&db, &format!("u{i}@example.com"), "x", CLIENT)
+                    .await
+                    .unwrap_err(),
+                AppError::InvalidCredentials
+            );
+        }
+        assert_eq!(
+            service::authenticate(&db, "another@example.com", "x", CLIENT)
+                .await
+                .unwrap_err(),
+            AppError::RateLimited
+        );
+        // Too long to be an e-mail: refused at once, nothing recorded.
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM signin_attempts")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        };
+        let before = count().await;
+        let long = format!("{}@example.com", "a".repeat(900_000));
+        assert_eq!(
+            service::authenticate(&db, &long, "x", "10.9.9.9")
+                .await
+                .unwrap_err(),
+            AppError::InvalidCredentials
+        );
+        assert_eq!(before, count().await);
+    })
+    .await;
+}
+
+#[test]
+fn an_account_is_slowed_more_with_each_failure_but_never_beyond_five_seconds() {
+    assert_eq!(service::account_delay_ms(0), 0);
+    assert_eq!(service::account_delay_ms(10), 0);
+    assert_eq!(service::account_delay_ms(11), 250);
+    assert_eq!(service::account_delay_ms(1_000), 5_000);
 }

@@ -194,6 +194,22 @@ async fn orders_bad_dates_amounts_and_unknown_customers() {
         let r = import_as(&db, &w.t2_other, ImportKind::Orders, again.as_bytes(), None).await.unwrap();
         assert_eq!(r.stored(), 0);
         assert!(r.rejected.iter().all(|x| x.reason == Key::ErrImportUnknownCustomer));
+        // Their own customer with the external id of someone else's order: the order is
+        // neither moved nor changed, and the row says the id is taken.
+        let own = "external_id,name\nmine-9,Mine\n";
+        import_as(&db, &w.t2_other, ImportKind::Customers, own.as_bytes(), None).await.unwrap();
+        let steal = "customer_external_id,external_id,date,amount\nmine-9,o-1,2026-03-09,0.01\n";
+        let r = import_as(&db, &w.t2_other, ImportKind::Orders, steal.as_bytes(), None).await.unwrap();
+        assert_eq!(r.stored(), 0);
+        assert_eq!(
+            r.rejected.iter().map(|x| (x.line, x.reason)).collect::<Vec<_>>(),
+            vec![(2, Key::ErrImportOrderIdTaken)]
+        );
+        assert_eq!(count(&db, "SELECT amount_cents FROM orders WHERE external_id = 'o-1'").await, 20_000);
+        assert_eq!(
+            text(&db, "SELECT c.external_id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.external_id = 'o-1'").await,
+            "c-1"
+        );
     })
     .await;
 }
@@ -322,9 +338,11 @@ async fn tier2_cannot_update_a_customer_they_do_not_own() {
         .unwrap();
         assert_eq!(r.created, 1);
         assert_eq!(r.rejected.len(), 1);
+        // Invisible to them: answered as a taken id, not "may not change", which would
+        // confirm whose it is.
         assert_eq!(
             (r.rejected[0].line, r.rejected[0].reason),
-            (2, Key::ErrImportMayNotChange)
+            (2, Key::ErrImportDuplicate)
         );
         assert_eq!(
             text(&db, "SELECT name FROM customers WHERE external_id = 'c-1'").await,

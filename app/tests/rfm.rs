@@ -373,12 +373,20 @@ async fn export_has_the_documented_columns_and_only_visible_rows() {
 async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
     on_both_engines(|db| async move {
         let w = world(&db, 60, 5).await;
-        // Choosing a date without a run queues one; the worker computes it.
+        // Reading a date without a run changes nothing, for any role.
         let page = rfm::page_data(&db, &w.t2, Some("2025-06-01"), Some(Some(90)))
             .await
             .unwrap();
-        assert!(page.run.is_none() && !page.may_recompute);
-        let pending = page.pending.unwrap();
+        assert!(page.run.is_none() && page.pending.is_none() && !page.may_recompute);
+        let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rfm_runs")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(runs, 0);
+        // Those who may recompute queue it; asking twice gives the same run.
+        let pending = rfm::request_recompute(&db, &w.t1, "2025-06-01", Some(90))
+            .await
+            .unwrap();
         assert_eq!(
             (pending.status, pending.kind),
             (RunStatus::Queued, RunKind::Adhoc)
@@ -387,6 +395,16 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
             .await
             .unwrap();
         assert_eq!(again.pending.unwrap().id, pending.id);
+        // At most a few ad-hoc runs wait at once.
+        for day in ["2025-06-02", "2025-06-03"] {
+            rfm::request_recompute(&db, &w.t1, day, Some(90)).await.unwrap();
+        }
+        assert_eq!(
+            rfm::request_recompute(&db, &w.t1, "2025-06-04", Some(90)).await,
+            Err(AppError::RateLimited)
+        );
+        assert!(rfm::process_next_queued(&db).await.unwrap());
+        assert!(rfm::process_next_queued(&db).await.unwrap());
         assert!(rfm::process_next_queued(&db).await.unwrap());
         assert!(!rfm::process_next_queued(&db).await.unwrap());
         let page = rfm::page_data(&db, &w.t2, Some("2025-06-01"), Some(Some(90)))

@@ -21,6 +21,10 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Largest request body accepted (forms and server-function arguments).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest body of a server-function call that needs no session (sign-in, first-run set-up,
+/// the language switch) or that carries none: enough for any e-mail and password, small
+/// enough that a flood of anonymous requests cannot grow the server's memory.
+pub const MAX_ANONYMOUS_BODY_BYTES: usize = 16 * 1024;
 
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -56,6 +60,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(move |req: Request<Body>| static_file_or_page(fallback_state.clone(), req))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(small_anonymous_bodies))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // CSV uploads are the one route with a bigger limit (20 MB, checked again by the
         // import itself); they pass the same same-origin and header middleware.
@@ -145,6 +150,36 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// Server-function calls without a session, and every sign-in call, may carry at most
+/// [`MAX_ANONYMOUS_BODY_BYTES`]: a larger declared length is refused before any of it is
+/// read, and a body without a length is read only up to the limit.
+async fn small_anonymous_bodies(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let has_session = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|h| app::auth::service::cookie_value(h, app::auth::service::SESSION_COOKIE).is_some());
+    let limited = path.starts_with("/api/") && (!has_session || path.starts_with("/api/auth/"));
+    if !limited || matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_ANONYMOUS_BODY_BYTES) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_ANONYMOUS_BODY_BYTES).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    }
 }
 
 fn new_nonce() -> String {

@@ -11,7 +11,8 @@ mod ssr {
     pub use crate::auth::service;
     pub use crate::i18n::LANG_COOKIE;
     pub use crate::state::{
-        app_state, append_set_cookie, current_user, is_plain_form_post, request_cookie,
+        app_state, append_set_cookie, current_user, is_plain_form_post, request_client_address,
+        request_cookie, require_user,
     };
 }
 
@@ -25,7 +26,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     use ssr::*;
     let state = app_state()?;
-    let result = service::authenticate(&state.db, &email, &password).await;
+    let result = service::authenticate(&state.db, &email, &password, &request_client_address()).await;
     let user = match result {
         Ok(user) => user,
         Err(err) => {
@@ -64,6 +65,19 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(token) = request_cookie(service::SESSION_COOKIE) {
         service::end_session(&state.db, &token).await?;
     }
+    append_set_cookie(&service::session_cookie(None, state.config.secure_cookies));
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Ends every session of the signed-in user, this one included (a lost phone, a shared
+/// computer).
+#[server(endpoint = "auth/logout-everywhere")]
+pub async fn logout_everywhere() -> Result<(), AppError> {
+    use ssr::*;
+    let state = app_state()?;
+    let user = require_user().await?;
+    service::end_all_sessions(&state.db, user.id).await?;
     append_set_cookie(&service::session_cookie(None, state.config.secure_cookies));
     leptos_axum::redirect("/login");
     Ok(())

@@ -1,4 +1,4 @@
-use crate::auth::api::{get_current_user, Login, Logout, SetupFirstAdmin};
+use crate::auth::api::{get_current_user, Login, Logout, LogoutEverywhere, SetupFirstAdmin};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
@@ -13,19 +13,28 @@ pub struct Auth {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
+    pub logout_everywhere: ServerAction<LogoutEverywhere>,
 }
 
 pub fn provide_auth() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    let logout_everywhere = ServerAction::<LogoutEverywhere>::new();
     let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                logout_everywhere.version().get(),
+            )
+        },
         |_| get_current_user(),
     );
     provide_context(Auth {
         user,
         login,
         logout,
+        logout_everywhere,
     });
 }
 
@@ -75,7 +84,10 @@ pub fn LoginPage() -> impl IntoView {
         _ => query
             .read()
             .get("error")
-            .map(|_| AppError::InvalidCredentials),
+            .map(|reason| match reason.as_str() {
+                "throttled" => AppError::RateLimited,
+                _ => AppError::InvalidCredentials,
+            }),
     };
     view! {
         <section class="page narrow card">

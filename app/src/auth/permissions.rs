@@ -259,14 +259,22 @@ pub fn may_assign_task(
     assignee.active && reaches_customer && hands_out
 }
 
+/// Creating tasks: everyone but viewers, who only read.
+pub fn may_create_tasks(user: &CurrentUser) -> bool {
+    user.role != Role::Viewer
+}
+
 /// Completing, reopening or rescheduling a task: its assignee or creator, or whoever may
-/// edit its customer.
+/// edit its customer; never a viewer.
 pub fn may_change_task(
     user: &CurrentUser,
     assignee: UserId,
     created_by: Option<UserId>,
     customer: Option<&CustomerScope>,
 ) -> bool {
+    if user.role == Role::Viewer {
+        return false;
+    }
     assignee == user.id
         || created_by == Some(user.id)
         || customer.is_some_and(|c| may(user, CustomerAction::Update, c))

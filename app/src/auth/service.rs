@@ -11,8 +11,7 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
 pub const SESSION_COOKIE: &str = "rapport_session";
@@ -99,55 +98,152 @@ pub(crate) fn user_from_row(row: &DbRow) -> AppResult<CurrentUser> {
     })
 }
 
-/// Failed sign-ins allowed per e-mail within [`FAILURE_WINDOW_SECS`] before further
-/// attempts are refused until the window has passed. Counted per server instance.
-pub const MAX_FAILURES: u32 = 10;
+/// Failed sign-ins one client may make on one account within [`FAILURE_WINDOW_SECS`].
+pub const MAX_FAILURES_PER_ACCOUNT_AND_CLIENT: i64 = 10;
+/// Failed sign-ins one client may make across all accounts within the window.
+pub const MAX_FAILURES_PER_CLIENT: i64 = 50;
+/// Failures on one account, from all clients, after which each attempt on it is slowed.
+pub const SLOW_AFTER_ACCOUNT_FAILURES: i64 = 10;
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// The longest e-mail address (RFC 5321 path limit); anything longer is refused unread.
+pub const MAX_EMAIL_LEN: usize = 254;
+/// The longest password looked at; longer ones are refused before hashing.
+pub const MAX_PASSWORD_LEN: usize = 1024;
 
-fn failures() -> &'static Mutex<HashMap<String, (u32, i64)>> {
-    static FAILURES: OnceLock<Mutex<HashMap<String, (u32, i64)>>> = OnceLock::new();
-    FAILURES.get_or_init(Default::default)
+/// The delay added to an attempt on an account that `failures` attempts from all clients
+/// have failed on in the window: nothing up to the threshold, then 250 ms more per failure,
+/// at most 5 s. An account is slowed for everyone, never locked, so no stranger can lock a
+/// user out.
+pub fn account_delay_ms(failures: i64) -> u64 {
+    let over = (failures - SLOW_AFTER_ACCOUNT_FAILURES).max(0) as u64;
+    (over * 250).min(5_000)
 }
 
-fn is_throttled(email: &str, at: i64) -> bool {
-    let map = failures().lock().unwrap_or_else(|e| e.into_inner());
-    map.get(email)
-        .is_some_and(|(n, first)| *n >= MAX_FAILURES && at - first < FAILURE_WINDOW_SECS)
-}
-
-fn note_failure(email: &str, at: i64) {
-    let mut map = failures().lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() > 10_000 {
-        map.retain(|_, (_, first)| at - *first < FAILURE_WINDOW_SECS);
-    }
-    let entry = map.entry(email.to_string()).or_insert((0, at));
-    if at - entry.1 >= FAILURE_WINDOW_SECS {
-        *entry = (0, at);
-    }
-    entry.0 += 1;
-}
-
-fn clear_failures(email: &str) {
-    failures()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(email);
-}
-
-/// Checks e-mail and password. Unknown e-mail, wrong password and deactivated account
-/// give the same error after the same amount of work.
-pub async fn authenticate(db: &Db, email: &str, password: &str) -> AppResult<CurrentUser> {
+/// Checks e-mail and password for a client address. Unknown e-mail, wrong password and
+/// deactivated account give the same error after the same amount of work.
+///
+/// The attempt is recorded in the database *before* the password is hashed and the
+/// counters are read after, so parallel guesses (on any number of app servers) each see
+/// every attempt made before them: at most [`MAX_FAILURES_PER_ACCOUNT_AND_CLIENT`] of them
+/// reach the hash (the last of any eleven sees the ten others). A refused attempt removes
+/// its own row again, so waiting is enough.
+pub async fn authenticate(
+    db: &Db,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<CurrentUser> {
     let email = email.trim().to_lowercase();
-    if is_throttled(&email, now()) {
+    if email.len() > MAX_EMAIL_LEN || password.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::InvalidCredentials);
+    }
+    let t = now();
+    let since = t - FAILURE_WINDOW_SECS;
+    sqlx::query("DELETE FROM signin_attempts WHERE at <= $1")
+        .bind(since)
+        .execute(&db.pool)
+        .await?;
+    let attempt: i64 = sqlx::query_scalar(
+        "INSERT INTO signin_attempts (email, client, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&email)
+    .bind(client)
+    .bind(t)
+    .fetch_one(&db.pool)
+    .await?;
+    let pair: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM signin_attempts WHERE email = $1 AND client = $2 AND at > $3",
+    )
+    .bind(&email)
+    .bind(client)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
+    let by_client: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM signin_attempts WHERE client = $1 AND at > $2",
+    )
+    .bind(client)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
+    if pair > MAX_FAILURES_PER_ACCOUNT_AND_CLIENT || by_client > MAX_FAILURES_PER_CLIENT {
+        sqlx::query("DELETE FROM signin_attempts WHERE id = $1")
+            .bind(attempt)
+            .execute(&db.pool)
+            .await?;
+        audit_signin(db, &email, client, "signin_refused").await;
         return Err(AppError::RateLimited);
+    }
+    let on_account: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM signin_attempts WHERE email = $1 AND at > $2",
+    )
+    .bind(&email)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
+    // Every attempt counts: the row is written and committed before any count is read,
+    // so of parallel attempts each sees all that committed before it.
+    let delay = account_delay_ms(on_account - 1);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
     let result = check_credentials(db, &email, password).await;
     match &result {
-        Ok(_) => clear_failures(&email),
-        Err(AppError::InvalidCredentials) => note_failure(&email, now()),
-        Err(_) => {}
+        // Success clears this client's failures on this account; other clients keep theirs.
+        Ok(_) => {
+            sqlx::query("DELETE FROM signin_attempts WHERE email = $1 AND client = $2")
+                .bind(&email)
+                .bind(client)
+                .execute(&db.pool)
+                .await?;
+        }
+        Err(AppError::InvalidCredentials) => {
+            audit_signin(db, &email, client, "signin_failed").await;
+        }
+        // Not a verdict on the password: the attempt does not count.
+        Err(_) => {
+            let _ = sqlx::query("DELETE FROM signin_attempts WHERE id = $1")
+                .bind(attempt)
+                .execute(&db.pool)
+                .await;
+        }
     }
     result
+}
+
+/// Writes a failed or refused sign-in to the audit log: the e-mail tried and the client
+/// address, never the password. Logged rather than failed when the write fails, so the
+/// answer to the user stays the same.
+async fn audit_signin(db: &Db, email: &str, client: &str, action: &str) {
+    let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&db.pool)
+        .await
+        .ok()
+        .flatten();
+    let written = sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, entity, entity_id, action, field, before_value, after_value) \
+         VALUES ($1, NULL, 'user', $2, $3, 'client', NULL, $4)",
+    )
+    .bind(now())
+    .bind(user.unwrap_or(0))
+    .bind(action)
+    .bind(format!("{email} from {client}"))
+    .execute(&db.pool)
+    .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "sign-in audit entry not written");
+    }
+}
+
+/// Clears every recorded sign-in failure of one account (an admin's action), so its user
+/// is neither refused nor slowed any more.
+pub async fn clear_signin_failures(db: &Db, email: &str) -> AppResult<u64> {
+    let done = sqlx::query("DELETE FROM signin_attempts WHERE email = $1")
+        .bind(email.trim().to_lowercase())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 async fn check_credentials(db: &Db, email: &str, password: &str) -> AppResult<CurrentUser> {

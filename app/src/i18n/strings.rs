@@ -240,7 +240,11 @@ strings! {
     ErrConflict => "That value is already in use.", "该值已被使用。";
     ErrTaken => "Already in use.", "已被使用。";
     ErrInvalidCredentials => "Wrong e-mail or password.", "邮箱或密码错误。";
-    ErrRateLimited => "Too many attempts. Please wait a moment.", "尝试次数过多，请稍后再试。";
+    SigninHeading => "Sign-in", "登录";
+    EndSessions => "End all sessions", "结束所有会话";
+    ClearSigninFailures => "Clear failed sign-ins", "清除登录失败记录";
+    SignOutEverywhere => "Sign out everywhere", "在所有设备上退出";
+    ErrRateLimited => "Too many attempts. Please wait up to 15 minutes, then try again.", "尝试次数过多，请最多等待 15 分钟后再试。";
     ErrInternal => "Something went wrong on our side. Please try again.", "服务器出现问题，请重试。";
     ErrTransport => "The request did not reach the server. Check your connection.", "请求未能到达服务器，请检查网络连接。";
     ErrRequired => "Required.", "必填。";
@@ -374,6 +378,7 @@ strings! {
     ErrImportUnknownCustomer => "No such customer.", "找不到该客户。";
     ErrImportMayNotChange => "Matches a customer you may not change.", "匹配到您无权修改的客户。";
     ErrImportOwnerRequired => "New customers need an owner (owner_email).", "新客户需要负责人（owner_email）。";
+    ErrImportOrderIdTaken => "Another order already has this external id.", "其他订单已使用该外部编号。";
     ErrImportDuplicate => "Another customer already has this external id.", "其他客户已使用该外部编号。";
     // — RFM —
     RfmChampions => "Champions", "冠军客户";

@@ -576,6 +576,12 @@ async fn import_customers(
     for (k, column) in ["external_id", "email", "phone"].into_iter().enumerate() {
         let values: Vec<String> = keys[k].iter().cloned().collect();
         for c in customers_by(conn, column, &values, true).await? {
+            // A customer the actor may not see is never matched by e-mail or phone: the row
+            // is then a new customer, exactly as if no record matched. External ids are
+            // unique, so that match is kept and answered below as a taken id.
+            if k > 0 && !may(run.actor, CustomerAction::Read, &c.scope) {
+                continue;
+            }
             let idx = *by_id.entry(c.id).or_insert_with(|| {
                 pending.push(Pending {
                     input: c.input.clone(),
@@ -661,6 +667,12 @@ async fn import_customers(
         let team = match target.and_then(|i| pending[i].stored.as_ref().map(|s| (i, s))) {
             Some((_, stored)) => {
                 let scope = stored.scope;
+                // Invisible: answered as a taken external id, never as "may not change",
+                // which would confirm the record and its ownership.
+                if !may(actor, CustomerAction::Read, &scope) {
+                    run.reject(row.line, "external_id", Key::ErrImportDuplicate);
+                    continue;
+                }
                 if !may(actor, CustomerAction::Update, &scope) {
                     run.reject(row.line, "", Key::ErrImportMayNotChange);
                     continue;
@@ -1038,13 +1050,15 @@ async fn import_orders(
         }
     }
     let mut stored_orders: HashMap<String, i64> = HashMap::new();
+    let mut foreign_orders: HashSet<String> = HashSet::new();
     // Customers whose orders this file changes: the new owners of every row, and the
     // previous owners of orders a row moves.
     let mut changed_customers: Vec<i64> = Vec::new();
     let order_exts: Vec<String> = order_exts.into_iter().collect();
     for chunk in order_exts.chunks(LOOKUP_CHUNK) {
         let mut q = SqlBuilder::new(
-            "SELECT id, external_id, customer_id FROM orders WHERE external_id IN (",
+            "SELECT o.id, o.external_id, o.customer_id, c.level, c.owner_id, c.service_manager_id, c.team_id \
+             FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.external_id IN (",
         );
         for (i, v) in chunk.iter().enumerate() {
             if i > 0 {
@@ -1054,7 +1068,14 @@ async fn import_orders(
         }
         q.push(")");
         for r in q.query().fetch_all(&mut *conn).await? {
-            stored_orders.insert(r.try_get("external_id")?, r.try_get("id")?);
+            let ext: String = r.try_get("external_id")?;
+            // An order of a customer the actor may not change is never touched: the row
+            // is refused as a taken external id, whatever customer it names.
+            if !may(run.actor, CustomerAction::Update, &scope_from(&r)?) {
+                foreign_orders.insert(ext);
+                continue;
+            }
+            stored_orders.insert(ext, r.try_get("id")?);
             changed_customers.push(r.try_get("customer_id")?);
         }
     }
@@ -1093,6 +1114,13 @@ async fn import_orders(
         let Ok(external_id) = optional(run, row, "external_id", 64) else {
             continue;
         };
+        if external_id
+            .as_ref()
+            .is_some_and(|e| foreign_orders.contains(e))
+        {
+            run.reject(row.line, "external_id", Key::ErrImportOrderIdTaken);
+            continue;
+        }
         let Ok(product) = optional(run, row, "product", TEXT_MAX) else {
             continue;
         };

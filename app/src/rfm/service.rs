@@ -885,10 +885,9 @@ pub async fn page_data(
             .unwrap_or(default_window)
     });
     let run = find_done(db, &as_of, window_days).await?;
-    let mut pending = find_pending(db, &as_of, window_days).await?;
-    if run.is_none() && pending.is_none() {
-        pending = Some(enqueue(db, RunKind::Adhoc, &as_of, window_days, Some(actor.id)).await?);
-    }
+    // Reading never queues work: a date without a run shows "no run", and those who may
+    // recompute start one with the button (a POST).
+    let pending = find_pending(db, &as_of, window_days).await?;
     let grid = match &run {
         Some(r) => Some(grid(db, actor, r.id).await?),
         None => None,
@@ -912,6 +911,9 @@ pub async fn page_data(
     })
 }
 
+/// Ad-hoc RFM runs that may wait in the queue at once, across all users.
+pub const MAX_WAITING_ADHOC_RUNS: i64 = 3;
+
 /// "Recompute now": queues a run for this date and window. Today's date with the default
 /// window is a scheduled run (it becomes the current run); anything else ad hoc.
 pub async fn request_recompute(
@@ -929,6 +931,17 @@ pub async fn request_recompute(
     } else {
         RunKind::Adhoc
     };
+    // Each ad-hoc run is a full recompute: at most a few wait at a time, in all.
+    if kind == RunKind::Adhoc && find_pending(db, &as_of, window_days).await?.is_none() {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rfm_runs WHERE kind = 'adhoc' AND status IN ('queued', 'running')",
+        )
+        .fetch_one(&db.pool)
+        .await?;
+        if waiting >= MAX_WAITING_ADHOC_RUNS {
+            return Err(AppError::RateLimited);
+        }
+    }
     enqueue(db, kind, &as_of, window_days, Some(actor.id)).await
 }
 

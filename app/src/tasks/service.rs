@@ -3,6 +3,7 @@
 
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
+    may_create_tasks,
     may_assign_task, may_change_task, may_log_work, may_see_customer, CustomerScope,
 };
 use crate::auth::CurrentUser;
@@ -71,6 +72,9 @@ pub async fn create_in(
     source: TaskSource,
     source_id: Option<i64>,
 ) -> AppResult<TaskId> {
+    if !may_create_tasks(actor) {
+        return Err(AppError::Forbidden);
+    }
     let scope = match draft.customer {
         Some(id) => {
             let scope = scope_of(conn, id).await?.ok_or(AppError::NotFound)?;

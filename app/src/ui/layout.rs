@@ -70,6 +70,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <ActionForm action=auth.logout attr:class="inline">
                         <button type="submit" class="link-button">{t(Key::SignOut)}</button>
                     </ActionForm>
+                    <ActionForm action=auth.logout_everywhere attr:class="inline">
+                        <button type="submit" class="link-button" data-testid="sign-out-everywhere">{t(Key::SignOutEverywhere)}</button>
+                    </ActionForm>
                 </div>
             }
         })

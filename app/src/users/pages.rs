@@ -17,6 +17,8 @@ fn UsersAdmin() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let reset = ServerAction::<ResetPassword>::new();
+    let end_sessions = ServerAction::<EndUserSessions>::new();
+    let clear_failures = ServerAction::<ClearSigninFailures>::new();
     let create_team = ServerAction::<CreateTeam>::new();
     let rename_team = ServerAction::<RenameTeam>::new();
     let staff = Resource::new(
@@ -70,10 +72,11 @@ fn UsersAdmin() -> impl IntoView {
                                         <th scope="col">{t(Key::Active)}</th>
                                         <th scope="col"></th>
                                         <th scope="col">{t(Key::ResetPassword)}</th>
+                                        <th scope="col">{t(Key::SigninHeading)}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {staff.into_iter().map(|s| view! { <UserRow user=s teams=teams_for_rows.clone() update reset /> }).collect_view()}
+                                    {staff.into_iter().map(|s| view! { <UserRow user=s teams=teams_for_rows.clone() update reset end_sessions clear_failures /> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -128,6 +131,8 @@ fn UserRow(
     teams: Vec<Team>,
     update: ServerAction<UpdateUser>,
     reset: ServerAction<ResetPassword>,
+    end_sessions: ServerAction<EndUserSessions>,
+    clear_failures: ServerAction<ClearSigninFailures>,
 ) -> impl IntoView {
     let form_id = format!("user-{}", user.id);
     view! {
@@ -151,6 +156,16 @@ fn UserRow(
                     <button type="submit">{t(Key::ResetPassword)}</button>
                 </ActionForm>
                 {field_error(move || reset.value().get().and_then(|r| r.err()), "password")}
+            </td>
+            <td>
+                <ActionForm action=end_sessions attr:class="inline">
+                    <input type="hidden" name="id" value=user.id.to_string() />
+                    <button type="submit" data-testid="end-sessions">{t(Key::EndSessions)}</button>
+                </ActionForm>
+                <ActionForm action=clear_failures attr:class="inline">
+                    <input type="hidden" name="id" value=user.id.to_string() />
+                    <button type="submit" data-testid="clear-signin-failures">{t(Key::ClearSigninFailures)}</button>
+                </ActionForm>
             </td>
         </tr>
     }

@@ -370,6 +370,52 @@ pub async fn reset_password(
     end_all_sessions(db, id).await
 }
 
+/// An admin's actions on another account's sign-in: end all its sessions, or clear the
+/// failures that refuse or slow its sign-in. Both are audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigninReset {
+    EndSessions,
+    ClearFailures,
+}
+
+pub async fn reset_signin(
+    db: &Db,
+    actor: &CurrentUser,
+    id: UserId,
+    what: SigninReset,
+) -> AppResult<()> {
+    require_admin(actor)?;
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&db.pool)
+        .await?;
+    let email = email.ok_or(AppError::NotFound)?;
+    let action = match what {
+        SigninReset::EndSessions => {
+            end_all_sessions(db, id).await?;
+            "end_sessions"
+        }
+        SigninReset::ClearFailures => {
+            crate::auth::service::clear_signin_failures(db, &email).await?;
+            "clear_signin_failures"
+        }
+    };
+    let mut conn = db.pool.acquire().await?;
+    record(
+        &mut conn,
+        Some(actor.id),
+        Change {
+            entity: "user",
+            entity_id: id.0,
+            action,
+            field: None,
+            before: None,
+            after: None,
+        },
+    )
+    .await
+}
+
 pub async fn set_own_language(db: &Db, id: UserId, lang: Lang) -> AppResult<()> {
     sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
         .bind(lang.code())
