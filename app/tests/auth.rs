@@ -34,7 +34,8 @@ async fn sign_in_checks_password_and_hides_which_part_was_wrong() {
         assert_eq!(ok.role, Role::Admin);
         assert_eq!(ok.email, "ada@example.com");
         let wrong = service::authenticate(&db, "ada@example.com", "wrong horse", CLIENT).await;
-        let unknown = service::authenticate(&db, "nobody@example.com", "correct horse", CLIENT).await;
+        let unknown =
+            service::authenticate(&db, "nobody@example.com", "correct horse", CLIENT).await;
         assert_eq!(wrong.unwrap_err(), AppError::InvalidCredentials);
         assert_eq!(unknown.unwrap_err(), AppError::InvalidCredentials);
         // The one-time setup closes once a user exists.
@@ -195,9 +196,11 @@ async fn only_admins_manage_users_and_every_change_is_audited() {
                 .await
                 .is_ok()
         );
-        assert!(service::authenticate(&db, "new@example.com", "long enough", CLIENT)
-            .await
-            .is_err());
+        assert!(
+            service::authenticate(&db, "new@example.com", "long enough", CLIENT)
+                .await
+                .is_err()
+        );
 
         let log = app::audit::service::list(&db, &admin, None, None)
             .await
@@ -282,9 +285,11 @@ async fn failures_are_throttled_per_account_and_client_and_counted_before_hashin
             AppError::RateLimited
         );
         // ...but another client is slowed, never locked out.
-        assert!(service::authenticate(&db, email, "correct horse", "10.0.0.2")
-            .await
-            .is_ok());
+        assert!(
+            service::authenticate(&db, email, "correct horse", "10.0.0.2")
+                .await
+                .is_ok()
+        );
         // Failed and refused attempts are in the audit log, without the password.
         let log = app::audit::service::list(&db, &admin, None, None)
             .await

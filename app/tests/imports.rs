@@ -450,3 +450,21 @@ async fn export_escapes_and_shows_only_visible_customers() {
     })
     .await;
 }
+
+#[test]
+fn rejected_rows_name_the_physical_line_whatever_the_line_ends() {
+    use app::imports::service::read_csv;
+    for end in ["\n", "\r\n", "\r"] {
+        let csv = ["name,amount", "ok,1", "short", "\"two", "lines\",2", "bad"].join(end);
+        let file = read_csv(csv.as_bytes()).unwrap();
+        let lines: Vec<u64> = file.rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 6], "line end {end:?}");
+        let kept: Vec<u64> = file.rows.iter().map(|r| r.line).collect();
+        assert_eq!(kept, vec![2, 4], "line end {end:?}");
+    }
+    let wide = (0..201)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(read_csv(wide.as_bytes()).is_err());
+}

@@ -397,7 +397,9 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
         assert_eq!(again.pending.unwrap().id, pending.id);
         // At most a few ad-hoc runs wait at once.
         for day in ["2025-06-02", "2025-06-03"] {
-            rfm::request_recompute(&db, &w.t1, day, Some(90)).await.unwrap();
+            rfm::request_recompute(&db, &w.t1, day, Some(90))
+                .await
+                .unwrap();
         }
         assert_eq!(
             rfm::request_recompute(&db, &w.t1, "2025-06-04", Some(90)).await,

@@ -38,7 +38,7 @@ export async function signIn(page: Page, email: string, password: string, js = t
 }
 
 export async function signOut(page: Page) {
-  await page.getByRole("button", { name: /Sign out|退出/ }).click();
+  await page.getByRole("button", { name: /^(Sign out|退出)$/ }).click();
   await expect(page).toHaveURL(/\/login/);
 }
 

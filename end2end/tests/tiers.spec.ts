@@ -75,7 +75,7 @@ test("an admin approves a promotion and the account moves to the new owner", asy
   await page.screenshot({ path: "screenshots/tier-handover.png", fullPage: true });
 
   // The new owner has a hand-over task.
-  await page.getByRole("button", { name: /Sign out|退出/ }).click();
+  await page.getByRole("button", { name: /^(Sign out|退出)$/ }).click();
   await signIn(page, t1Email, password);
   await page.goto("/work");
   await expect(page.locator("main")).toContainText(name);

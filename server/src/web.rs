@@ -177,7 +177,10 @@ async fn small_anonymous_bodies(req: Request, next: Next) -> Response {
     }
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, MAX_ANONYMOUS_BODY_BYTES).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
     }
 }

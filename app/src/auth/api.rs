@@ -26,7 +26,8 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     use ssr::*;
     let state = app_state()?;
-    let result = service::authenticate(&state.db, &email, &password, &request_client_address()).await;
+    let result =
+        service::authenticate(&state.db, &email, &password, &request_client_address()).await;
     let user = match result {
         Ok(user) => user,
         Err(err) => {

@@ -159,13 +159,12 @@ pub async fn authenticate(
     .bind(since)
     .fetch_one(&db.pool)
     .await?;
-    let by_client: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM signin_attempts WHERE client = $1 AND at > $2",
-    )
-    .bind(client)
-    .bind(since)
-    .fetch_one(&db.pool)
-    .await?;
+    let by_client: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM signin_attempts WHERE client = $1 AND at > $2")
+            .bind(client)
+            .bind(since)
+            .fetch_one(&db.pool)
+            .await?;
     if pair > MAX_FAILURES_PER_ACCOUNT_AND_CLIENT || by_client > MAX_FAILURES_PER_CLIENT {
         sqlx::query("DELETE FROM signin_attempts WHERE id = $1")
             .bind(attempt)
@@ -174,13 +173,12 @@ pub async fn authenticate(
         audit_signin(db, &email, client, "signin_refused").await;
         return Err(AppError::RateLimited);
     }
-    let on_account: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM signin_attempts WHERE email = $1 AND at > $2",
-    )
-    .bind(&email)
-    .bind(since)
-    .fetch_one(&db.pool)
-    .await?;
+    let on_account: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM signin_attempts WHERE email = $1 AND at > $2")
+            .bind(&email)
+            .bind(since)
+            .fetch_one(&db.pool)
+            .await?;
     // Every attempt counts: the row is written and committed before any count is read,
     // so of parallel attempts each sees all that committed before it.
     let delay = account_delay_ms(on_account - 1);

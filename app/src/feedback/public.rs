@@ -708,9 +708,11 @@ async fn submit(
         return outcome(&ctx, as_json, StatusCode::GONE, "closed", text, text);
     }
     // The answer is checked against the version the visitor saw, if it still exists.
-    let version = single(&raw, "_v")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .unwrap_or(form.version);
+    let seen = single(&raw, "_v").and_then(|v| v.trim().parse::<i64>().ok());
+    let version = match service::answerable_version(&state.db, form.id, form.version, seen).await {
+        Ok(v) => v,
+        Err(_) => return internal(&ctx, as_json),
+    };
     let def = match service::definition(&state.db, form.id, version).await {
         Ok(Some(d)) => d,
         Ok(None) => form.definition.clone(),

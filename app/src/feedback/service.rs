@@ -48,6 +48,36 @@ fn version_cache() -> &'static Mutex<HashMap<VersionKey, Arc<FormDefinition>>> {
 }
 
 /// One version of a form's definition.
+/// How long after a form is edited an answer to the version it replaced is still taken: a
+/// visitor who opened the page before the edit may still send it.
+pub const REPLACED_VERSION_GRACE_SECS: i64 = 24 * 3600;
+
+/// The version an answer is checked against: the one the visitor says they saw (`_v`) if
+/// it is the current one, or the one the current edit replaced less than
+/// [`REPLACED_VERSION_GRACE_SECS`] ago; otherwise the current version. So no old version
+/// can be answered at will.
+pub async fn answerable_version(
+    db: &Db,
+    form_id: i64,
+    current: i64,
+    seen: Option<i64>,
+) -> AppResult<i64> {
+    let Some(seen) = seen.filter(|v| *v < current && *v >= 1) else {
+        return Ok(current);
+    };
+    let replaced_at: Option<i64> = sqlx::query_scalar(
+        "SELECT created_at FROM feedback_form_versions WHERE form_id = $1 AND version = $2",
+    )
+    .bind(form_id)
+    .bind(seen + 1)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match replaced_at {
+        Some(at) if seen + 1 == current && now() - at < REPLACED_VERSION_GRACE_SECS => seen,
+        _ => current,
+    })
+}
+
 pub async fn definition(
     db: &Db,
     form_id: i64,
@@ -367,34 +397,40 @@ async fn link_secret(db: &Db) -> AppResult<Vec<u8>> {
     Ok(secret)
 }
 
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+type LinkMac = hmac::Hmac<sha2::Sha256>;
+
+/// HMAC-SHA256 over the link's identity (RustCrypto `hmac`).
+fn link_mac(secret: &[u8], link_id: i64, form_id: i64, customer_id: i64) -> LinkMac {
+    use hmac::Mac;
+    let mut mac = LinkMac::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(format!("feedback-link:{link_id}:{form_id}:{customer_id}").as_bytes());
+    mac
 }
 
+/// The signature part of a token: the first 16 bytes of the MAC, in hex.
 fn signature(secret: &[u8], link_id: i64, form_id: i64, customer_id: i64) -> String {
-    let mac = hmac_sha256(
-        secret,
-        format!("feedback-link:{link_id}:{form_id}:{customer_id}").as_bytes(),
-    );
-    hex::encode(&mac[..16])
+    use hmac::Mac;
+    let tag = link_mac(secret, link_id, form_id, customer_id)
+        .finalize()
+        .into_bytes();
+    hex::encode(&tag[..16])
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Checks a token's signature in constant time (`Mac::verify_truncated_left`).
+fn signature_matches(
+    secret: &[u8],
+    link_id: i64,
+    form_id: i64,
+    customer_id: i64,
+    sig: &str,
+) -> bool {
+    use hmac::Mac;
+    match hex::decode(sig) {
+        Ok(bytes) if bytes.len() == 16 => link_mac(secret, link_id, form_id, customer_id)
+            .verify_truncated_left(&bytes)
+            .is_ok(),
+        _ => false,
+    }
 }
 
 /// A personal link, once its token checks out.
@@ -435,8 +471,8 @@ pub async fn resolve_link(
     };
     let link_form: i64 = row.try_get("form_id")?;
     let customer: i64 = row.try_get("customer_id")?;
-    let expected = signature(&link_secret(db).await?, link_id, link_form, customer);
-    if link_form != form_id || !constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
+    let secret = link_secret(db).await?;
+    if link_form != form_id || !signature_matches(&secret, link_id, link_form, customer, sig) {
         return Ok(Err(LinkProblem::Invalid));
     }
     if row.try_get::<Option<i64>, _>("used_at")?.is_some() {

@@ -378,6 +378,7 @@ strings! {
     ErrImportUnknownCustomer => "No such customer.", "找不到该客户。";
     ErrImportMayNotChange => "Matches a customer you may not change.", "匹配到您无权修改的客户。";
     ErrImportOwnerRequired => "New customers need an owner (owner_email).", "新客户需要负责人（owner_email）。";
+    ErrImportTooManyColumns => "The file has more than 200 columns.", "文件超过 200 列。";
     ErrImportOrderIdTaken => "Another order already has this external id.", "其他订单已使用该外部编号。";
     ErrImportDuplicate => "Another customer already has this external id.", "其他客户已使用该外部编号。";
     // — RFM —

@@ -90,26 +90,33 @@ pub fn read_csv(bytes: &[u8]) -> AppResult<CsvFile> {
         rejected: Vec::new(),
         total_rows: 0,
     };
+    let mut lines = PhysicalLines::new(bytes);
     for record in reader.byte_records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 file.total_rows += 1;
                 file.rejected.push(RejectedRow {
-                    line: e.position().map(|p| p.line()).unwrap_or_default(),
+                    line: e.position().map(|p| lines.at(p.byte())).unwrap_or_default(),
                     column: String::new(),
                     reason: Key::ErrImportMalformedRow,
                 });
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or_default();
+        let line = record
+            .position()
+            .map(|p| lines.at(p.byte()))
+            .unwrap_or_default();
         let Some(headers) = &headers else {
             let decoded: Result<Vec<String>, _> = record
                 .iter()
                 .map(|c| std::str::from_utf8(c).map(|s| s.trim().to_string()))
                 .collect();
             match decoded {
+                Ok(h) if h.len() > MAX_COLUMNS => {
+                    return Err(AppError::field("file", Key::ErrImportTooManyColumns))
+                }
                 Ok(h) if h.iter().any(|c| !c.is_empty()) => headers = Some(h),
                 _ => return Err(AppError::field("file", Key::ErrImportBadHeader)),
             }
@@ -149,6 +156,45 @@ pub fn read_csv(bytes: &[u8]) -> AppResult<CsvFile> {
     }
     file.headers = headers.ok_or_else(|| AppError::field("file", Key::ErrImportEmptyFile))?;
     Ok(file)
+}
+
+/// Columns a file may have; wider files are refused before any row is kept.
+pub const MAX_COLUMNS: usize = 200;
+
+/// The physical line (1-based) on which a byte offset lies, counting `\n`, `\r\n` and a
+/// lone `\r` each as one line end. Offsets only grow, so each byte is looked at once.
+struct PhysicalLines<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> PhysicalLines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        PhysicalLines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record the reader says starts at `byte`. After a `\r\n` the reader
+    /// may point at the `\n`; a record never starts with a line end, so those are skipped.
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut target = (byte as usize).min(self.bytes.len());
+        while matches!(self.bytes.get(target), Some(b'\r' | b'\n')) {
+            target += 1;
+        }
+        while self.offset < target {
+            let b = self.bytes[self.offset];
+            let lone_cr = b == b'\r' && self.bytes.get(self.offset + 1) != Some(&b'\n');
+            if b == b'\n' || lone_cr {
+                self.line += 1;
+            }
+            self.offset += 1;
+        }
+        self.line
+    }
 }
 
 /// What the mapping step shows: headers, the first rows, the suggested mapping.

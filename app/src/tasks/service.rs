@@ -3,8 +3,8 @@
 
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
-    may_create_tasks,
-    may_assign_task, may_change_task, may_log_work, may_see_customer, CustomerScope,
+    may_assign_task, may_change_task, may_create_tasks, may_log_work, may_see_customer,
+    CustomerScope,
 };
 use crate::auth::CurrentUser;
 use crate::customers::service::scope_of;

@@ -51,14 +51,26 @@ pub async fn reset_password(id: UserId, password: String) -> Result<(), AppError
 #[server(endpoint = "users/end-sessions")]
 pub async fn end_user_sessions(id: UserId) -> Result<(), AppError> {
     let user = require_user().await?;
-    service::reset_signin(&app_state()?.db, &user, id, service::SigninReset::EndSessions).await
+    service::reset_signin(
+        &app_state()?.db,
+        &user,
+        id,
+        service::SigninReset::EndSessions,
+    )
+    .await
 }
 
 /// Clears a user's failed sign-ins, so they are neither refused nor slowed (admin).
 #[server(endpoint = "users/clear-signin-failures")]
 pub async fn clear_signin_failures(id: UserId) -> Result<(), AppError> {
     let user = require_user().await?;
-    service::reset_signin(&app_state()?.db, &user, id, service::SigninReset::ClearFailures).await
+    service::reset_signin(
+        &app_state()?.db,
+        &user,
+        id,
+        service::SigninReset::ClearFailures,
+    )
+    .await
 }
 
 #[server(endpoint = "teams/create")]
