@@ -390,10 +390,23 @@ async fn tasks_go_only_to_people_who_can_see_the_customer() {
             0,
         )
         .unwrap();
-        tasks::create(&db, &w.viewer, &parsed, TaskSource::Manual)
+        tasks::create(&db, &w.other_t2, &parsed, TaskSource::Manual)
             .await
             .unwrap();
-        assert_eq!(tasks::my_open_tasks(&db, &w.viewer).await.unwrap().len(), 1);
+        assert!(tasks::my_open_tasks(&db, &w.other_t2)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.title == "Plan the week"));
+        // Viewers only read: not even a personal task.
+        assert_eq!(
+            tasks::create(&db, &w.viewer, &parsed, TaskSource::Manual).await,
+            Err(AppError::Forbidden)
+        );
+        assert!(tasks::my_open_tasks(&db, &w.viewer)
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
 }
