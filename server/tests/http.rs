@@ -249,3 +249,38 @@ async fn missing_files_and_unknown_pages_are_not_found() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn oversized_anonymous_bodies_are_refused_before_sign_in() {
+    support::on_both_engines(|db| async move {
+        seed_admin(&db).await;
+        let app = router(db.clone());
+        // A 0.9 MB "e-mail": refused at the edge, so nothing is hashed or counted.
+        let body = format!("email={}&password=x", "a".repeat(900_000));
+        let (status, _, _) = send(&app, form_post("/api/auth/login", &body, None, false)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        // The same with a (made-up) session cookie: sign-in calls are always small.
+        let req = form_post(
+            "/api/auth/login",
+            &body,
+            Some("rapport_session=forged"),
+            false,
+        );
+        assert_eq!(send(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        // Any other server function called without a session is held to the same limit.
+        let big = format!("name={}", "n".repeat(20_000));
+        let req = form_post("/api/teams/create", &big, None, false);
+        assert_eq!(send(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        let attempts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signin_attempts")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(attempts, 0);
+        // A normal sign-in still goes through the same path.
+        let ok = "email=ada%40example.com&password=correct+horse";
+        let (status, headers, _) = send(&app, form_post("/api/auth/login", ok, None, false)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status}");
+        assert!(session_cookie(&headers).is_some());
+    })
+    .await;
+}
