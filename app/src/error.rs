@@ -98,9 +98,27 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         #[cfg(feature = "ssr")]
-        tracing::warn!(error = %value, "server function transport error");
+        {
+            use leptos::server_fn::error::ServerFnErrorErr as E;
+            tracing::warn!(error = %value, "server function transport error");
+            // Arguments that do not parse are the caller's mistake, not the server's.
+            if matches!(value, E::Args(_) | E::Deserialization(_) | E::MissingArg(_)) {
+                crate::state::set_error_status(http::StatusCode::BAD_REQUEST);
+            }
+        }
         let _ = value;
         AppError::Transport
+    }
+
+    /// Every server function's error passes here on its way out, so this is the one place
+    /// that gives it its HTTP status (the same as plain routes use): monitoring and load
+    /// balancers then see a refusal as a 4xx, not as the server failing.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        crate::state::set_error_status(self.http_status());
+        serde_json::to_vec(self)
+            .map(Into::into)
+            .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(b"\"Internal\""))
     }
 }
 

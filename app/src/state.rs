@@ -1,7 +1,7 @@
 //! Server-only: what every server function can reach through Leptos context, and small
 //! accessors for the request and response. They return errors, never panic.
 
-use crate::auth::service::{cookie_value, session_user, SESSION_COOKIE};
+use crate::auth::service::{cookie_value, session_token, session_user};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -14,8 +14,37 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
-    /// Mark cookies `Secure` (the app is served over https).
+    /// Mark cookies `Secure` and name the session cookie `__Host-…` (the app is served over
+    /// https).
     pub secure_cookies: bool,
+    /// `scheme://host[:port]` of `RAPPORT_PUBLIC_URL`, when set: state-changing requests
+    /// must come from exactly this origin (the request's own `Host` can be forged by DNS
+    /// rebinding).
+    pub public_origin: Option<String>,
+}
+
+impl AppConfig {
+    /// The configuration that follows from the public address the app is reached at.
+    pub fn from_public_url(url: Option<&str>) -> AppConfig {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        let public_origin = url.and_then(|u| {
+            let (scheme, rest) = u.split_once("://")?;
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            (!authority.is_empty()).then(|| {
+                format!(
+                    "{}://{}",
+                    scheme.to_ascii_lowercase(),
+                    authority.to_ascii_lowercase()
+                )
+            })
+        });
+        AppConfig {
+            secure_cookies: public_origin
+                .as_deref()
+                .is_some_and(|o| o.starts_with("https://")),
+            public_origin,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -93,6 +122,18 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// The status of a server function's error response, unless the function already chose
+/// one (a redirect) or the call is a plain form post, which answers with a redirect back.
+pub fn set_error_status(status: http::StatusCode) {
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let chosen = res.0.read().map(|r| r.status.is_some()).unwrap_or(true);
+    if !chosen && !is_plain_form_post() {
+        res.set_status(status);
+    }
+}
+
 pub fn append_set_cookie(value: &str) {
     if let (Some(res), Ok(v)) = (
         use_context::<leptos_axum::ResponseOptions>(),
@@ -102,9 +143,17 @@ pub fn append_set_cookie(value: &str) {
     }
 }
 
+/// The session token the request carries, under this deployment's cookie name.
+pub fn request_session_token() -> Option<String> {
+    let secure = use_context::<AppState>()?.config.secure_cookies;
+    let parts = request_parts()?;
+    let headers = parts.headers.get_all(COOKIE);
+    session_token(headers.iter().filter_map(|v| v.to_str().ok()), secure).map(str::to_string)
+}
+
 /// The signed-in user of this request, if any.
 pub async fn current_user() -> AppResult<Option<CurrentUser>> {
-    let Some(token) = request_cookie(SESSION_COOKIE) else {
+    let Some(token) = request_session_token() else {
         return Ok(None);
     };
     let state = app_state()?;

@@ -47,6 +47,28 @@ async fn sign_in_checks_password_and_hides_which_part_was_wrong() {
 }
 
 #[tokio::test]
+async fn setup_forms_sent_at_once_make_one_admin() {
+    on_both_engines(|db| async move {
+        let mut attempts = tokio::task::JoinSet::new();
+        for i in 0..6 {
+            let db = db.clone();
+            let input = admin_input(&format!("admin{i}@example.com"), "correct horse");
+            attempts.spawn(async move { users::create_first_admin(&db, input).await });
+        }
+        let mut made = 0;
+        for a in attempts.join_all().await {
+            match a {
+                Ok(_) => made += 1,
+                Err(e) => assert_eq!(e, AppError::Forbidden),
+            }
+        }
+        assert_eq!(made, 1);
+        assert_eq!(users::count_users(&db).await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn passwords_outside_8_to_256_characters_are_refused() {
     on_both_engines(|db| async move {
         let short = users::create_first_admin(&db, admin_input("a@example.com", "1234567")).await;

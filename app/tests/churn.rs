@@ -414,8 +414,14 @@ async fn reasons_from_generated_data_match_the_pure_model() {
                     !shows_payments,
                     "no payment figures of a key account for tier-2"
                 );
+                // Nor their points: the score is what the visible reasons add up to.
+                let visible: i64 = r.reasons.iter().map(ChurnReason::points).sum();
+                assert_eq!(r.score, visible.min(100));
+                let all_visible = r.reasons.len() == open[&r.customer_id.0].reasons.len();
+                assert!(all_visible || r.score <= open[&r.customer_id.0].score);
             } else {
                 assert_eq!(r.reasons, open[&r.customer_id.0].reasons);
+                assert_eq!(r.score, open[&r.customer_id.0].score);
             }
         }
         // Sorted by value at stake.

@@ -6,9 +6,10 @@ mod support;
 use app::auth::{CurrentUser, Role};
 use app::customers::model::{CustomerInput, ParsedFilter};
 use app::db::{Db, Row};
+use app::error::AppError;
 use app::exports::service::{export_customers, Selection};
 use app::i18n::Key;
-use app::imports::model::{suggest_mapping, ImportKind, ImportReport};
+use app::imports::model::{suggest_mapping, ImportKind, ImportReport, JobPhase};
 use app::imports::service::{read_csv, run_import, ImportOptions};
 use support::{on_both_engines, team, user};
 
@@ -36,7 +37,7 @@ async fn import_as(
     csv: &[u8],
     fail_after_rows: Option<u64>,
 ) -> Result<ImportReport, app::error::AppError> {
-    let headers = read_csv(csv).unwrap().headers;
+    let headers = read_csv(csv).map(|f| f.headers).unwrap_or_default();
     let mapping = suggest_mapping(kind, &headers);
     let options = ImportOptions {
         default_owner: Some(actor.id),
@@ -117,7 +118,7 @@ async fn mixed_file_keeps_good_rows_and_reports_each_bad_one() {
         csv.extend_from_slice(b"m-1,Good One,one@example.com,1980\n"); // 2
         csv.extend_from_slice(b"m-2,Too,many,columns,here\n"); // 3
         csv.extend_from_slice(format!("m-3,{long},long@example.com,\n").as_bytes()); // 4
-        csv.extend_from_slice(b"m-4,Bad \xFF\xFE bytes,bytes@example.com,\n"); // 5
+        csv.extend_from_slice("m-4,Emoji 🦀 and bidi \u{202e}txt,bytes@example.com,\n".as_bytes()); // 5
         csv.extend_from_slice(b"m-5,<script>alert(1)</script>,script@example.com,\n"); // 6
         csv.extend_from_slice(b"m-6,Bad Mail,not-an-email,\n"); // 7
         csv.extend_from_slice(b"m-7,Old,old@example.com,1850\n"); // 8
@@ -126,7 +127,8 @@ async fn mixed_file_keeps_good_rows_and_reports_each_bad_one() {
             .await
             .unwrap();
         assert_eq!(r.total_rows, 8);
-        assert_eq!(r.created, 3);
+        assert_eq!(r.created, 4);
+        assert!(!r.read_as_gb18030);
         let lines: Vec<(u64, &str, Key)> = r
             .rejected
             .iter()
@@ -137,7 +139,6 @@ async fn mixed_file_keeps_good_rows_and_reports_each_bad_one() {
             vec![
                 (3, "", Key::ErrImportColumnCount),
                 (4, "name", Key::ErrTooLong),
-                (5, "name", Key::ErrImportInvalidUtf8),
                 (7, "email", Key::ErrInvalidEmail),
                 (8, "birth_year", Key::ErrInvalidYear),
             ]
@@ -147,6 +148,39 @@ async fn mixed_file_keeps_good_rows_and_reports_each_bad_one() {
             text(&db, "SELECT name FROM customers WHERE external_id = 'm-5'").await,
             "<script>alert(1)</script>"
         );
+        assert_eq!(
+            text(&db, "SELECT name FROM customers WHERE external_id = 'm-4'").await,
+            "Emoji 🦀 and bidi \u{202e}txt"
+        );
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM customers").await, 4);
+    })
+    .await;
+}
+
+/// What Excel on Chinese Windows saves: GB18030, read as such and said so; bytes that are
+/// neither UTF-8 nor GB18030 refuse the file, storing nothing.
+#[tokio::test]
+async fn gb18030_files_are_decoded_and_other_encodings_refused() {
+    on_both_engines(|db| async move {
+        let w = world(&db).await;
+        let file = "external_id,name,city\r\ng-1,王伟,北京\r\ng-2,李娜,上海\r\ng-3,张伟,not-an-email-free\r\n";
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(file);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
+        let r = import_as(&db, &w.t2, ImportKind::Customers, &bytes, None).await.unwrap();
+        assert!(r.read_as_gb18030);
+        assert_eq!(r.created, 3);
+        assert_eq!(
+            text(&db, "SELECT name FROM customers WHERE external_id = 'g-1'").await,
+            "王伟"
+        );
+        let preview = app::imports::service::preview(ImportKind::Customers, &bytes).unwrap();
+        assert!(preview.read_as_gb18030);
+        assert_eq!(preview.rows[1], vec!["g-2", "李娜", "上海"]);
+        // 0xFF is no lead byte in UTF-8 nor in GB18030.
+        let broken = b"external_id,name\ng-9,Bad \xFF\xFE bytes\n";
+        let err = import_as(&db, &w.t2, ImportKind::Customers, broken, None).await.unwrap_err();
+        assert_eq!(err.field_error("file"), Some(Key::ErrImportUnknownEncoding));
         assert_eq!(count(&db, "SELECT COUNT(*) FROM customers").await, 3);
     })
     .await;
@@ -467,4 +501,74 @@ fn rejected_rows_name_the_physical_line_whatever_the_line_ends() {
         .collect::<Vec<_>>()
         .join(",");
     assert!(read_csv(wide.as_bytes()).is_err());
+}
+
+/// Staged files and jobs live in the database: what one server staged another starts, and
+/// the bounds hold for the user and for the whole installation.
+#[tokio::test]
+async fn staged_uploads_and_jobs_are_shared_and_bounded() {
+    use app::imports::jobs::{self, StagingLimits};
+    on_both_engines(|db| async move {
+        let w = world(&db).await;
+        let limits = StagingLimits { per_user: 3, total_bytes: 1_000 };
+        let file = b"external_id,name\ns-1,One\n".to_vec();
+        let mut mine = Vec::new();
+        for _ in 0..3 {
+            mine.push(jobs::stage_within(&db, w.t2.id, &file, limits).await.unwrap());
+        }
+        let fourth = jobs::stage_within(&db, w.t2.id, &file, limits).await.unwrap_err();
+        assert_eq!(fourth.field_error("file"), Some(Key::ErrImportTooManyStaged));
+        // Another user still may, up to the total.
+        let big = vec![b'x'; 900];
+        let full = jobs::stage_within(&db, w.t1.id, &big, limits).await.unwrap_err();
+        assert_eq!(full.field_error("file"), Some(Key::ErrImportStagingFull));
+        let theirs = jobs::stage_within(&db, w.t1.id, &file, limits).await.unwrap();
+        // A staged file is its owner's, once; a refusal opens no job.
+        assert_eq!(jobs::start_job(&db, w.t1.id, &mine[0]).await, Err(AppError::NotFound));
+        let (a, content) = jobs::start_job(&db, w.t2.id, &mine[0]).await.unwrap();
+        assert_eq!(content, file);
+        assert_eq!(jobs::start_job(&db, w.t2.id, &mine[0]).await, Err(AppError::NotFound));
+        let (t1_job, _) = jobs::start_job(&db, w.t1.id, &theirs).await.unwrap();
+        jobs::finish(&db, &t1_job, Ok(ImportReport::default())).await;
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM import_jobs").await, 2);
+        // Starting frees a staging place.
+        mine.push(jobs::stage_within(&db, w.t2.id, &file, limits).await.unwrap());
+
+        // Two running imports per user; the third leaves its file staged.
+        let (b, _) = jobs::start_job(&db, w.t2.id, &mine[1]).await.unwrap();
+        let third = jobs::start_job(&db, w.t2.id, &mine[2]).await.unwrap_err();
+        assert_eq!(third.field_error("file"), Some(Key::ErrImportTooManyRunning));
+        jobs::progress(&a, JobPhase::Writing, 5, 10);
+        let seen = jobs::status(&db, w.t2.id, &a).await.unwrap();
+        assert_eq!((seen.phase, seen.percent()), (JobPhase::Writing, 50));
+        assert_eq!(jobs::status(&db, w.t1.id, &a).await, Err(AppError::NotFound));
+        let report = ImportReport { total_rows: 10, created: 9, read_as_gb18030: true, ..Default::default() };
+        jobs::finish(&db, &a, Ok(report.clone())).await;
+        let done = jobs::status(&db, w.t2.id, &a).await.unwrap();
+        assert_eq!((done.phase, done.report), (JobPhase::Done, Some(report)));
+        let (c, _) = jobs::start_job(&db, w.t2.id, &mine[2]).await.unwrap();
+        jobs::finish(&db, &b, Err(AppError::field("mapping", Key::ErrImportMissingColumns))).await;
+        let failed = jobs::status(&db, w.t2.id, &b).await.unwrap();
+        assert_eq!((failed.phase, failed.error), (JobPhase::Failed, Some(Key::ErrImportMissingColumns)));
+        jobs::finish(&db, &c, Ok(ImportReport::default())).await;
+
+        // A job no server runs any more (its server died): reported as interrupted, and
+        // not counted against the user's running imports.
+        sqlx::query(
+            "INSERT INTO import_jobs (id, owner_id, phase, processed, total, created_at, heartbeat_at) \
+             VALUES ('dead', $1, 'writing', 3, 10, $2, $2)",
+        )
+        .bind(w.t2.id.0)
+        .bind(app::db::now() - 120)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let dead = jobs::status(&db, w.t2.id, "dead").await.unwrap();
+        assert_eq!((dead.phase, dead.error), (JobPhase::Failed, Some(Key::ErrImportInterrupted)));
+        for _ in 0..2 {
+            let up = jobs::stage_within(&db, w.t2.id, &file, limits).await.unwrap();
+            jobs::start_job(&db, w.t2.id, &up).await.unwrap();
+        }
+    })
+    .await;
 }

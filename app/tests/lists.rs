@@ -259,6 +259,24 @@ async fn list_filters_match_expected_customers_within_visibility() {
         }
         assert!(ids(&db, &w.t1_west, cf(&[("cf.segment", "Wholesale")])).await.unwrap().is_empty());
 
+        // A key account t2_east serves, with an overdue payment: t2_east lists it, but the
+        // overdue filter (and so a saved view or an export of it) never selects it, since
+        // its payments are not theirs to see.
+        let mut key = input("Delta", w.t1_east.id);
+        key.level = "1".into();
+        key.service_manager_id = w.t2_east.id.to_string();
+        let d = create(&db, &w.admin, key).await.unwrap();
+        sqlx::query("INSERT INTO payments (customer_id, amount_cents, currency, due_date, paid_date, timeline_at, created_at) VALUES ($1, 100, 'CNY', $2, NULL, 0, 0)")
+            .bind(d.0).bind(iso(today_days - 10)).execute(&db.pool).await.unwrap();
+        let overdue = CustomerFilter { overdue: "1".into(), ..Default::default() };
+        assert_eq!(ids(&db, &w.admin, overdue.clone()).await.unwrap(), vec![a, d]);
+        assert_eq!(ids(&db, &w.t1_east, overdue.clone()).await.unwrap(), vec![a, d]);
+        assert!(ids(&db, &w.t2_east, CustomerFilter::default()).await.unwrap().contains(&d));
+        assert_eq!(ids(&db, &w.t2_east, overdue.clone()).await.unwrap(), vec![a]);
+        let parsed = ParsedFilter::try_from(&overdue).unwrap();
+        let csv = app::exports::service::export_customers(&db, &w.t2_east, app::exports::service::Selection::Filter(&parsed)).await.unwrap();
+        assert!(csv.contains("Alpha") && !csv.contains("Delta"), "{csv}");
+
         // Unknown keys and malformed bounds are errors on the parameter.
         for (param, value, key) in [
             ("cf.unknown", "x", Key::ErrUnknownField),

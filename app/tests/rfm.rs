@@ -308,6 +308,23 @@ async fn grid_counts_only_what_the_user_may_see() {
             .unwrap();
         assert_eq!(card.row.as_ref(), Some(scored));
         assert_eq!(card.as_of.as_deref(), Some(D));
+        assert!(card.value_score.is_some());
+        // A key account tier-2 serves: the RFM figures (from orders) but no value score,
+        // which with them would give its credit rating away.
+        let (served_key, _) = w
+            .customers
+            .iter()
+            .find(|(_, s)| s.level == 1 && may_see_customer(&w.t2, s))
+            .expect("the world has a key account served by tier-2");
+        let t2_card = rfm::customer_rfm(&db, &w.t2, CustomerId(*served_key))
+            .await
+            .unwrap();
+        assert_eq!(t2_card.value_score, None);
+        let admin_card = rfm::customer_rfm(&db, &w.admin, CustomerId(*served_key))
+            .await
+            .unwrap();
+        assert!(admin_card.value_score.is_some());
+        assert_eq!(t2_card.row, admin_card.row);
     })
     .await;
 }

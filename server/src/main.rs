@@ -460,13 +460,12 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
                 .and_then(|a| a.parse().ok())
         })
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-    let secure_cookies =
-        std::env::var("RAPPORT_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
+    let config = AppConfig::from_public_url(std::env::var("RAPPORT_PUBLIC_URL").ok().as_deref());
     tokio::spawn(app::tiers::service::run_scheduler(db.clone()));
     let state = AppState {
         db,
         leptos_options: leptos_options(addr),
-        config: Arc::new(AppConfig { secure_cookies }),
+        config: Arc::new(config),
     };
     tokio::spawn(app::rfm::service::run_scheduler(state.db.clone()));
     // A database from before stage histories were kept gets one, off the request path.

@@ -2,7 +2,7 @@
 //! the middleware every response passes through (security headers, same-origin writes,
 //! request ids and logs, body limits).
 
-use app::state::AppState;
+use app::state::{AppConfig, AppState};
 use app::{shell, App, CspNonce};
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -15,6 +15,7 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use rand::RngCore;
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -32,6 +33,7 @@ pub fn build_router(state: AppState) -> Router {
     let fallback_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let request_id = header::HeaderName::from_static("x-request-id");
+    let config = state.config.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -58,8 +60,8 @@ pub fn build_router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(move |req: Request<Body>| static_file_or_page(fallback_state.clone(), req))
-        .layer(middleware::from_fn(same_origin_writes))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(config.clone(), same_origin_writes))
+        .layer(middleware::from_fn_with_state(config.clone(), security_headers))
         .layer(middleware::from_fn(small_anonymous_bodies))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // CSV uploads are the one route with a bigger limit (20 MB, checked again by the
@@ -68,8 +70,8 @@ pub fn build_router(state: AppState) -> Router {
             Router::new()
                 .route("/api/imports", post(app::imports::upload::upload_file))
                 .layer(DefaultBodyLimit::max(app::imports::upload::UPLOAD_BODY_LIMIT))
-                .layer(middleware::from_fn(same_origin_writes))
-                .layer(middleware::from_fn(security_headers)),
+                .layer(middleware::from_fn_with_state(config.clone(), same_origin_writes))
+                .layer(middleware::from_fn_with_state(config, security_headers)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
@@ -128,8 +130,14 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Server functions have no CSRF tokens: a state-changing request must come from our own
 /// pages. Browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`;
-/// anything cross-site is refused. Clients that send neither are not browsers.
-async fn same_origin_writes(req: Request, next: Next) -> Response {
+/// anything cross-site is refused. Clients that send neither are not browsers. With a
+/// configured public address the `Origin` must be exactly it; without one, it must name the
+/// request's own `Host`.
+async fn same_origin_writes(
+    State(config): State<Arc<AppConfig>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -145,7 +153,11 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if origin == "null" || origin_host != host {
+        let allowed = match &config.public_origin {
+            Some(public) => origin.eq_ignore_ascii_case(public),
+            None => origin_host == host,
+        };
+        if origin == "null" || !allowed {
             return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
         }
     }
@@ -162,7 +174,11 @@ async fn small_anonymous_bodies(req: Request, next: Next) -> Response {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|h| app::auth::service::cookie_value(h, app::auth::service::SESSION_COOKIE).is_some());
+        .any(|h| {
+            [false, true]
+                .into_iter()
+                .any(|secure| app::auth::service::session_token([h], secure).is_some())
+        });
     let limited = path.starts_with("/api/") && (!has_session || path.starts_with("/api/auth/"));
     if !limited || matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
@@ -193,7 +209,11 @@ fn new_nonce() -> String {
 
 /// Content-Security-Policy with a fresh nonce for the hydration script, and the usual
 /// hardening headers.
-async fn security_headers(mut req: Request, next: Next) -> Response {
+async fn security_headers(
+    State(config): State<Arc<AppConfig>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
@@ -216,6 +236,13 @@ async fn security_headers(mut req: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if config.secure_cookies {
+        // Served over https: browsers must never fall back to plain http for this site.
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),

@@ -15,6 +15,11 @@ use tower::ServiceExt;
 mod support;
 
 fn router(db: Db) -> Router {
+    router_at(db, None)
+}
+
+/// The app as deployed behind `RAPPORT_PUBLIC_URL` (or, with `None`, reached directly).
+fn router_at(db: Db, public_url: Option<&str>) -> Router {
     let options = LeptosOptions::builder()
         .output_name("rapport")
         .site_root("target/site")
@@ -22,9 +27,7 @@ fn router(db: Db) -> Router {
     rapport_server::web::build_router(AppState {
         db,
         leptos_options: options,
-        config: Arc::new(AppConfig {
-            secure_cookies: false,
-        }),
+        config: Arc::new(AppConfig::from_public_url(public_url)),
     })
 }
 
@@ -201,22 +204,171 @@ async fn sign_in_without_javascript_and_session_cookie_flags() {
 async fn errors_never_carry_internal_text() {
     support::on_both_engines(|db| async move {
         let app = router(db);
-        // Not signed in: a coded error, nothing else.
+        // Not signed in: a coded error with its own status, nothing else.
         let (status, _, body) =
             send(&app, form_post("/api/customers/get", "id=1", None, false)).await;
-        assert!(status.is_client_error() || status.is_server_error());
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(body.contains("Unauthorized"), "{body}");
-        // Garbage arguments: a transport error code, no parser or database text.
-        let (_, _, body) = send(
+        // Garbage arguments: the caller's mistake, a transport error code, no parser or
+        // database text.
+        let (status, _, body) = send(
             &app,
             form_post("/api/customers/get", "id=not-a-number", None, false),
         )
         .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body.contains("Transport"), "{body}");
         assert!(
             !body.to_lowercase().contains("sqlx") && !body.contains("invalid digit"),
             "{body}"
         );
+    })
+    .await;
+}
+
+/// Each refusal of a server function answers with the status plain routes use for it.
+#[tokio::test]
+async fn server_function_errors_carry_their_http_status() {
+    support::on_both_engines(|db| async move {
+        seed_admin(&db).await;
+        let app = router(db.clone());
+        let (status, _, body) = send(
+            &app,
+            form_post(
+                "/api/auth/login",
+                "email=ada%40example.com&password=wrong+one",
+                None,
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::UNAUTHORIZED, "\"InvalidCredentials\"")
+        );
+        let (_, headers, _) = send(
+            &app,
+            form_post(
+                "/api/auth/login",
+                "email=ada%40example.com&password=correct+horse",
+                None,
+                false,
+            ),
+        )
+        .await;
+        let cookie = session_cookie(&headers).unwrap();
+        let (status, _, body) = send(
+            &app,
+            form_post("/api/customers/get", "id=999999", Some(&cookie), false),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, _, body) = send(
+            &app,
+            form_post(
+                "/api/customers/create",
+                "input%5Bname%5D=&input%5Bowner_id%5D=1",
+                Some(&cookie),
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("Validation"), "{body}");
+        // A viewer is refused a write.
+        let viewer = support::user(&db, "vic@example.com", app::auth::Role::Viewer, None).await;
+        let token = app::auth::service::create_session(&db, viewer.id)
+            .await
+            .unwrap();
+        let viewer_cookie = format!("rapport_session={token}");
+        let (status, _, body) = send(
+            &app,
+            form_post(
+                "/api/customers/create",
+                "input%5Bname%5D=Acme&input%5Bowner_id%5D=1",
+                Some(&viewer_cookie),
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        // A plain form post still answers with its redirect back.
+        let (status, headers, _) = send(
+            &app,
+            form_post(
+                "/api/auth/login",
+                "email=ada%40example.com&password=wrong+one",
+                None,
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(headers.get(header::LOCATION).is_some());
+    })
+    .await;
+}
+
+/// Behind an https public address: writes must come from exactly that origin (a rebound
+/// DNS name with a matching Host is refused), the session cookie is `__Host-` and Secure,
+/// and every response asks browsers to stay on https.
+#[tokio::test]
+async fn an_https_deployment_pins_its_origin_and_cookie() {
+    support::on_both_engines(|db| async move {
+        seed_admin(&db).await;
+        let app = router_at(db, Some("https://crm.example.com/"));
+        let login = |origin: &str, host: &str| {
+            let mut req = form_post(
+                "/api/auth/login",
+                "email=ada%40example.com&password=correct+horse",
+                None,
+                false,
+            );
+            req.headers_mut().remove("sec-fetch-site");
+            req.headers_mut()
+                .insert(header::ORIGIN, origin.parse().unwrap());
+            req.headers_mut()
+                .insert(header::HOST, host.parse().unwrap());
+            req
+        };
+        let (status, _, _) = send(
+            &app,
+            login("http://rebound.example:3000", "rebound.example:3000"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, headers, _) =
+            send(&app, login("https://crm.example.com", "10.0.0.5:3000")).await;
+        assert_eq!(status, StatusCode::OK);
+        let raw = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|v| v.starts_with("__Host-rapport_session="))
+            .expect("a __Host- session cookie");
+        assert!(raw.contains("; Secure") && raw.contains("Path=/") && !raw.contains("Domain"));
+        assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_some());
+        let token = raw
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string();
+        let me = |cookie: String| {
+            let mut req = form_post("/api/auth/me", "", Some(&cookie), false);
+            req.headers_mut()
+                .insert(header::ORIGIN, "https://crm.example.com".parse().unwrap());
+            req
+        };
+        let (_, _, body) = send(&app, me(format!("__Host-rapport_session={token}"))).await;
+        assert!(body.contains("ada@example.com"), "{body}");
+        // The unprefixed name, which a sibling domain could plant, is not read.
+        let (_, _, body) = send(&app, me(format!("rapport_session={token}"))).await;
+        assert_eq!(body, "null");
+        let (_, headers, _) = send(&app, get("/healthz", None)).await;
+        assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_some());
     })
     .await;
 }

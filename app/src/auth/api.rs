@@ -12,7 +12,7 @@ mod ssr {
     pub use crate::i18n::LANG_COOKIE;
     pub use crate::state::{
         app_state, append_set_cookie, current_user, is_plain_form_post, request_client_address,
-        request_cookie, require_user,
+        request_session_token, require_user,
     };
 }
 
@@ -43,7 +43,7 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
         }
     };
     // A fresh session id at every sign-in; any session the browser carried ends.
-    if let Some(old) = request_cookie(service::SESSION_COOKIE) {
+    if let Some(old) = request_session_token() {
         service::end_session(&state.db, &old).await?;
     }
     let token = service::create_session(&state.db, user.id).await?;
@@ -63,7 +63,7 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
 pub async fn logout() -> Result<(), AppError> {
     use ssr::*;
     let state = app_state()?;
-    if let Some(token) = request_cookie(service::SESSION_COOKIE) {
+    if let Some(token) = request_session_token() {
         service::end_session(&state.db, &token).await?;
     }
     append_set_cookie(&service::session_cookie(None, state.config.secure_cookies));

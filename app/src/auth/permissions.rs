@@ -494,6 +494,16 @@ pub fn customer_visibility(user: &CurrentUser, q: &mut crate::db::SqlBuilder) {
     }
 }
 
+/// The SQL condition of [`may_see_financials`] beyond [`customer_visibility`]: a filter
+/// or sort on payments, contracts or credit keeps to the customers whose financial records
+/// the user may see, so what it selects tells nothing about the others.
+pub fn financial_visibility(user: &CurrentUser, q: &mut crate::db::SqlBuilder) {
+    use crate::db::SqlValue;
+    if user.role == Role::Tier2Manager {
+        q.push(" AND c.level <> ").bind(SqlValue::Int(LEVEL_KEY));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

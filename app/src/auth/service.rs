@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
 pub const SESSION_COOKIE: &str = "rapport_session";
+/// The session cookie's name under https (see [`session_cookie_name`]).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-rapport_session";
 /// A session unused for this long ends.
 pub const IDLE_TIMEOUT_SECS: i64 = 8 * 3600;
 /// A session ends this long after sign-in, however busy.
@@ -343,14 +345,37 @@ pub async fn end_all_sessions(db: &Db, user: UserId) -> AppResult<()> {
     Ok(())
 }
 
+/// The session cookie's name. Under https it carries the `__Host-` prefix: the browser then
+/// accepts it only with `Secure`, `Path=/` and no `Domain`, so no other site on a sibling
+/// domain can plant or overwrite it.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session token among `Cookie` headers, under the name this deployment uses.
+pub fn session_token<'a>(
+    cookie_headers: impl IntoIterator<Item = &'a str>,
+    secure: bool,
+) -> Option<&'a str> {
+    let name = session_cookie_name(secure);
+    cookie_headers
+        .into_iter()
+        .find_map(|h| cookie_value(h, name))
+}
+
 /// The `Set-Cookie` value for a session token (or for clearing it, with `None`).
 pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
+    let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     match token {
         Some(t) => format!(
-            "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_TIMEOUT_SECS}{secure}"
+            "{name}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_TIMEOUT_SECS}{secure}"
         ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }
 
@@ -380,5 +405,15 @@ mod tests {
         let c = session_cookie(Some("t"), true);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
         assert!(!session_cookie(Some("t"), false).contains("Secure"));
+        assert!(c.starts_with("__Host-rapport_session=t;") && !c.contains("Domain"));
+        assert!(session_cookie(Some("t"), false).starts_with("rapport_session=t;"));
+        // Under https only the prefixed cookie counts: a planted plain one is ignored.
+        let headers = ["rapport_session=planted", "__Host-rapport_session=real"];
+        assert_eq!(session_token(headers, true), Some("real"));
+        assert_eq!(session_token(["rapport_session=planted"], true), None);
+        assert_eq!(
+            session_token(["rapport_session=plain"], false),
+            Some("plain")
+        );
     }
 }

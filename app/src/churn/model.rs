@@ -627,6 +627,26 @@ impl ChurnEvent {
 /// Why an episode ended. Only a new order ends one today.
 pub const CLEARED_ORDERED: &str = "ordered";
 
+/// The part of a warning a reader may see. Overdue payments are financial records: for a
+/// reader who may not see the customer's payments their reason is dropped and the score is
+/// what the remaining reasons add up to (capped as [`assess`] caps it), so score minus the
+/// visible reasons reveals nothing.
+pub fn visible_part(
+    score: i64,
+    reasons: Vec<ChurnReason>,
+    financial: bool,
+) -> (i64, Vec<ChurnReason>) {
+    if financial {
+        return (score, reasons);
+    }
+    let shown: Vec<ChurnReason> = reasons
+        .into_iter()
+        .filter(|r| !matches!(r, ChurnReason::OverduePayments { .. }))
+        .collect();
+    let points: i64 = shown.iter().map(ChurnReason::points).sum();
+    (points.clamp(0, 100), shown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1029,5 +1049,30 @@ mod tests {
         assert_eq!(AtRiskCursor::decode(&c.encode()), Some(c));
         assert_eq!(AtRiskCursor::decode("x.1"), None);
         assert_eq!(AtRiskCursor::decode("1"), None);
+    }
+
+    #[test]
+    fn hidden_overdue_points_leave_the_score_with_their_reason() {
+        let lapsed = ChurnReason::FewerActivities {
+            recent: 1,
+            previous: 4,
+            points: 15,
+        };
+        let overdue = ChurnReason::OverduePayments {
+            count: 1,
+            amount_cents: 100,
+            currency: "CNY".into(),
+            longest_days_overdue: 40,
+            points: 25,
+        };
+        let reasons = vec![lapsed.clone(), overdue.clone()];
+        assert_eq!(
+            visible_part(40, reasons.clone(), true),
+            (40, reasons.clone())
+        );
+        let (score, shown) = visible_part(40, reasons, false);
+        assert_eq!((score, shown.clone()), (15, vec![lapsed]));
+        assert_eq!(score, shown.iter().map(ChurnReason::points).sum::<i64>());
+        assert_eq!(visible_part(25, vec![overdue], false), (0, vec![]));
     }
 }

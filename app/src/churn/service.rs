@@ -580,15 +580,6 @@ pub async fn start_scan(db: &Db, actor: &CurrentUser) -> AppResult<bool> {
 // Reading
 // ---------------------------------------------------------------------------------------
 
-/// Overdue-payment figures are financial records: dropped for viewers who may not see
-/// the customer's payments (the score still counts them).
-pub fn visible_reasons(reasons: Vec<ChurnReason>, financial: bool) -> Vec<ChurnReason> {
-    reasons
-        .into_iter()
-        .filter(|r| financial || !matches!(r, ChurnReason::OverduePayments { .. }))
-        .collect()
-}
-
 fn scope_from_row(r: &DbRow) -> AppResult<CustomerScope> {
     Ok(CustomerScope {
         level: r.try_get("level")?,
@@ -639,13 +630,18 @@ pub async fn at_risk(db: &Db, actor: &CurrentUser, after: Option<&str>) -> AppRe
             continue;
         }
         let json: String = r.try_get("reasons_json")?;
+        let (score, reasons) = visible_part(
+            r.try_get("score")?,
+            reasons_from_json(&json),
+            may_see_financials(actor, &scope),
+        );
         out.push(AtRiskRow {
             warning_id: r.try_get("id")?,
             customer_id: CustomerId(r.try_get("customer_id")?),
             customer_name: r.try_get("customer_name")?,
             owner_name: r.try_get("owner_name")?,
-            score: r.try_get("score")?,
-            reasons: visible_reasons(reasons_from_json(&json), may_see_financials(actor, &scope)),
+            score,
+            reasons,
             opened_on: r.try_get("opened_on")?,
             value_cents: r.try_get("value_cents")?,
         });
@@ -696,10 +692,15 @@ pub async fn customer_warning(
         return Ok(None);
     };
     let json: String = r.try_get("reasons_json")?;
+    let (score, reasons) = visible_part(
+        r.try_get("score")?,
+        reasons_from_json(&json),
+        may_see_financials(actor, &scope),
+    );
     Ok(Some(WarningView {
         id: r.try_get("id")?,
-        score: r.try_get("score")?,
-        reasons: visible_reasons(reasons_from_json(&json), may_see_financials(actor, &scope)),
+        score,
+        reasons,
         opened_on: r.try_get("opened_on")?,
         updated_on: r.try_get("updated_on")?,
         task_id: r.try_get::<Option<i64>, _>("task_id")?.map(TaskId),

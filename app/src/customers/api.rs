@@ -25,13 +25,7 @@ pub async fn list_customers(filter: CustomerFilter) -> Result<CustomerPage, AppE
 pub async fn get_customer(id: CustomerId) -> Result<Customer, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    let result = service::get(&app_state()?.db, &user, id).await;
-    if matches!(result, Err(AppError::NotFound)) {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(http::StatusCode::NOT_FOUND);
-        }
-    }
-    result
+    service::get(&app_state()?.db, &user, id).await
 }
 
 #[server(endpoint = "customers/create")]

@@ -3,8 +3,9 @@
 
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
-    check_assignment, customer_visibility, may, may_assign_to, may_create_customers,
-    may_list_customers, may_set_tier_on_create, CustomerAction, CustomerScope, LEVEL_STANDARD,
+    check_assignment, customer_visibility, financial_visibility, may, may_assign_to,
+    may_create_customers, may_list_customers, may_set_tier_on_create, CustomerAction,
+    CustomerScope, LEVEL_STANDARD,
 };
 use crate::auth::CurrentUser;
 use crate::customers::model::*;
@@ -242,7 +243,9 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
             .push(")");
     }
     if filter.overdue {
-        // Dates are ISO text, so text order is date order.
+        // Payments are financial records: the filter never selects a customer whose
+        // payments the actor may not see. Dates are ISO text, so text order is date order.
+        financial_visibility(actor, &mut q);
         q.push(" AND EXISTS (SELECT 1 FROM payments p WHERE p.customer_id = c.id AND p.paid_date IS NULL AND p.due_date < ")
             .bind(SqlValue::Text(today_iso()))
             .push(")");

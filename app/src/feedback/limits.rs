@@ -1,7 +1,13 @@
 //! Per-client rate limit of the public form, and which address a request comes from.
 //! The client address is the TCP peer; `X-Forwarded-For` is believed only when the peer is
 //! one of the configured proxies (`RAPPORT_TRUSTED_PROXIES`), since anyone can send it.
+//!
+//! On PostgreSQL, where several app servers share one database, the buckets live in the
+//! `rate_buckets` table, so a client gets one allowance however the balancer spreads its
+//! requests. SQLite serves one app server by construction; there the buckets stay in its
+//! memory, which spares every answer a write transaction of its own.
 
+use crate::db::{Db, Engine, Row};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -52,6 +58,79 @@ impl RateLimiter {
     }
 
     /// Takes one token for `client` at time `now` (seconds); `false` when none is left.
+    /// Shared by all servers on PostgreSQL (see the module documentation). Should the
+    /// database fail, the answer is let through: storing it fails the same way.
+    pub async fn allow_shared(&self, db: &Db, scope: &str, client: IpAddr, now: f64) -> bool {
+        if db.engine != Engine::Postgres {
+            return self.allow(client, now);
+        }
+        match self
+            .take_in_database(db, scope, client_key(client), now)
+            .await
+        {
+            Ok(allowed) => allowed,
+            Err(e) => {
+                tracing::error!(error = %e, "rate limit unavailable");
+                true
+            }
+        }
+    }
+
+    async fn take_in_database(
+        &self,
+        db: &Db,
+        scope: &str,
+        client: IpAddr,
+        now: f64,
+    ) -> Result<bool, sqlx::Error> {
+        let client = client.to_string();
+        let mut tx = db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO rate_buckets (scope, client, tokens, at) VALUES ($1, $2, $3, $4)              ON CONFLICT (scope, client) DO NOTHING",
+        )
+        .bind(scope)
+        .bind(&client)
+        .bind(self.burst)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "SELECT tokens, at FROM rate_buckets WHERE scope = $1 AND client = $2 FOR UPDATE",
+        )
+        .bind(scope)
+        .bind(&client)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (allowed, tokens) = take(
+            row.try_get("tokens")?,
+            row.try_get("at")?,
+            now,
+            self.burst,
+            self.per_sec,
+        );
+        sqlx::query(
+            "UPDATE rate_buckets SET tokens = $1, at = $2 WHERE scope = $3 AND client = $4",
+        )
+        .bind(tokens)
+        .bind(now)
+        .bind(scope)
+        .bind(&client)
+        .execute(&mut *tx)
+        .await?;
+        // Buckets that have filled up again behave exactly like new ones: forget them,
+        // now and then, so a flood of addresses leaves nothing behind.
+        if rand::random::<u8>() < 4 {
+            sqlx::query("DELETE FROM rate_buckets WHERE scope = $1 AND at < $2")
+                .bind(scope)
+                .bind(now - self.burst / self.per_sec)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(allowed)
+    }
+
+    /// The in-memory bucket of `client` (one server).
     pub fn allow(&self, client: IpAddr, now: f64) -> bool {
         let mut guard = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let Buckets {
@@ -68,14 +147,21 @@ impl RateLimiter {
         let entry = buckets
             .entry(client_key(client))
             .or_insert((self.burst, now));
-        let tokens = (entry.0 + (now - entry.1).max(0.0) * self.per_sec).min(self.burst);
-        if tokens >= 1.0 {
-            *entry = (tokens - 1.0, now);
-            true
-        } else {
-            *entry = (tokens, now);
-            false
-        }
+        let (allowed, tokens) = take(entry.0, entry.1, now, self.burst, self.per_sec);
+        *entry = (tokens, now);
+        allowed
+    }
+}
+
+/// One request against a bucket that held `tokens` at time `at`: refilled at `per_sec` up
+/// to `burst`, then one token taken if there is one. Answers whether it was, and what is
+/// left.
+fn take(tokens: f64, at: f64, now: f64, burst: f64, per_sec: f64) -> (bool, f64) {
+    let tokens = (tokens + (now - at).max(0.0) * per_sec).min(burst);
+    if tokens >= 1.0 {
+        (true, tokens - 1.0)
+    } else {
+        (false, tokens)
     }
 }
 

@@ -656,7 +656,11 @@ async fn submit(
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let client = client_address(peer, forwarded, &state.trusted_proxies);
-    if !state.limiter.allow(client, crate::db::now_precise()) {
+    if !state
+        .limiter
+        .allow_shared(&state.db, "public_form", client, crate::db::now_precise())
+        .await
+    {
         let text = Key::FbRateLimited.text(ctx.lang);
         return outcome(
             &ctx,

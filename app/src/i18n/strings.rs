@@ -368,7 +368,8 @@ strings! {
     ErrImportBadHeader => "The first line must hold the column names, in UTF-8.", "第一行必须是 UTF-8 编码的列名。";
     ErrImportMalformedRow => "This line is not valid CSV.", "该行不是有效的 CSV。";
     ErrImportColumnCount => "Wrong number of columns.", "列数不正确。";
-    ErrImportInvalidUtf8 => "Not valid UTF-8 text.", "不是有效的 UTF-8 文本。";
+    ErrImportUnknownEncoding => "The file is neither UTF-8 nor GB18030 text, so it cannot be read reliably; nothing was stored. Save it as \"CSV UTF-8\" and upload it again.", "该文件既不是 UTF-8 也不是 GB18030 文本，无法可靠读取，未保存任何数据。请另存为“CSV UTF-8”后重新上传。";
+    ImportReadAsGb18030 => "The file is not UTF-8; it was read as GB18030 (Chinese Windows) text. Check the preview for garbled characters.", "该文件不是 UTF-8 编码，已按 GB18030（中文 Windows）编码读取。请在预览中检查是否有乱码。";
     ErrImportBadMapping => "The column mapping is not valid (unknown field, or a field chosen twice).", "列对应无效（字段未知或重复选择）。";
     ErrImportMissingColumns => "Required fields are not mapped to any column.", "有必填字段未对应到任何列。";
     ErrImportBadDate => "Not a date (YYYY-MM-DD).", "不是有效日期（YYYY-MM-DD）。";
@@ -379,6 +380,10 @@ strings! {
     ErrImportMayNotChange => "Matches a customer you may not change.", "匹配到您无权修改的客户。";
     ErrImportOwnerRequired => "New customers need an owner (owner_email).", "新客户需要负责人（owner_email）。";
     ErrImportTooManyColumns => "The file has more than 200 columns.", "文件超过 200 列。";
+    ErrImportTooManyStaged => "You already have 3 uploaded files waiting to be imported. Import or leave them (they are dropped after 30 minutes) and try again.", "您已有 3 个已上传待导入的文件。请先导入或放弃（30 分钟后自动清除），然后重试。";
+    ErrImportStagingFull => "The server is holding as many uploaded files as it can. Try again in a few minutes.", "服务器暂存的上传文件已达上限，请几分钟后重试。";
+    ErrImportTooManyRunning => "Two of your imports are still running. Wait for one to finish and try again.", "您有两个导入仍在进行中，请等待其中一个完成后重试。";
+    ErrImportInterrupted => "The import was interrupted by a server restart. Nothing was stored; upload the file again.", "导入因服务器重启而中断，未保存任何数据；请重新上传文件。";
     ErrImportOrderIdTaken => "Another order already has this external id.", "其他订单已使用该外部编号。";
     ErrImportDuplicate => "Another customer already has this external id.", "其他客户已使用该外部编号。";
     // — RFM —

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::auth::permissions::may_import;
-    pub use crate::imports::jobs::registry;
+    pub use crate::imports::jobs;
     pub use crate::imports::service::{run_import, ImportOptions};
     pub use crate::state::{app_state, require_user};
 }
@@ -23,19 +23,18 @@ pub async fn start_import(
         return Err(AppError::Forbidden);
     }
     let db = app_state()?.db;
-    let bytes = registry().upload(user.id, &upload_id)?;
-    registry().forget_upload(&upload_id);
-    let job = registry().start_job(user.id, 0);
+    let (job, bytes) = jobs::start_job(&db, user.id, &upload_id).await?;
     let job_id = job.clone();
+    tokio::spawn(jobs::heartbeat(db.clone(), job.clone()));
     tokio::spawn(async move {
         let options = ImportOptions {
             default_owner: Some(user.id),
             audit_actor: Some(user.id),
             fail_after_rows: None,
         };
-        let progress = |phase, processed, total| registry().progress(&job, phase, processed, total);
+        let progress = |phase, processed, total| jobs::progress(&job, phase, processed, total);
         let result = run_import(&db, &user, kind, &bytes, &mapping, &options, &progress).await;
-        registry().finish(&job, result);
+        jobs::finish(&db, &job, result).await;
     });
     Ok(job_id)
 }
@@ -44,5 +43,5 @@ pub async fn start_import(
 pub async fn import_status(job: String) -> Result<JobStatus, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    registry().status(user.id, &job)
+    jobs::status(&app_state()?.db, user.id, &job).await
 }

@@ -394,6 +394,10 @@ pub struct RejectedRow {
 pub struct ImportReport {
     /// Data rows in the file.
     pub total_rows: u64,
+    /// The file was not UTF-8 and was read as GB18030 (what Excel on Chinese Windows
+    /// writes).
+    #[serde(default)]
+    pub read_as_gb18030: bool,
     pub created: u64,
     pub updated: u64,
     pub rejected: Vec<RejectedRow>,
@@ -459,6 +463,9 @@ pub struct UploadPreview {
     pub rows: Vec<Vec<String>>,
     /// Per column: the suggested field, empty for "ignore".
     pub mapping: Vec<String>,
+    /// See [`ImportReport::read_as_gb18030`].
+    #[serde(default)]
+    pub read_as_gb18030: bool,
 }
 
 #[cfg(test)]

@@ -169,8 +169,12 @@ fn ImportForm() -> impl IntoView {
                     view! { <tr>{row.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}</tr> }
                 })
                 .collect_view();
+            let gb18030 = p.read_as_gb18030.then(|| view! {
+                <p class="notice" role="status" data-testid="import-gb18030">{t(Key::ImportReadAsGb18030)}</p>
+            });
             view! {
                 <h2>{t(Key::ImportMappingTitle)}</h2>
+                {gb18030}
                 <p>{t(Key::ImportPreviewNote)}</p>
                 <div class="table-scroll">
                     <table class="import-preview">
@@ -229,7 +233,11 @@ fn ImportForm() -> impl IntoView {
                     }
                     .into_any()
                 };
+                let gb18030 = r.read_as_gb18030.then(|| view! {
+                    <p class="notice" role="status">{t(Key::ImportReadAsGb18030)}</p>
+                });
                 view! {
+                    {gb18030}
                     <p>
                         {t(Key::ImportStored)} ": "
                         <strong data-testid="import-stored">{stored}</strong>

@@ -70,15 +70,36 @@ pub struct CsvFile {
     pub rejected: Vec<RejectedRow>,
     /// Data rows in the file, good and bad.
     pub total_rows: u64,
+    /// Decoded from GB18030 (see [`decode_text`]).
+    pub read_as_gb18030: bool,
+}
+
+/// The file's text as UTF-8: as it is when it is UTF-8, else decoded from GB18030 when it
+/// is clean GB18030 (`true`), else refused. Line ends are single ASCII bytes in both, so
+/// physical line numbers are the same in the decoded text.
+fn decode_text(bytes: &[u8]) -> AppResult<(std::borrow::Cow<'_, [u8]>, bool)> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok((std::borrow::Cow::Borrowed(bytes), false));
+    }
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) => Ok((
+            std::borrow::Cow::Owned(text.into_owned().into_bytes()),
+            true,
+        )),
+        None => Err(AppError::field("file", Key::ErrImportUnknownEncoding)),
+    }
 }
 
 /// Reads a whole CSV file. Broken rows become rejections, never errors; only a file that
-/// is too large, empty or has an unreadable header row is refused as a whole.
+/// is too large, empty, not text (UTF-8 or GB18030) or has an unreadable header row is
+/// refused as a whole.
 pub fn read_csv(bytes: &[u8]) -> AppResult<CsvFile> {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(AppError::field("file", Key::ErrImportFileTooLarge));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (text, read_as_gb18030) = decode_text(bytes)?;
+    let bytes: &[u8] = &text;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -89,9 +110,11 @@ pub fn read_csv(bytes: &[u8]) -> AppResult<CsvFile> {
         rows: Vec::new(),
         rejected: Vec::new(),
         total_rows: 0,
+        read_as_gb18030,
     };
     let mut lines = PhysicalLines::new(bytes);
-    for record in reader.byte_records() {
+    // The text is valid UTF-8 as a whole, so every cell is too.
+    for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -109,20 +132,17 @@ pub fn read_csv(bytes: &[u8]) -> AppResult<CsvFile> {
             .map(|p| lines.at(p.byte()))
             .unwrap_or_default();
         let Some(headers) = &headers else {
-            let decoded: Result<Vec<String>, _> = record
-                .iter()
-                .map(|c| std::str::from_utf8(c).map(|s| s.trim().to_string()))
-                .collect();
-            match decoded {
-                Ok(h) if h.len() > MAX_COLUMNS => {
-                    return Err(AppError::field("file", Key::ErrImportTooManyColumns))
-                }
-                Ok(h) if h.iter().any(|c| !c.is_empty()) => headers = Some(h),
-                _ => return Err(AppError::field("file", Key::ErrImportBadHeader)),
+            let h: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+            if h.len() > MAX_COLUMNS {
+                return Err(AppError::field("file", Key::ErrImportTooManyColumns));
             }
+            if h.iter().all(|c| c.is_empty()) {
+                return Err(AppError::field("file", Key::ErrImportBadHeader));
+            }
+            headers = Some(h);
             continue;
         };
-        if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         file.total_rows += 1;
@@ -134,25 +154,8 @@ pub fn read_csv(bytes: &[u8]) -> AppResult<CsvFile> {
             });
             continue;
         }
-        let mut cells = Vec::with_capacity(record.len());
-        let mut bad_column = None;
-        for (i, c) in record.iter().enumerate() {
-            match std::str::from_utf8(c) {
-                Ok(s) => cells.push(s.to_string()),
-                Err(_) => {
-                    bad_column = Some(headers[i].clone());
-                    break;
-                }
-            }
-        }
-        match bad_column {
-            Some(column) => file.rejected.push(RejectedRow {
-                line,
-                column,
-                reason: Key::ErrImportInvalidUtf8,
-            }),
-            None => file.rows.push(CsvRow { line, cells }),
-        }
+        let cells = record.iter().map(str::to_string).collect();
+        file.rows.push(CsvRow { line, cells });
     }
     file.headers = headers.ok_or_else(|| AppError::field("file", Key::ErrImportEmptyFile))?;
     Ok(file)
@@ -202,6 +205,7 @@ pub struct Preview {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub mapping: Vec<String>,
+    pub read_as_gb18030: bool,
 }
 
 /// Headers and the first rows, for the mapping step.
@@ -218,6 +222,7 @@ pub fn preview(kind: ImportKind, bytes: &[u8]) -> AppResult<Preview> {
         headers: file.headers,
         rows,
         mapping,
+        read_as_gb18030: file.read_as_gb18030,
     })
 }
 
@@ -358,6 +363,7 @@ pub async fn run_import(
         },
         report: ImportReport {
             total_rows: file.total_rows,
+            read_as_gb18030: file.read_as_gb18030,
             rejected: file.rejected,
             ..Default::default()
         },

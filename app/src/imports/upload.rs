@@ -2,10 +2,9 @@
 //! the signed-in user; the answer is the preview the mapping step shows.
 
 use crate::auth::permissions::may_import;
-use crate::auth::service::{cookie_value, session_user, SESSION_COOKIE};
+use crate::auth::service::{session_token, session_user};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::imports::jobs::registry;
 use crate::imports::model::{ImportKind, UploadPreview, MAX_UPLOAD_BYTES};
 use crate::imports::service::preview;
 use crate::state::AppState;
@@ -29,6 +28,17 @@ fn error_response(err: AppError) -> Response {
         {
             StatusCode::PAYLOAD_TOO_LARGE
         }
+        AppError::Validation(errors)
+            if errors.iter().any(|e| {
+                matches!(
+                    e.message,
+                    crate::i18n::Key::ErrImportTooManyStaged
+                        | crate::i18n::Key::ErrImportStagingFull
+                )
+            }) =>
+        {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         other => other.http_status(),
     };
     (status, Json(err)).into_response()
@@ -36,13 +46,13 @@ fn error_response(err: AppError) -> Response {
 
 /// The session's user, read from the cookie the same way the pages do.
 pub async fn cookie_user(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
-    let token = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| cookie_value(h, SESSION_COOKIE).map(str::to_string))
-        .ok_or(AppError::Unauthorized)?;
-    session_user(&state.db, &token)
+    let cookies = headers.get_all(http::header::COOKIE);
+    let token = session_token(
+        cookies.iter().filter_map(|v| v.to_str().ok()),
+        state.config.secure_cookies,
+    )
+    .ok_or(AppError::Unauthorized)?;
+    session_user(&state.db, token)
         .await?
         .ok_or(AppError::Unauthorized)
 }
@@ -74,12 +84,16 @@ pub async fn upload_file(
         Ok(p) => p,
         Err(e) => return error_response(e),
     };
-    let upload_id = registry().stage(user.id, body.to_vec());
+    let upload_id = match crate::imports::jobs::stage(&state.db, user.id, &body).await {
+        Ok(id) => id,
+        Err(e) => return error_response(e),
+    };
     Json(UploadPreview {
         upload_id,
         headers: preview.headers,
         rows: preview.rows,
         mapping: preview.mapping,
+        read_as_gb18030: preview.read_as_gb18030,
     })
     .into_response()
 }

@@ -376,7 +376,10 @@ pub struct CustomerRfm {
     pub as_of: Option<String>,
     /// `None`: no order in the current run's window (or no run yet).
     pub row: Option<RfmRow>,
-    pub value: crate::rfm::value::ValueFigures,
+    /// The value score (0–100). `None` where the reader may not see the customer's credit
+    /// (tier-2 managers on key accounts): the score, with the RFM scores and tenure beside
+    /// it, would give the credit rating away.
+    pub value_score: Option<i64>,
 }
 
 /// What the `/rfm` page shows.

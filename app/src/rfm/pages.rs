@@ -382,11 +382,13 @@ pub fn RfmCard(data: Resource<Result<CustomerRfm, AppError>>) -> impl IntoView {
                     <section class="card" data-testid="rfm-card">
                         <h2>{t(Key::RfmCardTitle)}</h2>
                         {body}
-                        <p>
-                            <span class="stat-label">{t(Key::RfmValueScore)}": "</span>
-                            <strong data-testid="rfm-card-value">{d.value.value_score}</strong>
-                            " / 100"
-                        </p>
+                        {d.value_score.map(|v| view! {
+                            <p>
+                                <span class="stat-label">{t(Key::RfmValueScore)}": "</span>
+                                <strong data-testid="rfm-card-value">{v}</strong>
+                                " / 100"
+                            </p>
+                        })}
                         {as_of.map(|a| view! { <p class="muted">{a}</p> })}
                     </section>
                 }

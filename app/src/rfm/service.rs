@@ -663,17 +663,14 @@ pub async fn customer_rfm(
         .transpose()?,
         None => None,
     };
-    let mut value = value_scores(db, Some(&[customer]))
+    let value = value_scores(db, Some(&[customer]))
         .await?
         .remove(&customer)
         .ok_or(AppError::NotFound)?;
-    if !may_see_financials(actor, &scope) {
-        value.credit_rating = None;
-    }
     Ok(CustomerRfm {
         as_of: current.map(|r| r.as_of),
         row,
-        value,
+        value_score: may_see_financials(actor, &scope).then_some(value.value_score),
     })
 }
 

@@ -361,8 +361,9 @@ pub async fn page(
     }
     if !financial {
         for e in &mut entries {
-            if let TimelineBody::Churn { reasons, .. } = &mut e.body {
-                *reasons = crate::churn::service::visible_reasons(std::mem::take(reasons), false);
+            if let TimelineBody::Churn { score, reasons, .. } = &mut e.body {
+                (*score, *reasons) =
+                    crate::churn::model::visible_part(*score, std::mem::take(reasons), false);
             }
         }
     }

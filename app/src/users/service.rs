@@ -23,10 +23,39 @@ fn require_admin(actor: &CurrentUser) -> AppResult<()> {
     }
 }
 
-async fn insert_user(db: &Db, actor: Option<UserId>, user: NewUser) -> AppResult<UserId> {
+/// Whether an insert is the one-time setup, which only the first user may pass.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Setup {
+    FirstUserOnly,
+    Any,
+}
+
+async fn insert_user(
+    db: &Db,
+    actor: Option<UserId>,
+    user: NewUser,
+    setup: Setup,
+) -> AppResult<UserId> {
     let hash = hash_password(user.password.expose()).await?;
     let t = now();
     let mut tx = db.begin_write().await?;
+    if setup == Setup::FirstUserOnly {
+        // Two setup forms sent at once must not make two admins: the count and the insert
+        // happen under the table's write lock (SQLite's BEGIN IMMEDIATE takes it already),
+        // so the second waits for the first and then finds a user.
+        if db.engine == crate::db::Engine::Postgres {
+            sqlx::query("LOCK TABLE users IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if n > 0 {
+            return Err(AppError::Forbidden);
+        }
+    }
     if let Some(team) = user.team_id {
         team_exists(&mut tx, team).await?;
     }
@@ -82,28 +111,28 @@ pub async fn create_first_admin(db: &Db, input: NewUserInput) -> AppResult<UserI
     if count_users(db).await? > 0 {
         return Err(AppError::Forbidden);
     }
-    create_admin_unchecked(db, input).await
+    insert_admin(db, input, Setup::FirstUserOnly).await
 }
 
 /// For operators (`rapport create-admin`, first start from the environment).
 pub async fn create_admin_unchecked(db: &Db, input: NewUserInput) -> AppResult<UserId> {
+    insert_admin(db, input, Setup::Any).await
+}
+
+async fn insert_admin(db: &Db, input: NewUserInput, setup: Setup) -> AppResult<UserId> {
     let user = NewUser::try_from(input)?;
-    insert_user(
-        db,
-        None,
-        NewUser {
-            role: Role::Admin,
-            team_id: None,
-            ..user
-        },
-    )
-    .await
+    let admin = NewUser {
+        role: Role::Admin,
+        team_id: None,
+        ..user
+    };
+    insert_user(db, None, admin, setup).await
 }
 
 pub async fn create_user(db: &Db, actor: &CurrentUser, input: NewUserInput) -> AppResult<UserId> {
     require_admin(actor)?;
     let user = NewUser::try_from(input)?;
-    insert_user(db, Some(actor.id), user).await
+    insert_user(db, Some(actor.id), user, Setup::Any).await
 }
 
 fn staff_from_row(r: &DbRow) -> AppResult<StaffMember> {

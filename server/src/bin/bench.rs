@@ -740,6 +740,7 @@ async fn bench_feedback(db: &Db, engine: &str) {
         leptos_options: options,
         config: Arc::new(AppConfig {
             secure_cookies: false,
+            public_origin: None,
         }),
     });
     let admin = staff(db, "admin@rapport.local").await;
