@@ -519,7 +519,7 @@ async fn staged_uploads_and_jobs_are_shared_and_bounded() {
         let fourth = jobs::stage_within(&db, w.t2.id, &file, limits).await.unwrap_err();
         assert_eq!(fourth.field_error("file"), Some(Key::ErrImportTooManyStaged));
         // Another user still may, up to the total.
-        let big = vec![b'x'; 900];
+        let big = vec![b'x'; 950];
         let full = jobs::stage_within(&db, w.t1.id, &big, limits).await.unwrap_err();
         assert_eq!(full.field_error("file"), Some(Key::ErrImportStagingFull));
         let theirs = jobs::stage_within(&db, w.t1.id, &file, limits).await.unwrap();

@@ -13,7 +13,7 @@ mod common;
 #[path = "../../app/tests/support/mod.rs"]
 mod support;
 
-const IMPORT_ROWS: usize = 40_000;
+const IMPORT_ROWS: usize = 100_000;
 
 fn answer(i: usize) -> String {
     format!("q1=9&q2=answer-{i}&_key=answer-{i}")
@@ -151,7 +151,35 @@ async fn crash_and_recover(db: Db, url: String) {
     .await
     .unwrap();
     assert_eq!(status, 200, "{body}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed while the import is writing its rows.
+    let job: String = serde_json::from_str(&body).unwrap();
+    let mut writing = false;
+    for _ in 0..400 {
+        let (_, body) = http(
+            addr,
+            "POST",
+            "/api/imports/status",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+                ("Origin", &origin),
+            ],
+            format!("job={job}").as_bytes(),
+        )
+        .await
+        .unwrap();
+        let s: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_ne!(
+            s["phase"], "Done",
+            "the import finished before the kill: {body}"
+        );
+        if s["phase"] == "Writing" {
+            writing = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(writing, "the import reached its writing phase");
     server.kill();
     let mut highest = 0;
     for s in senders {
@@ -221,8 +249,8 @@ async fn crash_and_recover(db: Db, url: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_loses_no_acknowledged_answer_and_no_half_import_on_sqlite() {
-    let (db, path) = support::sqlite_db().await;
-    let url = format!("sqlite://{}", path.display());
+    let (db, dir) = support::sqlite_db().await;
+    let url = format!("sqlite://{}", dir.join("test.db").display());
     crash_and_recover(db, url).await;
 }
 

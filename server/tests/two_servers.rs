@@ -70,9 +70,19 @@ async fn two_servers_on_one_postgres_share_uploads_jobs_and_limits() {
     let b = Server::start(&url, &env).await;
 
     // Staged on A, started on B, watched on A and on B.
-    let mut csv = String::from("name,email\n");
+    let team = support::team(&db, "East").await;
+    support::user(
+        &db,
+        "owner@example.com",
+        app::auth::Role::Tier1Manager,
+        Some(team),
+    )
+    .await;
+    let mut csv = String::from("name,email,owner_email\n");
     for i in 0..3_000 {
-        csv.push_str(&format!("Shared {i},shared{i}@example.com\n"));
+        csv.push_str(&format!(
+            "Shared {i},shared{i}@example.com,owner@example.com\n"
+        ));
     }
     let (status, body) = http(
         a.addr,
@@ -91,7 +101,7 @@ async fn two_servers_on_one_postgres_share_uploads_jobs_and_limits() {
     let upload: serde_json::Value = serde_json::from_str(&body).unwrap();
     let upload = upload["upload_id"].as_str().unwrap().to_string();
     let start =
-        format!("upload_id={upload}&kind=Customers&mapping%5B0%5D=name&mapping%5B1%5D=email");
+        format!("upload_id={upload}&kind=Customers&mapping%5B0%5D=name&mapping%5B1%5D=email&mapping%5B2%5D=owner_email");
     let (status, body) = http(
         b.addr,
         "POST",

@@ -497,6 +497,7 @@ pub fn customer_visibility(user: &CurrentUser, q: &mut crate::db::SqlBuilder) {
 /// The SQL condition of [`may_see_financials`] beyond [`customer_visibility`]: a filter
 /// or sort on payments, contracts or credit keeps to the customers whose financial records
 /// the user may see, so what it selects tells nothing about the others.
+#[cfg(feature = "ssr")]
 pub fn financial_visibility(user: &CurrentUser, q: &mut crate::db::SqlBuilder) {
     use crate::db::SqlValue;
     if user.role == Role::Tier2Manager {

@@ -241,6 +241,10 @@ fn still_running(engine: Engine, id: &str, heartbeat_at: i64) -> bool {
 
 /// Records progress of a job this process runs (cheap: memory only).
 pub fn progress(id: &str, phase: JobPhase, processed: u64, total: u64) {
+    // Only [`finish`] ends a job: it is not done before its outcome is stored.
+    if terminal(phase) {
+        return;
+    }
     if let Some(s) = live().lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
         s.phase = phase;
         s.processed = processed;
