@@ -62,6 +62,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(move |req: Request<Body>| static_file_or_page(fallback_state.clone(), req))
         .layer(middleware::from_fn_with_state(config.clone(), same_origin_writes))
         .layer(middleware::from_fn_with_state(config.clone(), security_headers))
+        .layer(middleware::from_fn(no_nul_in_forms))
         .layer(middleware::from_fn(small_anonymous_bodies))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // CSV uploads are the one route with a bigger limit (20 MB, checked again by the
@@ -199,6 +200,33 @@ async fn small_anonymous_bodies(req: Request, next: Next) -> Response {
         }
         Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
     }
+}
+
+/// Form fields (server-function arguments and public-form answers) may not hold NUL: it is
+/// no text, and PostgreSQL cannot store it. Refused here, in one place, with an error on
+/// the field, so both databases answer alike. Bodies are already bounded by the limits.
+async fn no_nul_in_forms(req: Request, next: Next) -> Response {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form || *req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let bad = form_urlencoded::parse(&bytes)
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.into_owned());
+    if let Some(field) = bad {
+        let err = app::error::AppError::field(&field, app::i18n::Key::ErrNulCharacter);
+        return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(err)).into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn new_nonce() -> String {

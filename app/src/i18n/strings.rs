@@ -368,6 +368,7 @@ strings! {
     ErrImportBadHeader => "The first line must hold the column names, in UTF-8.", "第一行必须是 UTF-8 编码的列名。";
     ErrImportMalformedRow => "This line is not valid CSV.", "该行不是有效的 CSV。";
     ErrImportColumnCount => "Wrong number of columns.", "列数不正确。";
+    ErrNulCharacter => "Text may not contain NUL characters.", "文本不能包含 NUL 字符。";
     ErrImportUnknownEncoding => "The file is neither UTF-8 nor GB18030 text, so it cannot be read reliably; nothing was stored. Save it as \"CSV UTF-8\" and upload it again.", "该文件既不是 UTF-8 也不是 GB18030 文本，无法可靠读取，未保存任何数据。请另存为“CSV UTF-8”后重新上传。";
     ImportReadAsGb18030 => "The file is not UTF-8; it was read as GB18030 (Chinese Windows) text. Check the preview for garbled characters.", "该文件不是 UTF-8 编码，已按 GB18030（中文 Windows）编码读取。请在预览中检查是否有乱码。";
     ErrImportBadMapping => "The column mapping is not valid (unknown field, or a field chosen twice).", "列对应无效（字段未知或重复选择）。";

@@ -75,9 +75,14 @@ pub struct CsvFile {
 }
 
 /// The file's text as UTF-8: as it is when it is UTF-8, else decoded from GB18030 when it
-/// is clean GB18030 (`true`), else refused. Line ends are single ASCII bytes in both, so
+/// is clean GB18030 (`true`), else (or with a NUL byte) refused. Line ends are single ASCII bytes in both, so
 /// physical line numbers are the same in the decoded text.
 fn decode_text(bytes: &[u8]) -> AppResult<(std::borrow::Cow<'_, [u8]>, bool)> {
+    // NUL is no character of a text file (UTF-16, which Excel's "Unicode text" writes, is
+    // full of them), and no database stores it in text.
+    if bytes.contains(&0) {
+        return Err(AppError::field("file", Key::ErrImportUnknownEncoding));
+    }
     if std::str::from_utf8(bytes).is_ok() {
         return Ok((std::borrow::Cow::Borrowed(bytes), false));
     }
