@@ -50,4 +50,29 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "$E2E_BASE_URL/healthz" >/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
 (cd end2end && npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+kill $SERVER_PID 2>/dev/null || true
+
+log "browser journey through a round-robin proxy in front of two servers on one PostgreSQL"
+MULTI_URL="${TEST_DATABASE_URL}?options=-c%20search_path%3De2e_multi"
+psql "$TEST_DATABASE_URL" -q -c 'DROP SCHEMA IF EXISTS e2e_multi CASCADE' -c 'CREATE SCHEMA e2e_multi'
+MULTI_PIDS=()
+trap 'kill ${MULTI_PIDS[*]:-} 2>/dev/null || true' EXIT
+for port in 3921 3922; do
+  # One after the other: the first applies the migrations and creates the admin.
+  DATABASE_URL="$MULTI_URL" LEPTOS_SITE_ROOT="$SITE_ROOT" \
+    RAPPORT_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" RAPPORT_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
+    "$TARGET_DIR/release/rapport" serve --listen "127.0.0.1:$port" >"$E2E_DIR/server-$port.log" 2>&1 &
+  MULTI_PIDS+=($!)
+  for _ in $(seq 1 60); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$E2E_DIR/server-$port.log"; exit 1; }
+done
+node end2end/proxy.mjs 3920 3921 3922 &
+MULTI_PIDS+=($!)
+sleep 0.5
+(cd end2end && E2E_BASE_URL="http://127.0.0.1:3920" npx playwright test -c playwright.multi.config.ts) ||
+  { tail -30 "$E2E_DIR"/server-39*.log; exit 1; }
+psql "$TEST_DATABASE_URL" -q -c 'DROP SCHEMA IF EXISTS e2e_multi CASCADE'
 log "all tests passed"
