@@ -25,7 +25,15 @@ pub async fn list_customers(filter: CustomerFilter) -> Result<CustomerPage, AppE
 pub async fn get_customer(id: CustomerId) -> Result<Customer, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::get(&app_state()?.db, &user, id).await
+    let result = service::get(&app_state()?.db, &user, id).await;
+    // Rendering the customer page calls this directly, not over HTTP, so the error's
+    // own status (set for HTTP calls in `AppError::ser`) must be given to the page here.
+    if matches!(result, Err(AppError::NotFound)) {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    result
 }
 
 #[server(endpoint = "customers/create")]
