@@ -15,27 +15,10 @@ use app::i18n::Key;
 use app::imports::model::{suggest_mapping, ImportKind};
 use app::imports::service::{read_csv, run_import, ImportOptions};
 use std::collections::BTreeSet;
-use support::{on_both_engines, user};
+use support::{on_both_engines, user, Rng};
 
 /// Cases per import kind and engine.
 const CASES: usize = 2_000;
-
-/// A tiny deterministic generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const LINE_ENDS: [&str; 3] = ["\n", "\r\n", "\r"];
 /// Cell text: plausible values, hostile ones, and plain noise.

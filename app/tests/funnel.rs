@@ -16,18 +16,7 @@ use app::segments::model::{
     Combine, Condition, RuleGroup, RuleNode, SegmentDraft, SegmentInput, SegmentRule, SetOp,
 };
 use std::collections::BTreeMap;
-use support::{on_both_engines, team, user};
-
-/// A tiny deterministic generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
+use support::{on_both_engines, team, user, Rng};
 
 struct GenCustomer {
     scope: CustomerScope,

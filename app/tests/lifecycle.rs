@@ -14,17 +14,7 @@ use app::lifecycle::model::{spans, stage_at, Span, Stage, StageCounts, Threshold
 use app::lifecycle::service as lc;
 use app::orders::model::OrderDraft;
 use std::collections::BTreeMap;
-use support::{on_both_engines, team, user};
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
+use support::{on_both_engines, team, user, Rng};
 
 struct Customer {
     id: i64,

@@ -14,18 +14,7 @@ use app::ids::{CustomerId, TeamId};
 use app::rfm::model::{compute, Grid, OrderFact, RfmRow, RfmSegment, RunKind, RunStatus};
 use app::rfm::service as rfm;
 use app::rfm::value::value_score;
-use support::{on_both_engines, team, user};
-
-/// A tiny deterministic generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
+use support::{on_both_engines, team, user, Rng};
 
 /// The reference date of the generated data.
 const D: &str = "2025-06-30";

@@ -10,17 +10,15 @@
 //! does a plain route: nothing is added unclassified. Runs on SQLite and PostgreSQL.
 
 use app::db::{Db, Engine, Row};
-use app::state::{AppConfig, AppState};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 use tower::ServiceExt;
 
+mod common;
 #[path = "../../app/tests/support/mod.rs"]
 mod support;
 
@@ -123,18 +121,6 @@ impl Fixture {
 
 fn q<T: Serialize>(v: &T) -> String {
     serde_qs::to_string(v).expect("arguments encode")
-}
-
-fn router(db: Db) -> Router {
-    let options = LeptosOptions::builder()
-        .output_name("rapport")
-        .site_root("target/site")
-        .build();
-    rapport_server::web::build_router(AppState {
-        db,
-        leptos_options: options,
-        config: Arc::new(AppConfig::from_public_url(None)),
-    })
 }
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
@@ -617,19 +603,7 @@ fn empty_rule() -> String {
 }
 
 fn form_definition() -> String {
-    use app::feedback::model::*;
-    serde_json::to_string(&FormDefinition {
-        title: Localized::new("Satisfaction", "满意度"),
-        questions: vec![Question {
-            key: "q1".into(),
-            kind: QuestionKind::Nps,
-            label: Localized::new("How likely are you to recommend us?", ""),
-            required: true,
-            options: vec![],
-        }],
-        ..Default::default()
-    })
-    .unwrap()
+    serde_json::to_string(&common::survey_definition()).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1004,17 +978,25 @@ async fn every_endpoint_answers_every_role_as_the_table_says() {
             "plain routes and the table differ"
         );
 
-        let app = router(db.clone());
+        let app = common::router(db.clone(), None);
         let tables = app_tables(&db).await;
         for t in ATTEMPT_TABLES {
             assert!(tables.iter().any(|x| x == t), "attempt table {t} exists");
         }
         let sums = Checksummer::new(&db, &tables).await;
-        let mut fx = build_fixture(&db, &app).await;
-        let mut before = sums.take(&db).await;
-        let mut mismatches = Vec::new();
-        let mut cells = 0;
-        let mut resets = 0;
+        let fx = build_fixture(&db, &app).await;
+        let before = sums.take(&db).await;
+        let mut run = Run {
+            db: &db,
+            app: &app,
+            tables: &tables,
+            sums: &sums,
+            fx,
+            before,
+            mismatches: Vec::new(),
+            cells: 0,
+            resets: 0,
+        };
 
         for case in &table {
             for (rec, expect) in case.expect {
@@ -1026,64 +1008,32 @@ async fn every_endpoint_answers_every_role_as_the_table_says() {
                     case.endpoint
                 );
                 for (i, who) in WHO.iter().enumerate() {
-                    cells += 1;
-                    let body = (case.body)(&fx, *rec, *who);
-                    let (status, text) = call(&app, &fx, *who, case.endpoint, body).await;
-                    let got = code(status);
-                    if got != expect[i] {
-                        let text: String = text.chars().take(160).collect();
-                        mismatches.push(format!(
-                            "{} {rec:?} {who:?}: expected {} got {got} ({status}) {text}",
-                            case.endpoint, expect[i]
-                        ));
-                    }
-                    let (after, changed) = settled(&db, &sums, &before, got == 'O').await;
-                    if got != 'O' && !changed.is_empty() {
-                        mismatches.push(format!(
-                            "{} {rec:?} {who:?}: refused ({status}) but changed {changed:?}",
-                            case.endpoint
-                        ));
-                    }
-                    if changed.is_empty() {
-                        before = after;
-                    } else {
-                        wipe(&db, &tables).await;
-                        fx = build_fixture(&db, &app).await;
-                        before = sums.take(&db).await;
-                        resets += 1;
-                    }
+                    let body = (case.body)(&run.fx, *rec, *who);
+                    let (status, text) = call(&app, &run.fx, *who, case.endpoint, body).await;
+                    run.judge(
+                        format!("{} {rec:?} {who:?}", case.endpoint),
+                        expect[i],
+                        status,
+                        &text,
+                    )
+                    .await;
                 }
             }
         }
         for (method, path, expect) in plain_routes() {
             let expect: Vec<char> = expect.chars().collect();
             for (i, who) in WHO.iter().enumerate() {
-                cells += 1;
-                let (status, text) = send(&app, plain_request(&fx, method, path, *who)).await;
-                let got = code(status);
-                if got != expect[i] {
-                    let text: String = text.chars().take(160).collect();
-                    mismatches.push(format!(
-                        "{method} {path} {who:?}: expected {} got {got} ({status}) {text}",
-                        expect[i]
-                    ));
-                }
-                let (after, changed) = settled(&db, &sums, &before, got == 'O').await;
-                if got != 'O' && !changed.is_empty() {
-                    mismatches.push(format!(
-                        "{method} {path} {who:?}: refused ({status}) but changed {changed:?}"
-                    ));
-                }
-                if changed.is_empty() {
-                    before = after;
-                } else {
-                    wipe(&db, &tables).await;
-                    fx = build_fixture(&db, &app).await;
-                    before = sums.take(&db).await;
-                    resets += 1;
-                }
+                let (status, text) = send(&app, plain_request(&run.fx, method, path, *who)).await;
+                run.judge(format!("{method} {path} {who:?}"), expect[i], status, &text)
+                    .await;
             }
         }
+        let Run {
+            cells,
+            resets,
+            mismatches,
+            ..
+        } = run;
         println!("{:?}: {cells} cells, {resets} fixture rebuilds", db.engine);
         assert!(
             mismatches.is_empty(),
@@ -1093,6 +1043,49 @@ async fn every_endpoint_answers_every_role_as_the_table_says() {
         );
     })
     .await;
+}
+
+/// The state of a matrix run: the fixture every cell starts from, its checksums, and what
+/// differed so far.
+struct Run<'a> {
+    db: &'a Db,
+    app: &'a Router,
+    tables: &'a [String],
+    sums: &'a Checksummer,
+    fx: Fixture,
+    before: BTreeMap<String, (i64, u64)>,
+    mismatches: Vec<String>,
+    cells: usize,
+    resets: usize,
+}
+
+impl Run<'_> {
+    /// One answered cell: compared with the table; a refusal must have changed nothing;
+    /// after any change the fixture is rebuilt, so the next cell starts from it again.
+    async fn judge(&mut self, cell: String, expected: char, status: StatusCode, text: &str) {
+        self.cells += 1;
+        let got = code(status);
+        if got != expected {
+            let text: String = text.chars().take(160).collect();
+            self.mismatches.push(format!(
+                "{cell}: expected {expected} got {got} ({status}) {text}"
+            ));
+        }
+        let (after, changed) = settled(self.db, self.sums, &self.before, got == 'O').await;
+        if got != 'O' && !changed.is_empty() {
+            self.mismatches.push(format!(
+                "{cell}: refused ({status}) but changed {changed:?}"
+            ));
+        }
+        if changed.is_empty() {
+            self.before = after;
+        } else {
+            wipe(self.db, self.tables).await;
+            self.fx = build_fixture(self.db, self.app).await;
+            self.before = self.sums.take(self.db).await;
+            self.resets += 1;
+        }
+    }
 }
 
 /// The checksums after a call, and the tables (other than attempt tables) it changed. An

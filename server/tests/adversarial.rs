@@ -6,15 +6,13 @@
 
 use app::db::{Db, Row};
 use app::ids::CustomerId;
-use app::state::{AppConfig, AppState};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
-use std::sync::Arc;
 use tower::ServiceExt;
 
+mod common;
 #[path = "../../app/tests/support/mod.rs"]
 mod support;
 
@@ -36,18 +34,6 @@ const HOSTILE: [&str; 14] = [
     "nul\u{0}byte",
     "line\r\nbreak\ttab",
 ];
-
-fn router(db: Db) -> Router {
-    let options = LeptosOptions::builder()
-        .output_name("rapport")
-        .site_root("target/site")
-        .build();
-    rapport_server::web::build_router(AppState {
-        db,
-        leptos_options: options,
-        config: Arc::new(AppConfig::from_public_url(None)),
-    })
-}
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
     let res = app.clone().oneshot(req).await.unwrap();
@@ -153,7 +139,7 @@ async fn row_count(db: &Db) -> i64 {
 async fn cross_origin_and_null_origin_writes_are_refused_everywhere() {
     support::on_both_engines(|db| async move {
         let cookie = admin_cookie(&db).await;
-        let app = router(db.clone());
+        let app = common::router(db.clone(), None);
         let before = row_count(&db).await;
         let mut refused = 0;
         for path in endpoints()
@@ -194,7 +180,7 @@ async fn cross_origin_and_null_origin_writes_are_refused_everywhere() {
 async fn oversized_and_malformed_bodies_get_4xx_on_every_route() {
     support::on_both_engines(|db| async move {
         let cookie = admin_cookie(&db).await;
-        let app = router(db.clone());
+        let app = common::router(db.clone(), None);
         let big = vec![b'a'; rapport_server::web::MAX_BODY_BYTES + 1];
         let malformed: [&[u8]; 5] = [
             b"%zz%%&&==[[]]",
@@ -293,7 +279,7 @@ async fn oversized_and_malformed_bodies_get_4xx_on_every_route() {
 async fn hostile_text_is_stored_faithfully_or_refused_and_never_executed() {
     support::on_both_engines(|db| async move {
         let cookie = admin_cookie(&db).await;
-        let app = router(db.clone());
+        let app = common::router(db.clone(), None);
         let owner = support::user(&db, "t2@example.com", app::auth::Role::Tier2Manager, None).await;
         let origin = Some("http://localhost");
         let mut stored = 0;
@@ -427,39 +413,7 @@ async fn hostile_text_is_stored_faithfully_or_refused_and_never_executed() {
                 .await
                 .unwrap()
                 .unwrap();
-        use app::feedback::model::*;
-        let definition = FormDefinition {
-            title: Localized::new("Hostile", ""),
-            questions: vec![
-                Question {
-                    key: "q1".into(),
-                    kind: QuestionKind::Nps,
-                    label: Localized::new("NPS", ""),
-                    required: true,
-                    options: vec![],
-                },
-                Question {
-                    key: "q2".into(),
-                    kind: QuestionKind::Text,
-                    label: Localized::new("Why", ""),
-                    required: false,
-                    options: vec![],
-                },
-            ],
-            ..Default::default()
-        };
-        app::feedback::service::save_form(
-            &db,
-            &admin,
-            None,
-            &FormInput {
-                slug: "hostile".into(),
-                open: true,
-                definition,
-            },
-        )
-        .await
-        .unwrap();
+        common::save_survey(&db, &admin, "hostile").await;
         for (i, text) in HOSTILE.iter().enumerate() {
             let body = format!(
                 "q1=3&q2={}&_key=hostile-answer-{i}",

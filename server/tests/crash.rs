@@ -47,40 +47,8 @@ async fn count(db: &Db, sql: &str) -> i64 {
 }
 
 async fn prepare(db: &Db) -> String {
-    use app::feedback::model::*;
     let admin = support::user(db, "admin@example.com", app::auth::Role::Admin, None).await;
-    let definition = FormDefinition {
-        title: Localized::new("Crash", ""),
-        questions: vec![
-            Question {
-                key: "q1".into(),
-                kind: QuestionKind::Nps,
-                label: Localized::new("NPS", ""),
-                required: true,
-                options: vec![],
-            },
-            Question {
-                key: "q2".into(),
-                kind: QuestionKind::Text,
-                label: Localized::new("Why", ""),
-                required: false,
-                options: vec![],
-            },
-        ],
-        ..Default::default()
-    };
-    app::feedback::service::save_form(
-        db,
-        &admin,
-        None,
-        &FormInput {
-            slug: "crash".into(),
-            open: true,
-            definition,
-        },
-    )
-    .await
-    .unwrap();
+    common::save_survey(db, &admin, "crash").await;
     app::auth::service::create_session(db, admin.id)
         .await
         .unwrap()

@@ -2,33 +2,18 @@
 //! JavaScript, pages by role. Runs on SQLite and PostgreSQL.
 
 use app::db::Db;
-use app::state::{AppConfig, AppState};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
-use std::sync::Arc;
 use tower::ServiceExt;
 
+mod common;
 #[path = "../../app/tests/support/mod.rs"]
 mod support;
 
 fn router(db: Db) -> Router {
-    router_at(db, None)
-}
-
-/// The app as deployed behind `RAPPORT_PUBLIC_URL` (or, with `None`, reached directly).
-fn router_at(db: Db, public_url: Option<&str>) -> Router {
-    let options = LeptosOptions::builder()
-        .output_name("rapport")
-        .site_root("target/site")
-        .build();
-    rapport_server::web::build_router(AppState {
-        db,
-        leptos_options: options,
-        config: Arc::new(AppConfig::from_public_url(public_url)),
-    })
+    common::router(db, None)
 }
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -316,7 +301,7 @@ async fn server_function_errors_carry_their_http_status() {
 async fn an_https_deployment_pins_its_origin_and_cookie() {
     support::on_both_engines(|db| async move {
         seed_admin(&db).await;
-        let app = router_at(db, Some("https://crm.example.com/"));
+        let app = common::router(db, Some("https://crm.example.com/"));
         let login = |origin: &str, host: &str| {
             let mut req = form_post(
                 "/api/auth/login",

@@ -35,36 +35,11 @@ async fn two_servers_on_one_postgres_share_uploads_jobs_and_limits() {
         .await
         .unwrap();
     let cookie = format!("rapport_session={token}");
-    {
-        use app::feedback::model::*;
-        let actor = app::auth::service::session_user(&db, &token)
-            .await
-            .unwrap()
-            .unwrap();
-        let definition = FormDefinition {
-            title: Localized::new("Two", ""),
-            questions: vec![Question {
-                key: "q1".into(),
-                kind: QuestionKind::Nps,
-                label: Localized::new("NPS", ""),
-                required: true,
-                options: vec![],
-            }],
-            ..Default::default()
-        };
-        app::feedback::service::save_form(
-            &db,
-            &actor,
-            None,
-            &FormInput {
-                slug: "two".into(),
-                open: true,
-                definition,
-            },
-        )
+    let actor = app::auth::service::session_user(&db, &token)
         .await
+        .unwrap()
         .unwrap();
-    }
+    common::save_survey(&db, &actor, "two").await;
     let env = [("RAPPORT_FEEDBACK_RATE_PER_MINUTE", "5")];
     let a = Server::start(&url, &env).await;
     let b = Server::start(&url, &env).await;

@@ -107,3 +107,53 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// The app's router in memory, as deployed behind `public_url` (`None`: reached directly).
+pub fn router(db: app::db::Db, public_url: Option<&str>) -> axum::Router {
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("rapport")
+        .site_root("target/site")
+        .build();
+    rapport_server::web::build_router(app::state::AppState {
+        db,
+        leptos_options: options,
+        config: std::sync::Arc::new(app::state::AppConfig::from_public_url(public_url)),
+    })
+}
+
+/// A public form: a required NPS question `q1` and an optional text question `q2`.
+pub fn survey_definition() -> app::feedback::model::FormDefinition {
+    use app::feedback::model::*;
+    let question = |key: &str, kind, label: &str, required| Question {
+        key: key.into(),
+        kind,
+        label: Localized::new(label, ""),
+        required,
+        options: vec![],
+    };
+    FormDefinition {
+        title: Localized::new("Satisfaction", "满意度"),
+        questions: vec![
+            question(
+                "q1",
+                QuestionKind::Nps,
+                "How likely are you to recommend us?",
+                true,
+            ),
+            question("q2", QuestionKind::Text, "Why?", false),
+        ],
+        ..Default::default()
+    }
+}
+
+/// Saves [`survey_definition`] as an open form at `/f/<slug>`.
+pub async fn save_survey(db: &app::db::Db, admin: &app::auth::CurrentUser, slug: &str) -> i64 {
+    let input = app::feedback::model::FormInput {
+        slug: slug.into(),
+        open: true,
+        definition: survey_definition(),
+    };
+    app::feedback::service::save_form(db, admin, None, &input)
+        .await
+        .unwrap()
+}
