@@ -8,7 +8,7 @@ source .ci/toolchain.sh
 
 ensure_build_tools
 log "building (release)"
-cargo leptos build --release
+release_build
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"

@@ -23,22 +23,28 @@ log "unit and integration tests (SQLite and PostgreSQL at ${TEST_DATABASE_URL%%@
 cargo test -p app --features ssr -p rapport
 
 log "release build"
-cargo leptos build --release
+release_build
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 SITE_ROOT="target/site"
 [ -d "$SITE_ROOT/pkg" ] || SITE_ROOT="$TARGET_DIR/site"
 node -e '
-  const fs = require("fs"), zlib = require("zlib");
-  const f = process.argv[1], raw = fs.readFileSync(f);
-  const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
-  console.log(`release wasm: ${raw.length} bytes raw, ${br.length} bytes brotli`);
-' "$SITE_ROOT/pkg/rapport.wasm"
-
+  const fs = require("fs"), path = require("path"), zlib = require("zlib");
+  const dir = process.argv[1];
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".wasm"));
+  const size = (f) => fs.statSync(path.join(dir, f)).size;
+  const br = (f) => fs.statSync(path.join(dir, f + ".br")).size;
+  const main = files.find((f) => f.startsWith("rapport."));
+  const all = files.reduce((n, f) => n + size(f), 0), allBr = files.reduce((n, f) => n + br(f), 0);
+  console.log(`release wasm: main module ${size(main)} bytes raw, ${br(main)} brotli; ` +
+    `${files.length} modules in all ${all} bytes raw, ${allBr} brotli`);
+' "$SITE_ROOT/pkg"
 log "browser journeys against the release build"
 E2E_DIR=$(mktemp -d)
 PORT="${E2E_PORT:-3917}"
 export E2E_BASE_URL="http://127.0.0.1:$PORT"
 export E2E_ADMIN_EMAIL="admin@e2e.test" E2E_ADMIN_PASSWORD="e2e-admin-password"
+# The upgrade journey serves copies of this build under new hashes.
+export E2E_BINARY="$TARGET_DIR/release/rapport" E2E_SITE_ROOT="$SITE_ROOT"
 RAPPORT_DATA_DIR="$E2E_DIR" DATABASE_URL="" LEPTOS_SITE_ROOT="$SITE_ROOT" \
   RAPPORT_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" RAPPORT_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
   "$TARGET_DIR/release/rapport" serve --listen "127.0.0.1:$PORT" >"$E2E_DIR/server.log" 2>&1 &
@@ -50,6 +56,9 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "$E2E_BASE_URL/healthz" >/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
 (cd end2end && npx playwright test) || { tail -50 "$E2E_DIR/server.log"; exit 1; }
+
+log "byte budgets of a first visit (JS + WebAssembly + CSS, compressed)"
+node end2end/bench/budgets.mjs
 kill $SERVER_PID 2>/dev/null || true
 
 log "browser journey through a round-robin proxy in front of two servers on one PostgreSQL"

@@ -41,7 +41,7 @@ pub mod users;
 
 use i18n::Lang;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -101,6 +101,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name="theme-color" content="#1d4ed8" />
+                // The style sheet under its content-hashed name (see server/src/assets.rs).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -123,7 +125,6 @@ pub fn App() -> impl IntoView {
     ui::register_service_worker();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/rapport.css" />
         <Link rel="manifest" href="/manifest.webmanifest" />
         <Link rel="icon" href="/icons/icon-192.png" />
         <Meta name="description" content="Rapport customer relationship platform" />

@@ -441,11 +441,20 @@ async fn admin_from_environment(db: &Db) -> Result<(), String> {
 fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let output_name = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "rapport".into());
+    // The build writes the content hashes of the bundle's file names beside the binary;
+    // pages then name the hashed files (see `assets.rs`).
+    let hash_file = "hash.txt";
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file).exists()))
+        .unwrap_or(false);
     LeptosOptions::builder()
         .output_name(output_name)
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(addr)
+        .hash_files(hashed)
+        .hash_file(std::sync::Arc::from(hash_file))
         .build()
 }
 

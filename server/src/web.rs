@@ -34,8 +34,24 @@ pub fn build_router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     let request_id = header::HeaderName::from_static("x-request-id");
     let config = state.config.clone();
+    let site_root = std::path::PathBuf::from(&*state.leptos_options.site_root);
+    // Without a built site (tests of the API alone) there is no worker to serve.
+    let worker =
+        crate::assets::ServiceWorker::load(&site_root, &state.leptos_options.site_pkg_dir).ok();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/sw.js",
+            get(move || {
+                let worker = worker.clone();
+                async move {
+                    match worker {
+                        Some(w) => w.response(),
+                        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+                    }
+                }
+            }),
+        )
         .route(
             "/customers/export.csv",
             get(app::exports::http::export_customers_csv),
@@ -74,6 +90,7 @@ pub fn build_router(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(config.clone(), same_origin_writes))
                 .layer(middleware::from_fn_with_state(config, security_headers)),
         )
+        .layer(middleware::from_fn(crate::assets::cache_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -96,7 +113,6 @@ pub fn build_router(state: AppState) -> Router {
 /// service worker) or, for a path without a file name, the app's not-found page. A missing
 /// file gets a bare 404; a page for it would only be thrown away by the browser.
 async fn static_file_or_page(state: AppState, req: Request<Body>) -> Response {
-    use tower::ServiceExt;
     let names_a_file = req
         .uri()
         .path()
@@ -104,13 +120,8 @@ async fn static_file_or_page(state: AppState, req: Request<Body>) -> Response {
         .next()
         .is_some_and(|name| name.contains('.'));
     if names_a_file {
-        let files = tower_http::services::ServeDir::new(&*state.leptos_options.site_root)
-            .precompressed_br()
-            .precompressed_gzip();
-        return match files.oneshot(req).await {
-            Ok(res) if res.status() != StatusCode::NOT_FOUND => res.map(Body::new),
-            _ => (StatusCode::NOT_FOUND, "not found").into_response(),
-        };
+        let root = std::path::Path::new(&*state.leptos_options.site_root);
+        return crate::assets::serve_file(root, req).await;
     }
     let options = state.leptos_options.clone();
     let page = leptos_axum::render_app_to_stream_with_context(

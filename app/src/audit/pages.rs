@@ -38,7 +38,7 @@ fn AuditLog() -> impl IntoView {
                                 None => format!("/admin/audit?before={b}"),
                             });
                             view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0">
                                     <table class="data" data-testid="audit-table">
                                         <thead><tr>
                                             <th scope="col">{t(Key::When)}</th>

@@ -209,7 +209,7 @@ fn customer_name(card: Option<&ContactCard>) -> AnyView {
 #[component]
 fn ComplaintTable(rows: Vec<Complaint>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data complaints-table" data-testid="complaints-table">
                 <thead>
                     <tr>

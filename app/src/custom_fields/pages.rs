@@ -90,7 +90,7 @@ fn FieldTable(
         return view! { <p class="empty">{t(Key::NoCustomFields)}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data" data-testid="fields-table">
                 <thead>
                     <tr>

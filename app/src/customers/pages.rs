@@ -537,7 +537,7 @@ fn CustomerTable(
             })}
         </p>
         <Show when=move || !empty fallback=|| view! { <p class="empty">{t(Key::NoCustomers)}</p> }>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data" data-testid="customer-table">
                     <thead>
                         <tr>

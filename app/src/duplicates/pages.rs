@@ -47,7 +47,7 @@ fn Duplicates() -> impl IntoView {
                         Ok(r) if r.pairs.is_empty() => view! { <p class="empty">{t(Key::NoDuplicates)}</p> }.into_any(),
                         Ok(r) => view! {
                             {r.capped.then(|| view! { <p class="notice">{t(Key::DuplicatesCapped)}</p> })}
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0">
                                 <table class="data" data-testid="duplicates-table">
                                     <thead>
                                         <tr>

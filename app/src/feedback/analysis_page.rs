@@ -419,7 +419,7 @@ fn MonthsCard(months: Vec<MonthPoint>) -> impl IntoView {
                     {bars}
                 </svg>
             </div>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data fa-months" id="fa-months-table">
                     <caption>{t(Key::FaOverTimeCaption)}</caption>
                     <thead>

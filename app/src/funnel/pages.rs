@@ -271,7 +271,7 @@ fn FunnelChart(steps: Vec<StepFigures>) -> impl IntoView {
 fn FiguresTable(steps: Vec<StepFigures>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data funnel-figures" id="funnel-figures" data-testid="funnel-figures">
                 <caption>{move || i18n.t(Key::FunnelFiguresCaption)}</caption>
                 <thead>
@@ -314,7 +314,7 @@ fn CohortTable(cohorts: Vec<CohortRow>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{t(Key::FunnelCohortsTitle)}</h2>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data funnel-cohorts" data-testid="funnel-cohorts">
                     <caption>{move || i18n.t(Key::FunnelCohortsCaption)}</caption>
                     <thead>

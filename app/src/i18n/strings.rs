@@ -1,15 +1,15 @@
 //! The string table. Adding a key means adding both languages; the compiler checks.
 
-use serde::{Deserialize, Serialize};
-
 macro_rules! strings {
     ($($key:ident => $en:literal, $zh:literal;)*) => {
         /// A translatable message.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Key { $($key),* }
 
         impl Key {
             pub const ALL: &'static [Key] = &[$(Key::$key),*];
+            /// The variant names, in declaration order: the wire form of a key.
+            const NAMES: &'static [&'static str] = &[$(stringify!($key)),*];
 
             pub fn text(self, lang: super::Lang) -> &'static str {
                 match lang {
@@ -19,6 +19,59 @@ macro_rules! strings {
             }
         }
     };
+}
+
+impl Key {
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Key> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Self::ALL[i])
+    }
+}
+
+// Written by hand rather than derived: the derived code matches each of the keys' names
+// in several places and is a tenth of the browser's shell module. The wire form is the
+// same, the variant's name.
+impl serde::Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit_variant("Key", *self as u32, self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyName;
+        impl serde::de::Visitor<'_> for KeyName {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a message key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                Key::from_name(v).ok_or_else(|| E::unknown_variant(v, &[]))
+            }
+        }
+        deserializer.deserialize_str(KeyName)
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::Key;
+
+    #[test]
+    fn every_key_travels_as_its_name_and_back() {
+        for key in Key::ALL {
+            let json = serde_json::to_string(key).unwrap();
+            assert_eq!(json, format!("\"{key:?}\""));
+            assert_eq!(serde_json::from_str::<Key>(&json).unwrap(), *key);
+        }
+        assert!(serde_json::from_str::<Key>("\"NoSuchKey\"").is_err());
+    }
 }
 
 strings! {

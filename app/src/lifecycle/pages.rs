@@ -270,7 +270,7 @@ fn MonthChart(months: Vec<MonthCounts>) -> impl IntoView {
 #[component]
 fn MonthTable(months: Vec<MonthCounts>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data lc-months" data-testid="lc-months">
                 <caption>{t(Key::LcChartCaption)}</caption>
                 <thead>

@@ -224,7 +224,7 @@ fn RfmGrid(grid: Grid, as_of: String, window: Option<i64>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data rfm-grid" data-testid="rfm-grid">
                 <caption>{move || i18n.t(Key::RfmGridCaption)}</caption>
                 <thead>

@@ -60,7 +60,7 @@ fn UsersAdmin() -> impl IntoView {
                         {move || update_err.get().map(|e| view! { <ErrorNotice error=e /> })}
                         {move || reset_err.get().map(|e| view! { <ErrorNotice error=e /> })}
                         {move || reset_ok().then(|| view! { <p class="notice ok" role="status">{t(Key::PasswordReset)}</p> })}
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0">
                             <table class="data" data-testid="users-table">
                                 <thead>
                                     <tr>
@@ -178,7 +178,7 @@ fn RoleSelect(
     #[prop(optional, into)] form: Option<String>,
 ) -> impl IntoView {
     view! {
-        <select name=name form=form data-testid="role-select">
+        <select name=name form=form aria-label=t(Key::Role) data-testid="role-select">
             {Role::ALL.into_iter().map(|r| view! {
                 <option value=r.as_str() selected=r == selected>{t(r.label())}</option>
             }).collect_view()}
@@ -194,7 +194,7 @@ fn TeamSelect(
     #[prop(optional, into)] form: Option<String>,
 ) -> impl IntoView {
     view! {
-        <select name=name form=form>
+        <select name=name form=form aria-label=t(Key::Team)>
             <option value="">{t(Key::NoneChoice)}</option>
             {teams.into_iter().map(|tm| view! {
                 <option value=tm.id.to_string() selected=Some(tm.id.0) == selected>{tm.name}</option>
@@ -210,7 +210,7 @@ fn LangSelect(
     #[prop(optional, into)] form: Option<String>,
 ) -> impl IntoView {
     view! {
-        <select name=name form=form>
+        <select name=name form=form aria-label=t(Key::Language)>
             {Lang::ALL.into_iter().map(|l| view! {
                 <option value=l.code() selected=l == selected>{l.native_name()}</option>
             }).collect_view()}
