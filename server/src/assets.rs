@@ -25,6 +25,9 @@ pub const ONE_DAY: &str = "public, max-age=86400";
 /// Pages and server-function answers hold private data: never stored anywhere.
 pub const PRIVATE: &str = "private, no-store";
 
+/// The service worker's source, with placeholders for the build.
+const TEMPLATE: &str = include_str!("../../public/sw.js");
+
 /// Length of the content hash in a file name (base64url of an MD5, as the build writes it).
 const HASH_LEN: usize = 22;
 
@@ -36,12 +39,15 @@ pub struct ServiceWorker {
 }
 
 impl ServiceWorker {
-    /// Reads `sw.js` from the site and fills in the build's id and the files it keeps
-    /// for offline use. The id is derived from the names and sizes of the files under
-    /// `pkg/`: with hashed names it changes with every change of code or style, and two
-    /// servers running the same build agree on it.
-    pub fn load(site_root: &Path, pkg_dir: &str) -> std::io::Result<Self> {
-        let template = std::fs::read_to_string(site_root.join("sw.js"))?;
+    /// Fills the worker's template (`public/sw.js`, compiled in) with the build's id and
+    /// the files it keeps for offline use. The id is derived from the names and sizes of
+    /// the files under `pkg/`: with hashed names it changes with every change of code or
+    /// style, and two servers running the same build agree on it.
+    pub fn load(site_root: &Path, pkg_dir: &str) -> Self {
+        Self::from_template(TEMPLATE, site_root, pkg_dir)
+    }
+
+    fn from_template(template: &str, site_root: &Path, pkg_dir: &str) -> Self {
         let pkg = site_root.join(pkg_dir);
         let files = pkg_files(&pkg);
         let build_id = build_id(&files);
@@ -63,10 +69,10 @@ impl ServiceWorker {
             "__RAPPORT_SHELL__",
             &serde_json::to_string(&shell).unwrap_or_else(|_| "[]".into()),
         );
-        Ok(Self {
+        Self {
             build_id,
             script: script.into(),
-        })
+        }
     }
 
     pub fn response(&self) -> Response {
@@ -231,11 +237,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rapport-sw-{}", std::process::id()));
         let pkg = dir.join("pkg");
         std::fs::create_dir_all(pkg.join("snippets")).unwrap();
-        std::fs::write(
-            dir.join("sw.js"),
-            "const BUILD = \"__RAPPORT_BUILD__\"; const SHELL = __RAPPORT_SHELL__;",
-        )
-        .unwrap();
+        let template = "const BUILD = \"__RAPPORT_BUILD__\"; const SHELL = __RAPPORT_SHELL__;";
         for name in [
             "rapport.AbCdEfGhIjKlMnOpQrStUv.wasm",
             "rapport.AbCdEfGhIjKlMnOpQrStUv.wasm.br",
@@ -244,7 +246,7 @@ mod tests {
         ] {
             std::fs::write(pkg.join(name), name).unwrap();
         }
-        let sw = ServiceWorker::load(&dir, "pkg").unwrap();
+        let sw = ServiceWorker::from_template(template, &dir, "pkg");
         let script = sw.script.to_string();
         assert!(script.contains(&format!("const BUILD = \"{}\"", sw.build_id)));
         assert!(script.contains("/pkg/rapport.AbCdEfGhIjKlMnOpQrStUv.wasm\""));
@@ -254,11 +256,17 @@ mod tests {
         assert!(!script.contains("customers_route_view"));
         assert!(!script.contains(".br\""));
         std::fs::write(pkg.join("rapport.AbCdEfGhIjKlMnOpQrStUv.wasm"), "changed!").unwrap();
-        let other = ServiceWorker::load(&dir, "pkg").unwrap();
+        let other = ServiceWorker::from_template(template, &dir, "pkg");
         assert_ne!(
             sw.build_id, other.build_id,
             "a different size is a new build"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_compiled_in_template_has_both_placeholders() {
+        assert!(TEMPLATE.contains("\"__RAPPORT_BUILD__\""));
+        assert!(TEMPLATE.contains("= __RAPPORT_SHELL__;"));
     }
 }

@@ -35,21 +35,14 @@ pub fn build_router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     let config = state.config.clone();
     let site_root = std::path::PathBuf::from(&*state.leptos_options.site_root);
-    // Without a built site (tests of the API alone) there is no worker to serve.
-    let worker =
-        crate::assets::ServiceWorker::load(&site_root, &state.leptos_options.site_pkg_dir).ok();
+    let worker = crate::assets::ServiceWorker::load(&site_root, &state.leptos_options.site_pkg_dir);
     Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/sw.js",
             get(move || {
                 let worker = worker.clone();
-                async move {
-                    match worker {
-                        Some(w) => w.response(),
-                        None => (StatusCode::NOT_FOUND, "not found").into_response(),
-                    }
-                }
+                async move { worker.response() }
             }),
         )
         .route(

@@ -902,6 +902,7 @@ fn plain_routes() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", "/f/{slug}", "OOOOOOOOO"),
         ("POST", "/f/{slug}", "OOOOOOOOO"),
         ("GET", "/f/sw.js", "OOOOOOOOO"),
+        ("GET", "/sw.js", "OOOOOOOOO"),
     ]
 }
 
