@@ -20,7 +20,11 @@ log "clippy (wasm)"
 cargo clippy -p app --features hydrate -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 log "unit and integration tests (SQLite and PostgreSQL at ${TEST_DATABASE_URL%%@*}@…)"
-cargo test -p app --features ssr -p rapport
+cargo test -p app --features ssr
+# The server's suites render pages through the in-process router; run side by side in one
+# process, their cases were seen to stall (every connection idle, nothing pending), one by
+# one never. Until that is explained they run one at a time.
+cargo test -p rapport -- --test-threads=1
 
 log "release build"
 release_build

@@ -35,11 +35,6 @@ const HOSTILE: [&str; 14] = [
     "line\r\nbreak\ttab",
 ];
 
-/// The cases of this file run one at a time. Run side by side in one process they were
-/// seen to stall (about one run in three, every connection idle, no timer pending but the
-/// pool's); one by one they never did. Not yet explained; see the issue notes.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
@@ -142,7 +137,6 @@ async fn row_count(db: &Db) -> i64 {
 
 #[tokio::test]
 async fn cross_origin_and_null_origin_writes_are_refused_everywhere() {
-    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     support::on_both_engines(|db| async move {
         let cookie = admin_cookie(&db).await;
         let app = common::router(db.clone(), None);
@@ -184,7 +178,6 @@ async fn cross_origin_and_null_origin_writes_are_refused_everywhere() {
 
 #[tokio::test]
 async fn oversized_and_malformed_bodies_get_4xx_on_every_route() {
-    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     support::on_both_engines(|db| async move {
         let cookie = admin_cookie(&db).await;
         let app = common::router(db.clone(), None);
@@ -284,7 +277,6 @@ async fn oversized_and_malformed_bodies_get_4xx_on_every_route() {
 
 #[tokio::test]
 async fn hostile_text_is_stored_faithfully_or_refused_and_never_executed() {
-    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     support::on_both_engines(|db| async move {
         let cookie = admin_cookie(&db).await;
         let app = common::router(db.clone(), None);
