@@ -14,6 +14,7 @@
 // Service workers are blocked, so every byte counted is one the page itself fetched.
 import { chromium } from "@playwright/test";
 import { writeFileSync } from "node:fs";
+import { signIn } from "./session.mjs";
 
 const BASE = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
 const EMAIL = process.env.E2E_ADMIN_EMAIL ?? "admin@rapport.local";
@@ -30,25 +31,6 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic"],
 });
 
-async function signedInState() {
-  const context = await browser.newContext({ baseURL: BASE, serviceWorkers: "block" });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.locator("body[data-hydrated='true']").waitFor({ timeout: 30_000 });
-  const form = page.getByTestId("login-form");
-  await form.locator("input[name='email']").fill(EMAIL);
-  await form.locator("input[name='password']").fill(PASSWORD);
-  await form.locator("button[type='submit']").click();
-  await page.getByTestId("current-user").waitFor({ timeout: 30_000 });
-  await page.goto("/customers");
-  const href = await page
-    .locator("a[href^='/customers/']")
-    .evaluateAll((links) => links.map((a) => a.getAttribute("href")).find((h) => /^\/customers\/\d+$/.test(h)));
-  const state = await context.storageState();
-  await context.close();
-  if (!href) throw new Error("no customer to open: the budget needs at least one customer");
-  return { state, customer: href };
-}
 
 /** Loads `path` in `page`, returning the asset requests it made and what they cost. */
 async function visit(page, cdp, path) {
@@ -82,7 +64,7 @@ async function visit(page, cdp, path) {
   return [...requests.values()].filter((r) => r.url && /\.(js|wasm|css)(\?|$)/.test(new URL(r.url).pathname));
 }
 
-const { state, customer } = await signedInState();
+const { state, customer } = await signIn(browser, { base: BASE, email: EMAIL, password: PASSWORD });
 const pages = [
   ["/", PAGE_TARGET],
   ["/customers", PAGE_TARGET],

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { signIn } from "./session.mjs";
 
 const BASE = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
 const EMAIL = process.env.E2E_ADMIN_EMAIL ?? "t1.east@rapport.local";
@@ -19,20 +20,7 @@ const CHROME = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const LIGHTHOUSE = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".bin", "lighthouse");
 
 const browser = await chromium.launch({ executablePath: CHROME, args: ["--no-sandbox"] });
-const context = await browser.newContext({ baseURL: BASE });
-const page = await context.newPage();
-await page.goto("/login");
-await page.locator("body[data-hydrated='true']").waitFor({ timeout: 30_000 });
-const form = page.getByTestId("login-form");
-await form.locator("input[name='email']").fill(EMAIL);
-await form.locator("input[name='password']").fill(PASSWORD);
-await form.locator("button[type='submit']").click();
-await page.getByTestId("current-user").waitFor({ timeout: 30_000 });
-await page.goto("/customers");
-const customer = await page
-  .locator("a[href^='/customers/']")
-  .evaluateAll((links) => links.map((a) => a.getAttribute("href")).find((h) => /^\/customers\/\d+$/.test(h)));
-const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+const { cookie, customer } = await signIn(browser, { base: BASE, email: EMAIL, password: PASSWORD });
 await browser.close();
 
 const dir = mkdtempSync(join(tmpdir(), "rapport-lighthouse-"));
