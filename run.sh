@@ -11,7 +11,7 @@ log "building (release)"
 release_build
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+export LEPTOS_SITE_ROOT="$SITE_ROOT"
 if [ "${1:-}" = "--demo" ]; then
   shift
   "$TARGET_DIR/release/rapport" demo --customers "${DEMO_CUSTOMERS:-2000}" || true

@@ -29,8 +29,6 @@ cargo test -p rapport -- --test-threads=1
 log "release build"
 release_build
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-SITE_ROOT="target/site"
-[ -d "$SITE_ROOT/pkg" ] || SITE_ROOT="$TARGET_DIR/site"
 node -e '
   const fs = require("fs"), path = require("path"), zlib = require("zlib");
   const dir = process.argv[1];

@@ -2,7 +2,6 @@
 # Sourced by ./run.sh and ./test.sh. Only package registries are needed (crates.io, npm,
 # Debian): nothing downloads its own binaries at run time.
 
-CARGO_LEPTOS_VERSION=0.3.10
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 
@@ -30,15 +29,8 @@ ensure_rust_targets() {
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
 }
 
-# Both tools are built unoptimised (`--debug`): they drive the compiler and spend their own
-# time in seconds, while an optimised build of them takes twice as long to compile.
-ensure_cargo_leptos() {
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 9 minutes, once)"
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --debug
-  fi
-}
-
+# wasm-bindgen-cli is built unoptimised (`--debug`): it spends its own time in seconds,
+# while an optimised build of it takes twice as long to compile.
 # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
 ensure_wasm_bindgen() {
   local want
@@ -62,20 +54,40 @@ ensure_node_packages() {
 }
 
 # The release build: the server binary and the browser bundle, with content-hashed file
-# names (`hash-files` in Cargo.toml), then brotli and gzip copies of every file, so the
-# server never compresses a bundle per request (node's zlib: seconds, where cargo-leptos's
-# own `--precompress` takes a minute and a half in the unoptimised build of the tool).
+# names, then brotli and gzip copies of every file, so the server never compresses a bundle
+# per request. These are the steps `cargo leptos build --release` takes, with the settings of
+# `[workspace.metadata.leptos]` in Cargo.toml (which `cargo leptos watch` still reads); run
+# directly, a fresh machine skips compiling cargo-leptos itself (ten minutes of its twenty).
+# The server and the bundle compile side by side: each spends long stretches on one core.
+# Sets SITE_ROOT.
 release_build() {
-  cargo leptos build --release
-  local site="target/site"
-  [ -d "$site/pkg" ] || site="${CARGO_TARGET_DIR:-target}/site"
-  node "$ROOT/.ci/precompress.mjs" "$site"
+  local target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  SITE_ROOT="$target/site"
+  # Read at compile time by Leptos (the bundle's name); `always-erase-components`.
+  export LEPTOS_OUTPUT_NAME=rapport
+  local rustflags="--cfg erase_components"
+  ensure_wasm_bindgen &
+  local tools=$!
+  RUSTFLAGS="$rustflags" cargo build --release -p rapport --bin rapport --no-default-features --features ssr &
+  local server=$!
+  RUSTFLAGS="$rustflags" cargo build -p frontend --lib --target wasm32-unknown-unknown \
+    --profile wasm-release --no-default-features --features hydrate
+  wait "$server" || { echo "the server build failed" >&2; return 1; }
+  wait "$tools" || { echo "installing wasm-bindgen-cli failed" >&2; return 1; }
+  local out
+  out=$(mktemp -d)
+  wasm-bindgen --target=web --out-name=rapport --out-dir="$out" \
+    "$target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$out/rapport_bg.wasm" -o "$out/rapport_bg.wasm"
+  node "$ROOT/.ci/site.mjs" "$out" "$SITE_ROOT" "$target/release"
+  rm -rf "$out"
+  node "$ROOT/.ci/precompress.mjs" "$SITE_ROOT"
 }
 
+# wasm-bindgen-cli is installed by `release_build`, beside the compilation.
 ensure_build_tools() {
   ensure_rust_targets
-  ensure_cargo_leptos
-  ensure_wasm_bindgen
   ensure_node_packages
 }
 

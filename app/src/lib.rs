@@ -45,6 +45,19 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, 
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+/// Wires the features that keep facts derived from orders into the order-write seam
+/// (`db::derived`), in the order they run. Called once by whatever opens the database
+/// for the app: the server, the benchmarks, the tests.
+#[cfg(feature = "ssr")]
+pub fn register_order_dependents() {
+    db::derived::register(vec![
+        orders::recency::ORDER_DEPENDENT,
+        funnel::service::ORDER_DEPENDENT,
+        lifecycle::service::ORDER_DEPENDENT,
+        churn::service::ORDER_DEPENDENT,
+    ]);
+}
+
 /// The language of this request: the saved choice, else the browser's, else English.
 #[cfg(feature = "ssr")]
 fn request_lang() -> Lang {
@@ -103,7 +116,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#1d4ed8" />
                 // The style sheet under its content-hashed name (see server/src/assets.rs).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                // Loaded when the browser is idle, at low priority: the server-rendered page
+                // paints first instead of waiting behind the bundle's fetch and start-up
+                // (forms and links work without it meanwhile).
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>

@@ -606,7 +606,7 @@ async fn milestone_edges_in_sql() {
         .unwrap();
         // Through the order hook, as every order write does; a full rebuild must agree.
         let ids: Vec<i64> = (1..=cases.len() as i64).collect();
-        app::orders::hooks::orders_changed(&mut tx, &ids).await.unwrap();
+        app::db::derived::orders_changed(&mut tx, &ids).await.unwrap();
         tx.commit().await.unwrap();
         let mut by_hook = funnel::milestones(&db, &admin, &FunnelFilter::default())
             .await

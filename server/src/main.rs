@@ -133,6 +133,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    app::register_order_dependents();
     let cli = Cli::parse();
     init_logs(&cli.log_level);
     let url = config::database_url(cli.database_url.clone());

@@ -1,7 +1,7 @@
 use crate::activities::model::*;
 use crate::auth::permissions::{may_log_work, may_see_customer};
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
-use crate::customers::service::scope_of;
 use crate::db::{now, Db, Row};
 use crate::error::{AppError, AppResult};
 use crate::ids::{ActivityId, CustomerId};

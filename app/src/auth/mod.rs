@@ -5,6 +5,8 @@ pub mod model;
 pub mod pages;
 pub mod permissions;
 #[cfg(feature = "ssr")]
+pub mod scope;
+#[cfg(feature = "ssr")]
 pub mod service;
 
 pub use model::{CurrentUser, Role};

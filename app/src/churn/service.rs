@@ -14,9 +14,9 @@ use crate::auth::permissions::{
     customer_visibility, may_configure_churn, may_run_churn_scan, may_see_at_risk,
     may_see_customer, may_see_financials, CustomerScope,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::churn::model::*;
-use crate::customers::service::scope_of;
 use crate::dates::{iso_date, parse_date};
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
@@ -284,7 +284,14 @@ async fn clear_ordered(
     Ok(cleared)
 }
 
-/// Called from `orders::hooks::orders_changed` inside the writing transaction: a new
+/// Clears warnings on every order write (see `db::derived`).
+pub const ORDER_DEPENDENT: crate::db::derived::OrderDependent =
+    crate::db::derived::OrderDependent {
+        name: "churn warnings",
+        refresh: |conn, ids| Box::pin(orders_changed(conn, ids)),
+    };
+
+/// Runs through `db::derived::orders_changed` inside the writing transaction: a new
 /// order clears the customer's open warning at once.
 pub async fn orders_changed(conn: &mut AnyConnection, customers: &[i64]) -> AppResult<()> {
     clear_ordered(conn, Some(customers), today()).await?;

@@ -8,8 +8,8 @@ use crate::auth::permissions::{
     complaint_visibility, may_change_complaint, may_open_complaint, may_see_complaint,
     may_see_complaints, may_see_customer, CustomerScope,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::{CurrentUser, Role};
-use crate::customers::service::scope_of;
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::feedback::model::{AnalysisFilter, ComplaintRule};

@@ -6,9 +6,10 @@ use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     check_assignment, may, may_assign_to, may_list_customers, Assignee, CustomerAction,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::customers::model::{BulkCommand, BulkOutcome};
-use crate::customers::service::{ensure_tags, scope_of, tag_names};
+use crate::customers::service::{ensure_tags, tag_names};
 use crate::db::{now, Db};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CustomerId, UserId};

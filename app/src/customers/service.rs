@@ -5,8 +5,9 @@ use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     check_assignment, customer_visibility, financial_visibility, may, may_assign_to,
     may_create_customers, may_list_customers, may_set_tier_on_create, CustomerAction,
-    CustomerScope, LEVEL_STANDARD,
+    LEVEL_STANDARD,
 };
+use crate::auth::scope::{authorize, scope_of};
 use crate::auth::CurrentUser;
 use crate::customers::model::*;
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
@@ -22,47 +23,6 @@ fn current_year() -> i64 {
 
 pub fn parse_draft(input: &CustomerInput) -> AppResult<CustomerDraft> {
     CustomerDraft::parse(input, current_year())
-}
-
-/// Who may see and change the customer, or `None` if it does not exist.
-pub async fn scope_of(
-    conn: &mut AnyConnection,
-    id: CustomerId,
-) -> AppResult<Option<CustomerScope>> {
-    let row = sqlx::query(
-        "SELECT level, owner_id, service_manager_id, team_id FROM customers WHERE id = $1",
-    )
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok(CustomerScope {
-            level: r.try_get("level")?,
-            owner_id: UserId(r.try_get("owner_id")?),
-            service_manager_id: r
-                .try_get::<Option<i64>, _>("service_manager_id")?
-                .map(UserId),
-            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-        })
-    })
-    .transpose()
-}
-
-/// Refuses with `NotFound` when the record is invisible, `Forbidden` when visible but
-/// the action is not allowed.
-fn authorize(
-    actor: &CurrentUser,
-    action: CustomerAction,
-    scope: Option<CustomerScope>,
-) -> AppResult<CustomerScope> {
-    let scope = scope.ok_or(AppError::NotFound)?;
-    if !may(actor, CustomerAction::Read, &scope) {
-        return Err(AppError::NotFound);
-    }
-    if !may(actor, action, &scope) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(scope)
 }
 
 pub async fn get(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<Customer> {

@@ -2,6 +2,8 @@
 //! the `DATABASE_URL` scheme. Queries are written once in portable SQL (`$n` placeholders,
 //! `RETURNING`, integer timestamps); see ARCHITECTURE.md for why.
 
+pub mod derived;
+
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;

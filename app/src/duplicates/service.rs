@@ -4,8 +4,8 @@ use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     customer_visibility, may, may_list_customers, may_merge, CustomerAction,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
-use crate::customers::service::scope_of;
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::duplicates::model::*;
 use crate::error::{AppError, AppResult};
@@ -259,7 +259,7 @@ pub async fn merge(
         .await?;
     crate::rfm::service::forget_customer(&mut tx, other.0).await?;
     // The survivor's purchase history now includes the other customer's orders.
-    crate::orders::hooks::orders_changed(&mut tx, &[survivor.0]).await?;
+    crate::db::derived::orders_changed(&mut tx, &[survivor.0]).await?;
     if !fills.is_empty() {
         let mut q = SqlBuilder::new("UPDATE customers SET ");
         for (i, (col, value, _)) in fills.iter().enumerate() {

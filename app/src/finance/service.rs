@@ -2,9 +2,9 @@ use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     may_edit_financials, may_override_credit, may_see_customer, may_see_financials, CustomerScope,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::customers::model::format_cents;
-use crate::customers::service::scope_of;
 use crate::dates::{iso_date, parse_date};
 use crate::db::{now, Db, Row};
 use crate::error::{AppError, AppResult};

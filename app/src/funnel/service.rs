@@ -7,10 +7,10 @@
 use super::model::{funnel, FilterChoice, FilterOptions, Funnel, FunnelFilter, Milestones};
 use crate::auth::permissions::{customer_visibility, may_see_funnel};
 use crate::auth::CurrentUser;
+use crate::db::derived::{rebuild_derived, refresh_derived, OrderDependent};
 use crate::db::{Db, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
-use crate::orders::hooks::{rebuild_derived, refresh_derived};
 use sqlx::AnyConnection;
 
 /// Customers (alias `c`) the actor may see that match the filter: the `WHERE` of the
@@ -113,8 +113,14 @@ fn push_milestones_insert(q: &mut SqlBuilder, customers: Option<&[i64]>) {
     );
 }
 
+/// Keeps the milestones current on every order write (see `db::derived`).
+pub const ORDER_DEPENDENT: OrderDependent = OrderDependent {
+    name: "funnel milestones",
+    refresh: |conn, ids| Box::pin(refresh_milestones(conn, ids)),
+};
+
 /// Recomputes the stored milestones of `customers` (distinct ids) on the caller's
-/// transaction: called by `orders::hooks::orders_changed` on every order write.
+/// transaction: called by `db::derived::orders_changed` on every order write.
 pub async fn refresh_milestones(conn: &mut AnyConnection, customers: &[i64]) -> AppResult<()> {
     refresh_derived(conn, "funnel_milestones", customers, push_milestones_insert).await
 }

@@ -1258,7 +1258,7 @@ async fn import_orders(
         q.query().execute(&mut *conn).await?;
         run.wrote(1)?;
     }
-    crate::orders::hooks::orders_changed(conn, &changed_customers).await?;
+    crate::db::derived::orders_changed(conn, &changed_customers).await?;
     let audit = summary_audit(run, &per_customer, "orders");
     insert_rows(conn, run.db.engine, AUDIT_HEAD, &audit).await?;
     Ok(())

@@ -8,8 +8,8 @@
 use crate::auth::permissions::{
     customer_visibility, may_configure_lifecycle, may_see_customer, may_see_lifecycle,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
-use crate::customers::service::scope_of;
 use crate::dates::{iso_date, parse_date};
 use crate::db::{insert_rows, now, Db, Engine, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
@@ -274,8 +274,15 @@ pub async fn build_if_missing(db: &Db) -> AppResult<()> {
 /// Customers per refresh statement (ids are bound parameters).
 const REFRESH_CHUNK: usize = 400;
 
+/// Keeps stage history current on every order write (see `db::derived`).
+pub const ORDER_DEPENDENT: crate::db::derived::OrderDependent =
+    crate::db::derived::OrderDependent {
+        name: "lifecycle history",
+        refresh: |conn, ids| Box::pin(refresh_customers(conn, ids)),
+    };
+
 /// Replays the history of `customers` (sorted, distinct ids) on the caller's transaction:
-/// called by `orders::hooks::orders_changed` on every order write.
+/// called by `db::derived::orders_changed` on every order write.
 pub async fn refresh_customers(conn: &mut AnyConnection, customers: &[i64]) -> AppResult<()> {
     if customers.is_empty() {
         return Ok(());

@@ -1,8 +1,6 @@
 //! Purchase history: orders with date, amount, currency, product, category and channel.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod hooks;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod recency;

@@ -4,12 +4,12 @@
 //! when their k-th most recent order is after S. Orders on the same day count separately,
 //! as they do in the count.
 //!
-//! Kept current by `orders::hooks::orders_changed` inside every order write; bulk loaders
+//! Kept current through `db::derived::orders_changed` inside every order write; bulk loaders
 //! call [`rebuild_all`]. Migration 0007 fills it for existing data.
 
+use crate::db::derived::{rebuild_derived, refresh_derived, OrderDependent};
 use crate::db::{Db, SqlBuilder};
 use crate::error::AppResult;
-use crate::orders::hooks::{rebuild_derived, refresh_derived};
 use sqlx::AnyConnection;
 
 /// How many recent order dates are kept per customer (columns `nth_1` … `nth_10`).
@@ -44,6 +44,12 @@ fn push_insert(q: &mut SqlBuilder, customers: Option<&[i64]>) {
     }
     q.push(&format!(") t WHERE rn <= {KEPT} GROUP BY customer_id"));
 }
+
+/// Runs on every order write, first: segment conditions read these dates.
+pub const ORDER_DEPENDENT: OrderDependent = OrderDependent {
+    name: "order recency",
+    refresh: |conn, ids| Box::pin(refresh_customers(conn, ids)),
+};
 
 /// Recomputes the rows of `customers` (distinct ids) on the caller's transaction.
 pub async fn refresh_customers(conn: &mut AnyConnection, customers: &[i64]) -> AppResult<()> {

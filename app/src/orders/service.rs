@@ -1,8 +1,8 @@
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{may, may_log_work, may_see_customer, CustomerAction};
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::customers::model::format_cents;
-use crate::customers::service::scope_of;
 use crate::db::{now, Db, Row};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CustomerId, OrderId};
@@ -42,7 +42,7 @@ pub async fn add(
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    crate::orders::hooks::orders_changed(&mut tx, &[customer.0]).await?;
+    crate::db::derived::orders_changed(&mut tx, &[customer.0]).await?;
     tx.commit().await?;
     Ok(OrderId(id))
 }
@@ -72,7 +72,7 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: OrderId) -> AppResult<()> 
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-    crate::orders::hooks::orders_changed(&mut tx, &[customer.0]).await?;
+    crate::db::derived::orders_changed(&mut tx, &[customer.0]).await?;
     let date: String = row.try_get("order_date")?;
     let currency: String = row.try_get("currency")?;
     record(

@@ -8,8 +8,8 @@
 use crate::auth::permissions::{
     customer_visibility, may_recompute_rfm, may_see_customer, may_see_financials, may_see_rfm,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
-use crate::customers::service::scope_of;
 use crate::dates::{iso_date, parse_date};
 use crate::db::{now, Db, DbRow, Engine, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};

@@ -6,8 +6,8 @@ use crate::auth::permissions::{
     may_assign_task, may_change_task, may_create_tasks, may_log_work, may_see_customer,
     CustomerScope,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
-use crate::customers::service::scope_of;
 use crate::db::{now, Db, DbRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;

@@ -7,9 +7,9 @@ use crate::auth::permissions::{
     may_decide_tier_change, may_open_tier_queue, may_see_customer, may_write_note, workload_scope,
     Assignee, WorkloadScope,
 };
+use crate::auth::scope::scope_of;
 use crate::auth::{CurrentUser, Role};
 use crate::customers::model::Grade;
-use crate::customers::service::scope_of;
 use crate::db::{insert_rows, now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;

@@ -1,8 +1,8 @@
 use crate::activities::model::ActivityKind;
 use crate::auth::permissions::{may_see_customer, may_see_financials};
+use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::complaints::model::{Severity, Status as ComplaintStatus};
-use crate::customers::service::scope_of;
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;

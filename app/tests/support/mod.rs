@@ -34,6 +34,7 @@ pub fn postgres_base_url() -> String {
 }
 
 pub async fn sqlite_db() -> (Db, std::path::PathBuf) {
+    app::register_order_dependents();
     let dir = std::env::temp_dir().join(unique("rapport_test"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}", dir.join("test.db").display());
@@ -45,6 +46,7 @@ pub async fn sqlite_db() -> (Db, std::path::PathBuf) {
 
 /// A fresh schema in the test PostgreSQL database, migrated.
 pub async fn postgres_db() -> (Db, String) {
+    app::register_order_dependents();
     let base = postgres_base_url();
     let admin = Db::connect(&base).await.unwrap_or_else(|e| {
         panic!("PostgreSQL at {base} is required for the integration tests and is unreachable: {e}")

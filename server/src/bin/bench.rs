@@ -245,7 +245,7 @@ async fn bench_customer_page(db: &Db, engine: &str, admin: &CurrentUser, n: i64)
         };
         q.execute(&mut *tx).await.expect("insert");
     }
-    app::orders::hooks::orders_changed(&mut tx, &[customer.0])
+    app::db::derived::orders_changed(&mut tx, &[customer.0])
         .await
         .expect("order hook");
     tx.commit().await.expect("commit");
@@ -966,6 +966,7 @@ async fn bench_feedback(db: &Db, engine: &str) {
 
 #[tokio::main]
 async fn main() {
+    app::register_order_dependents();
     let customers: u64 = arg("--customers")
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);

@@ -1,15 +1,41 @@
-//! What must follow any change to customers' orders, inside the same transaction. Every
-//! code path that inserts, edits, moves or deletes orders calls [`orders_changed`] with
-//! the customers whose purchase history changed, so facts derived from orders (lifecycle
-//! stage history, churn warnings, the recent order dates behind windowed counts, funnel
-//! milestones) never disagree with the orders themselves.
+//! Tables derived from orders, and the one seam through which order writes reach them.
 //!
-//! Bulk loaders that write whole data sets at once (demo data, benchmarks) rebuild the
-//! derived facts in one pass afterwards instead.
+//! Every code path that inserts, edits, moves or deletes orders calls [`orders_changed`]
+//! with the customers whose purchase history changed, inside its own transaction, so facts
+//! derived from orders (recent order dates, funnel milestones, lifecycle history, churn
+//! warnings) never disagree with the orders themselves. The features that keep such facts
+//! are wired in once, by [`crate::register_order_dependents`], so `orders` knows none of
+//! them. Bulk loaders that write whole data sets at once (demo data, benchmarks) rebuild
+//! the derived tables in one pass afterwards instead.
 
 use crate::db::{Db, SqlBuilder};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+/// The work one dependent does for the changed customers (sorted, distinct ids), on the
+/// writer's transaction.
+pub type Refresh = for<'a> fn(
+    &'a mut AnyConnection,
+    &'a [i64],
+) -> Pin<Box<dyn Future<Output = AppResult<()>> + Send + 'a>>;
+
+/// A feature that keeps facts derived from orders.
+#[derive(Clone, Copy)]
+pub struct OrderDependent {
+    pub name: &'static str,
+    pub refresh: Refresh,
+}
+
+static DEPENDENTS: OnceLock<Vec<OrderDependent>> = OnceLock::new();
+
+/// Wires the dependents in, in the order they run (a later one may read what an earlier
+/// one wrote). The first call wins; later calls change nothing.
+pub fn register(dependents: Vec<OrderDependent>) {
+    let _ = DEPENDENTS.set(dependents);
+}
 
 /// Brings everything derived from orders up to date for `customers` (ids, any order,
 /// duplicates allowed).
@@ -20,10 +46,14 @@ pub async fn orders_changed(conn: &mut AnyConnection, customers: &[i64]) -> AppR
     if ids.is_empty() {
         return Ok(());
     }
-    crate::orders::recency::refresh_customers(conn, &ids).await?;
-    crate::funnel::service::refresh_milestones(conn, &ids).await?;
-    crate::lifecycle::service::refresh_customers(conn, &ids).await?;
-    crate::churn::service::orders_changed(conn, &ids).await?;
+    // Writing orders with nothing wired in would let derived data drift silently.
+    let Some(dependents) = DEPENDENTS.get() else {
+        tracing::error!("order write before the derived features were registered");
+        return Err(AppError::Internal);
+    };
+    for dependent in dependents {
+        (dependent.refresh)(conn, &ids).await?;
+    }
     Ok(())
 }
 

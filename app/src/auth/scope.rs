@@ -1,0 +1,50 @@
+//! Server-only: what a permission check needs to know about one customer, read from the
+//! database, and the refusal every feature gives. Features ask here, never the customers
+//! service, so permission questions point down the layers.
+
+use crate::auth::permissions::{may, CustomerAction, CustomerScope};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::ids::{CustomerId, TeamId, UserId};
+use sqlx::{AnyConnection, Row};
+
+/// Who may see and change the customer, or `None` if it does not exist.
+pub async fn scope_of(
+    conn: &mut AnyConnection,
+    id: CustomerId,
+) -> AppResult<Option<CustomerScope>> {
+    let row = sqlx::query(
+        "SELECT level, owner_id, service_manager_id, team_id FROM customers WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(CustomerScope {
+            level: r.try_get("level")?,
+            owner_id: UserId(r.try_get("owner_id")?),
+            service_manager_id: r
+                .try_get::<Option<i64>, _>("service_manager_id")?
+                .map(UserId),
+            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        })
+    })
+    .transpose()
+}
+
+/// Refuses with `NotFound` when the record is invisible, `Forbidden` when visible but
+/// the action is not allowed.
+pub fn authorize(
+    actor: &CurrentUser,
+    action: CustomerAction,
+    scope: Option<CustomerScope>,
+) -> AppResult<CustomerScope> {
+    let scope = scope.ok_or(AppError::NotFound)?;
+    if !may(actor, CustomerAction::Read, &scope) {
+        return Err(AppError::NotFound);
+    }
+    if !may(actor, action, &scope) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(scope)
+}
