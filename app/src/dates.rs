@@ -105,7 +105,7 @@ pub fn parse_offset(raw: &str) -> Option<i64> {
 pub fn user_offset_minutes() -> i64 {
     #[cfg(feature = "ssr")]
     {
-        crate::state::request_cookie(TZ_COOKIE)
+        crate::request::request_cookie(TZ_COOKIE)
             .and_then(|c| parse_offset(&c))
             .unwrap_or(0)
     }

@@ -103,7 +103,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
             tracing::warn!(error = %value, "server function transport error");
             // Arguments that do not parse are the caller's mistake, not the server's.
             if matches!(value, E::Args(_) | E::Deserialization(_) | E::MissingArg(_)) {
-                crate::state::set_error_status(http::StatusCode::BAD_REQUEST);
+                crate::request::set_error_status(http::StatusCode::BAD_REQUEST);
             }
         }
         let _ = value;
@@ -115,7 +115,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     /// balancers then see a refusal as a 4xx, not as the server failing.
     fn ser(&self) -> leptos::server_fn::Bytes {
         #[cfg(feature = "ssr")]
-        crate::state::set_error_status(self.http_status());
+        crate::request::set_error_status(self.http_status());
         serde_json::to_vec(self)
             .map(Into::into)
             .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(b"\"Internal\""))

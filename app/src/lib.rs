@@ -26,6 +26,8 @@ pub mod imports;
 pub mod jobs;
 pub mod lifecycle;
 pub mod orders;
+#[cfg(feature = "ssr")]
+pub mod request;
 pub mod rfm;
 pub mod saved_views;
 pub mod segments;
@@ -61,9 +63,9 @@ pub fn register_order_dependents() {
 /// The language of this request: the saved choice, else the browser's, else English.
 #[cfg(feature = "ssr")]
 fn request_lang() -> Lang {
-    state::request_cookie(i18n::LANG_COOKIE)
+    request::request_cookie(i18n::LANG_COOKIE)
         .and_then(|c| Lang::parse(&c))
-        .or_else(|| state::request_accept_language().and_then(|h| Lang::from_accept_language(&h)))
+        .or_else(|| request::request_accept_language().and_then(|h| Lang::from_accept_language(&h)))
         .unwrap_or_default()
 }
 

@@ -1,13 +1,13 @@
 //! Server-only: what every server function can reach through Leptos context, and small
 //! accessors for the request and response. They return errors, never panic.
 
-use crate::auth::service::{cookie_value, session_token, session_user};
+use crate::auth::service::{session_token, session_user};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::request::request_parts;
 use axum::extract::FromRef;
-use http::header::{ACCEPT, COOKIE, SET_COOKIE};
-use http::HeaderValue;
+use http::header::COOKIE;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
 use std::sync::Arc;
@@ -67,31 +67,6 @@ pub fn app_state() -> AppResult<AppState> {
     })
 }
 
-fn request_parts() -> Option<http::request::Parts> {
-    use_context::<http::request::Parts>()
-}
-
-/// A cookie of the current request.
-pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = request_parts()?;
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| cookie_value(h, name).map(str::to_string))
-}
-
-/// The `Accept-Language` header of the current request.
-pub fn request_accept_language() -> Option<String> {
-    let parts = request_parts()?;
-    parts
-        .headers
-        .get(http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
 /// The client address of the current request: the TCP peer, or what a trusted proxy says
 /// it forwarded for (`RAPPORT_TRUSTED_PROXIES`). `unknown` where the server runs without
 /// connection info (in-memory tests).
@@ -112,35 +87,6 @@ pub fn request_client_address() -> String {
         .and_then(|v| v.to_str().ok());
     let trusted = crate::feedback::limits::trusted_proxies_from_env();
     crate::feedback::limits::client_address(peer, forwarded, &trusted).to_string()
-}
-
-/// True for a plain HTML form post (JavaScript off): the answer must be a page or redirect.
-pub fn is_plain_form_post() -> bool {
-    request_parts()
-        .and_then(|p| p.headers.get(ACCEPT).cloned())
-        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
-        .unwrap_or(false)
-}
-
-/// The status of a server function's error response, unless the function already chose
-/// one (a redirect) or the call is a plain form post, which answers with a redirect back.
-pub fn set_error_status(status: http::StatusCode) {
-    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let chosen = res.0.read().map(|r| r.status.is_some()).unwrap_or(true);
-    if !chosen && !is_plain_form_post() {
-        res.set_status(status);
-    }
-}
-
-pub fn append_set_cookie(value: &str) {
-    if let (Some(res), Ok(v)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(value),
-    ) {
-        res.append_header(SET_COOKIE, v);
-    }
 }
 
 /// The session token the request carries, under this deployment's cookie name.

@@ -10,9 +10,9 @@ use leptos::prelude::*;
 mod ssr {
     pub use crate::auth::service;
     pub use crate::i18n::LANG_COOKIE;
+    pub use crate::request::{append_set_cookie, is_plain_form_post};
     pub use crate::state::{
-        app_state, append_set_cookie, current_user, is_plain_form_post, request_client_address,
-        request_session_token, require_user,
+        app_state, current_user, request_client_address, request_session_token, require_user,
     };
 }
 

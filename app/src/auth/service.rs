@@ -5,6 +5,7 @@ use crate::db::{now, Db, DbRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::ids::{TeamId, UserId};
+use crate::request::cookie_value;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -377,14 +378,6 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
         ),
         None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
-}
-
-/// Reads one cookie from a `Cookie` header.
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').find_map(|part| {
-        let (k, v) = part.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
 }
 
 #[cfg(test)]

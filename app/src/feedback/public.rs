@@ -86,9 +86,7 @@ fn lang_of(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
                 .get_all(header::COOKIE)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
-                .find_map(|h| {
-                    crate::auth::service::cookie_value(h, LANG_COOKIE).and_then(Lang::parse)
-                })
+                .find_map(|h| crate::request::cookie_value(h, LANG_COOKIE).and_then(Lang::parse))
         })
         .or_else(|| {
             headers

@@ -1,0 +1,69 @@
+//! Server-only: the current request and response, through Leptos context. Small accessors
+//! that return `None` or do nothing outside a request; they never panic. The lowest layer
+//! of the server side: errors reach the response through here.
+
+use http::header::{ACCEPT, COOKIE, SET_COOKIE};
+use http::HeaderValue;
+use leptos::prelude::use_context;
+
+pub fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+/// A cookie of the current request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = request_parts()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| cookie_value(h, name).map(str::to_string))
+}
+
+/// The `Accept-Language` header of the current request.
+pub fn request_accept_language() -> Option<String> {
+    let parts = request_parts()?;
+    parts
+        .headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// True for a plain HTML form post (JavaScript off): the answer must be a page or redirect.
+pub fn is_plain_form_post() -> bool {
+    request_parts()
+        .and_then(|p| p.headers.get(ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// The status of a server function's error response, unless the function already chose
+/// one (a redirect) or the call is a plain form post, which answers with a redirect back.
+pub fn set_error_status(status: http::StatusCode) {
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let chosen = res.0.read().map(|r| r.status.is_some()).unwrap_or(true);
+    if !chosen && !is_plain_form_post() {
+        res.set_status(status);
+    }
+}
+
+pub fn append_set_cookie(value: &str) {
+    if let (Some(res), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
+        res.append_header(SET_COOKIE, v);
+    }
+}
+
+/// The value of cookie `name` in one `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|part| {
+        let (k, v) = part.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
