@@ -209,7 +209,9 @@ async fn a_low_score_opens_a_complaint_for_the_right_person() {
             .unwrap()
             .try_get("id")
             .unwrap();
-        let detail = complaints::get(&db, &admin, id, Lang::En).await.unwrap();
+        let detail = feedback::complaint_detail(&db, &admin, id, Lang::En)
+            .await
+            .unwrap();
         let k = &detail.complaint;
         assert_eq!(k.source, Source::Form);
         assert_eq!(k.status, Status::Received);
@@ -346,7 +348,7 @@ async fn status_steps_follow_the_rules_and_are_recorded() {
             })
             .collect();
         assert_eq!(events, expected);
-        let detail = complaints::get(&db, &owner, id, Lang::En).await.unwrap();
+        let detail = complaints::get(&db, &owner, id).await.unwrap();
         assert_eq!(detail.events.len(), 6);
         assert_eq!(detail.events[1].actor.as_deref(), Some("owner"));
     })
@@ -354,10 +356,7 @@ async fn status_steps_follow_the_rules_and_are_recorded() {
 }
 
 async fn current(db: &Db, actor: &CurrentUser, id: i64) -> Complaint {
-    complaints::get(db, actor, id, Lang::En)
-        .await
-        .unwrap()
-        .complaint
+    complaints::get(db, actor, id).await.unwrap().complaint
 }
 
 // ---------------------------------------------------------------------------------------
@@ -386,9 +385,7 @@ async fn support_agents_see_only_complaints_assigned_to_them() {
         // Agent A: their complaint, with the contact card, and nothing else.
         assert_eq!(visible_ids(&db, &agent_a).await, [for_a]);
         assert_eq!(visible_ids(&db, &agent_b).await, [for_b]);
-        let own = complaints::get(&db, &agent_a, for_a, Lang::En)
-            .await
-            .unwrap();
+        let own = complaints::get(&db, &agent_a, for_a).await.unwrap();
         let card = own.complaint.customer.expect("contact card");
         assert_eq!(card.customer_id, acme);
         assert_eq!(card.name, "Acme");
@@ -398,7 +395,7 @@ async fn support_agents_see_only_complaints_assigned_to_them() {
         assert!(!card.may_open_customer);
         assert!(own.complaint.may_change);
         assert!(matches!(
-            complaints::get(&db, &agent_a, for_b, Lang::En).await,
+            complaints::get(&db, &agent_a, for_b).await,
             Err(AppError::NotFound)
         ));
         assert!(matches!(
@@ -418,7 +415,7 @@ async fn support_agents_see_only_complaints_assigned_to_them() {
         // The owner sees both (the customer is theirs); the admin too.
         assert_eq!(visible_ids(&db, &owner).await, [for_a, for_b]);
         assert!(
-            complaints::get(&db, &owner, for_b, Lang::En)
+            complaints::get(&db, &owner, for_b)
                 .await
                 .unwrap()
                 .complaint
@@ -434,7 +431,7 @@ async fn support_agents_see_only_complaints_assigned_to_them() {
             Err(AppError::Forbidden)
         ));
         assert!(matches!(
-            complaints::get(&db, &viewer, for_a, Lang::En).await,
+            complaints::get(&db, &viewer, for_a).await,
             Err(AppError::NotFound)
         ));
     })
@@ -517,9 +514,7 @@ async fn an_overdue_complaint_raises_exactly_one_task() {
         let rows = complaints::list(&db, &agent, &overdue).await.unwrap().rows;
         assert_eq!(rows.iter().map(|c| c.id).collect::<Vec<_>>(), [late]);
         assert!(rows[0].overdue);
-        let fine = complaints::get(&db, &agent, on_time, Lang::En)
-            .await
-            .unwrap();
+        let fine = complaints::get(&db, &agent, on_time).await.unwrap();
         assert!(!fine.complaint.overdue);
     })
     .await;

@@ -22,7 +22,7 @@ pub async fn list_complaints(filter: ComplaintFilter) -> Result<ComplaintPage, A
 pub async fn load_complaint(id: i64) -> Result<ComplaintDetail, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::get(&app_state()?.db, &user, id, user.language).await
+    crate::feedback::service::complaint_detail(&app_state()?.db, &user, id, user.language).await
 }
 
 #[server(endpoint = "complaints/open")]

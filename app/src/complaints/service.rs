@@ -13,8 +13,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::feedback::model::{AnalysisFilter, ComplaintRule};
-use crate::feedback::service::Submission;
-use crate::i18n::{Key, Lang};
+use crate::i18n::Key;
 use crate::ids::{CustomerId, TeamId, UserId};
 use crate::tasks::model::TaskSource;
 use sqlx::AnyConnection;
@@ -122,23 +121,30 @@ async fn insert(
     Ok(id)
 }
 
-/// Opens the complaint a form rule asks for, in the answer's own transaction. It goes to
-/// the customer's owner when the answer came through a personal link, else to the rule's
-/// assignee.
+/// A stored answer that a form rule turns into a complaint.
+pub struct LowScoreAnswer<'a> {
+    pub response_id: i64,
+    /// Known when the answer came through a personal link.
+    pub customer: Option<CustomerId>,
+    pub comment: Option<&'a str>,
+    pub submitted_at: i64,
+}
+
+/// Opens the complaint a form rule asks for, in the answer's own transaction: whoever
+/// stores such an answer calls this. It goes to the customer's owner when the answer came
+/// through a personal link, else to the rule's assignee.
 pub async fn open_from_answer(
     conn: &mut AnyConnection,
-    response_id: i64,
-    sub: &Submission,
+    answer: LowScoreAnswer<'_>,
     rule: &ComplaintRule,
 ) -> AppResult<i64> {
-    let customer = sub.link.map(|l| l.customer_id);
+    let customer = answer.customer;
     let owner = match customer {
         Some(c) => scope_of(conn, c).await?.map(|s| s.owner_id),
         None => None,
     };
-    let summary = sub
+    let summary = answer
         .comment
-        .clone()
         .unwrap_or_default()
         .chars()
         .take(MAX_DESCRIPTION_CHARS)
@@ -155,8 +161,8 @@ pub async fn open_from_answer(
         None,
         &draft,
         Source::Form,
-        Some(response_id),
-        sub.submitted_at,
+        Some(answer.response_id),
+        answer.submitted_at,
     )
     .await
 }
@@ -375,7 +381,9 @@ async fn load(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<Complaint> {
     from_row(actor, &row, now())
 }
 
-pub async fn get(db: &Db, actor: &CurrentUser, id: i64, lang: Lang) -> AppResult<ComplaintDetail> {
+/// The complaint and its history; the answers behind it are added by the caller (they are
+/// the feedback feature's).
+pub async fn get(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<ComplaintDetail> {
     let complaint = load(db, actor, id).await?;
     let events = sqlx::query(
         "SELECT e.at, e.from_status, e.to_status, e.note, u.name FROM complaint_events e \
@@ -397,14 +405,10 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: i64, lang: Lang) -> AppResult
         })
     })
     .collect::<AppResult<Vec<_>>>()?;
-    let answers = match complaint.response_id {
-        Some(r) => crate::feedback::service::response_answers(db, r, lang).await?,
-        None => Vec::new(),
-    };
     Ok(ComplaintDetail {
         complaint,
         events,
-        answers,
+        answers: Vec::new(),
     })
 }
 

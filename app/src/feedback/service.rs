@@ -776,7 +776,13 @@ pub async fn store_in(conn: &mut AnyConnection, sub: &Submission) -> AppResult<S
         }
     }
     if let Some(rule) = &sub.complaint {
-        complaints::open_from_answer(conn, id, sub, rule).await?;
+        let answer = complaints::LowScoreAnswer {
+            response_id: id,
+            customer: sub.link.map(|l| l.customer_id),
+            comment: sub.comment.as_deref(),
+            submitted_at: sub.submitted_at,
+        };
+        complaints::open_from_answer(conn, answer, rule).await?;
     }
     Ok(Stored::New(id))
 }
@@ -1205,6 +1211,20 @@ pub fn answer_text(q: &Question, value: &AnswerValue, lang: Lang) -> String {
             .join(", "),
         AnswerValue::Text(t) => t.clone(),
     }
+}
+
+/// A complaint with the answers of the response that opened it, if one did.
+pub async fn complaint_detail(
+    db: &Db,
+    actor: &CurrentUser,
+    id: i64,
+    lang: Lang,
+) -> AppResult<crate::complaints::model::ComplaintDetail> {
+    let mut detail = complaints::get(db, actor, id).await?;
+    if let Some(response) = detail.complaint.response_id {
+        detail.answers = response_answers(db, response, lang).await?;
+    }
+    Ok(detail)
 }
 
 /// A stored response's answers as (question, answer) texts.
