@@ -85,7 +85,7 @@ async fn world(db: &Db) -> World {
 }
 
 async fn visible(db: &Db, actor: &CurrentUser) -> Result<Vec<String>, AppError> {
-    let page = customers::list(db, actor, &ParsedFilter::default()).await?;
+    let page = customers::list(db, actor, &ParsedFilter::default(), &[]).await?;
     Ok(page.items.into_iter().map(|c| c.name).collect())
 }
 
@@ -151,9 +151,9 @@ async fn list_and_read_follow_the_two_levels() {
 async fn list_query_agrees_with_the_permission_rule() {
     on_both_engines(|db| async move {
         let w = world(&db).await;
-        let all = customers::list(&db, &w.admin, &ParsedFilter::default()).await.unwrap().items;
+        let all = customers::list(&db, &w.admin, &ParsedFilter::default(), &[]).await.unwrap().items;
         for actor in [&w.admin, &w.t1_east, &w.t1_west, &w.t2_east, &w.t2_east_b] {
-            let listed: Vec<CustomerId> = customers::list(&db, actor, &ParsedFilter::default()).await.unwrap().items.iter().map(|c| c.id).collect();
+            let listed: Vec<CustomerId> = customers::list(&db, actor, &ParsedFilter::default(), &[]).await.unwrap().items.iter().map(|c| c.id).collect();
             for c in &all {
                 let r = sqlx::query("SELECT level, owner_id, service_manager_id, team_id FROM customers WHERE id = $1")
                     .bind(c.id.0)
@@ -490,9 +490,10 @@ async fn keyset_paging_filters_and_search() {
                     after: after.clone(),
                     ..Default::default()
                 };
-                let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap())
-                    .await
-                    .unwrap();
+                let page =
+                    customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap(), &[])
+                        .await
+                        .unwrap();
                 assert!(page.items.len() <= 50);
                 seen.extend(page.items.iter().map(|c| c.id));
                 match page.next_after {
@@ -510,7 +511,7 @@ async fn keyset_paging_filters_and_search() {
             let db = db.clone();
             let admin = w.admin.clone();
             async move {
-                customers::list(&db, &admin, &ParsedFilter::try_from(&f).unwrap())
+                customers::list(&db, &admin, &ParsedFilter::try_from(&f).unwrap(), &[])
                     .await
                     .unwrap()
                     .items
@@ -555,7 +556,7 @@ async fn keyset_paging_filters_and_search() {
             after: String::new(),
             ..Default::default()
         };
-        let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap())
+        let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap(), &[])
             .await
             .unwrap();
         let f2 = CustomerFilter {
@@ -563,7 +564,7 @@ async fn keyset_paging_filters_and_search() {
             ..f
         };
         assert_eq!(
-            customers::list(&db, &w.admin, &ParsedFilter::try_from(&f2).unwrap())
+            customers::list(&db, &w.admin, &ParsedFilter::try_from(&f2).unwrap(), &[])
                 .await
                 .unwrap()
                 .items
@@ -649,7 +650,7 @@ async fn every_role_against_every_action() {
             .await
             .unwrap();
             let original = name_of(&db, id).await;
-            let list = match customers::list(&db, actor, &ParsedFilter::default()).await {
+            let list = match customers::list(&db, actor, &ParsedFilter::default(), &[]).await {
                 Ok(page) if page.items.iter().any(|c| c.id == id) => Allowed,
                 Ok(_) => Hidden,
                 Err(e) => outcome::<()>(Err(e)),

@@ -81,7 +81,7 @@ fn custom(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 async fn ids(db: &Db, actor: &CurrentUser, f: CustomerFilter) -> Result<Vec<CustomerId>, AppError> {
     let parsed = ParsedFilter::try_from(&f)?;
-    let mut ids: Vec<CustomerId> = customers::list(db, actor, &parsed)
+    let mut ids: Vec<CustomerId> = customers::list(db, actor, &parsed, &[])
         .await?
         .items
         .into_iter()

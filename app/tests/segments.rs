@@ -763,7 +763,8 @@ async fn saved_segments_are_private_or_shared_and_filter_the_list() {
                 ..Default::default()
             })
             .unwrap();
-            let listed = app::customers::service::list(&db, viewer, &filter).await.unwrap();
+            let conditions = segments::list_conditions(&db, viewer, &filter).await.unwrap();
+            let listed = app::customers::service::list(&db, viewer, &filter, &conditions).await.unwrap();
             let count = segments::count(&db, viewer, &checked).await.unwrap();
             assert_eq!(listed.items.len() as i64, count.min(50));
         }
@@ -774,7 +775,7 @@ async fn saved_segments_are_private_or_shared_and_filter_the_list() {
         })
         .unwrap();
         assert_eq!(
-            app::customers::service::list(&db, &w.t1_south, &filter).await.map(|_| ()),
+            segments::list_conditions(&db, &w.t1_south, &filter).await.map(|_| ()),
             Err(AppError::NotFound)
         );
 

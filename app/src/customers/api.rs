@@ -18,7 +18,9 @@ pub async fn list_customers(filter: CustomerFilter) -> Result<CustomerPage, AppE
     use ssr::*;
     let user = require_user().await?;
     let filter = ParsedFilter::try_from(&filter)?;
-    service::list(&app_state()?.db, &user, &filter).await
+    let db = &app_state()?.db;
+    let conditions = crate::segments::service::list_conditions(db, &user, &filter).await?;
+    service::list(db, &user, &filter, &conditions).await
 }
 
 #[server(endpoint = "customers/get")]

@@ -709,8 +709,6 @@ pub struct ParsedFilter {
     pub segment: Option<i64>,
     /// Customers in this lifecycle stage today.
     pub stage: Option<crate::lifecycle::model::Stage>,
-    /// Members of an unsaved, already checked rule (the segment builder's member list).
-    pub rule: Option<crate::segments::model::CheckedRule>,
     pub sort: SortKey,
     pub after: Option<Cursor>,
 }
@@ -756,7 +754,6 @@ impl TryFrom<&CustomerFilter> for ParsedFilter {
             } else {
                 Some(crate::lifecycle::model::Stage::parse(&f.stage).ok_or_else(|| bad("stage"))?)
             },
-            rule: None,
             q: (!q.is_empty()).then(|| q.chars().take(100).collect::<String>().to_lowercase()),
             level: match num("level", &f.level)? {
                 None => None,

@@ -10,7 +10,7 @@ use crate::auth::permissions::{
 use crate::auth::scope::{authorize, scope_of};
 use crate::auth::CurrentUser;
 use crate::customers::model::*;
-use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::db::{now, Condition, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
 use crate::ids::{ContactId, CustomerId, TeamId, UserId};
@@ -150,7 +150,16 @@ fn list_item(r: &DbRow) -> AppResult<CustomerListItem> {
 
 /// One page of the customers the actor may see. Keyset-paged (no OFFSET) and without a
 /// total count, so every page costs the same at any depth.
-pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppResult<CustomerPage> {
+/// One page of the customers the actor may see under `filter` and `conditions`, each a
+/// condition compiled by the caller (a segment's rule, a lifecycle stage) about customer
+/// `c`. The list knows no segment or stage: `filter.segment` and `filter.stage` apply only
+/// through `conditions` (`segments::service::list_conditions` compiles them).
+pub async fn list(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: &ParsedFilter,
+    conditions: &[Condition],
+) -> AppResult<CustomerPage> {
     if !may_list_customers(actor) {
         return Err(AppError::Forbidden);
     }
@@ -213,28 +222,12 @@ pub async fn list(db: &Db, actor: &CurrentUser, filter: &ParsedFilter) -> AppRes
     if filter.open_task {
         q.push(" AND EXISTS (SELECT 1 FROM tasks tk WHERE tk.customer_id = c.id AND tk.status = 'open')");
     }
-    if let Some(stage) = filter.stage {
-        q.push(" AND ");
-        crate::lifecycle::service::push_stage_condition(
-            &mut q,
-            now().div_euclid(86_400),
-            false,
-            &[stage.as_str().to_string()],
-        );
-    }
     if !filter.custom.is_empty() {
         let fields = crate::custom_fields::service::active_fields(db).await?;
         push_custom_conditions(&mut q, &fields, &filter.custom)?;
     }
-    if filter.segment.is_some() || filter.rule.is_some() {
-        let ctx = crate::segments::service::eval_context(db).await?;
-        if let Some(segment) = filter.segment {
-            let rule = crate::segments::service::checked_rule_of(db, actor, segment).await?;
-            crate::segments::sql::push_rule(&mut q, &rule, &ctx);
-        }
-        if let Some(rule) = &filter.rule {
-            crate::segments::sql::push_rule(&mut q, rule, &ctx);
-        }
+    for condition in conditions {
+        condition(&mut q);
     }
     let (column, descending) = match filter.sort {
         SortKey::Name => ("c.name_key", false),

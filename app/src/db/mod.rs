@@ -181,6 +181,10 @@ pub fn like_contains(needle: &str) -> String {
     out
 }
 
+/// A condition compiled ahead of the query it goes into: it pushes ` AND …` onto a
+/// builder (a segment's rule, a lifecycle stage, for the customer list).
+pub type Condition = Box<dyn Fn(&mut SqlBuilder) + Send + Sync>;
+
 /// Builds a parameterised query piece by piece: values never enter the SQL text, only
 /// `$n` placeholders do, numbered in the order they are pushed.
 pub struct SqlBuilder {

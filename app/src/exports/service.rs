@@ -114,8 +114,9 @@ async fn visible_ids(
             let mut filter = filter.clone();
             filter.after = None;
             let mut out = Vec::new();
+            let conditions = crate::segments::service::list_conditions(db, actor, &filter).await?;
             loop {
-                let page = crate::customers::service::list(db, actor, &filter).await?;
+                let page = crate::customers::service::list(db, actor, &filter, &conditions).await?;
                 out.extend(page.items.iter().map(|c| c.id.0));
                 match page
                     .next_after

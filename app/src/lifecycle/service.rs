@@ -626,6 +626,19 @@ pub async fn stages_now(db: &Db, customers: &[i64]) -> AppResult<HashMap<i64, St
     Ok(out)
 }
 
+/// "Customer `c` is in `stage` today", as a condition of the customer list.
+pub fn stage_condition(stage: Stage) -> crate::db::Condition {
+    Box::new(move |q| {
+        q.push(" AND ");
+        push_stage_condition(
+            q,
+            now().div_euclid(86_400),
+            false,
+            &[stage.as_str().to_string()],
+        );
+    })
+}
+
 /// Appends ` AND <customer c's stage today is one of stages>` (negated: none of), for the
 /// customer list's stage filter and segment conditions.
 pub fn push_stage_condition(q: &mut SqlBuilder, today: i64, negate: bool, stages: &[String]) {

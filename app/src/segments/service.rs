@@ -12,7 +12,7 @@ use crate::auth::permissions::{
 };
 use crate::auth::{CurrentUser, Role};
 use crate::customers::model::{CustomerPage, ParsedFilter};
-use crate::db::{insert_rows, now, Db, Row, SqlBuilder, SqlValue};
+use crate::db::{insert_rows, now, Condition, Db, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
 use crate::ids::{TeamId, UserId};
@@ -51,6 +51,29 @@ pub async fn count(db: &Db, actor: &CurrentUser, rule: &CheckedRule) -> AppResul
     Ok(q.query().fetch_one(&db.pool).await?.try_get("n")?)
 }
 
+/// The rule as a condition of the customer list.
+pub fn rule_condition(rule: CheckedRule, ctx: EvalContext) -> Condition {
+    Box::new(move |q| super::sql::push_rule(q, &rule, &ctx))
+}
+
+/// The conditions a customer-list filter's saved segment and lifecycle stage compile to,
+/// for `customers::service::list`. A segment the actor may not see is `NotFound`.
+pub async fn list_conditions(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: &ParsedFilter,
+) -> AppResult<Vec<Condition>> {
+    let mut conditions = Vec::new();
+    if let Some(stage) = filter.stage {
+        conditions.push(crate::lifecycle::service::stage_condition(stage));
+    }
+    if let Some(segment) = filter.segment {
+        let rule = checked_rule_of(db, actor, segment).await?;
+        conditions.push(rule_condition(rule, eval_context(db).await?));
+    }
+    Ok(conditions)
+}
+
 /// One page of the rule's members, as the customer list pages them.
 pub async fn members(
     db: &Db,
@@ -59,11 +82,11 @@ pub async fn members(
     after: Option<crate::customers::model::Cursor>,
 ) -> AppResult<CustomerPage> {
     let filter = ParsedFilter {
-        rule: Some(rule),
         after,
         ..Default::default()
     };
-    crate::customers::service::list(db, actor, &filter).await
+    let condition = rule_condition(rule, eval_context(db).await?);
+    crate::customers::service::list(db, actor, &filter, &[condition]).await
 }
 
 const SEGMENT_SELECT: &str =

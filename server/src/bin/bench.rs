@@ -148,7 +148,10 @@ async fn time_pages(
         for _ in 0..depth {
             let parsed = ParsedFilter::try_from(&f).unwrap();
             let t = Instant::now();
-            let page = app::customers::service::list(db, who, &parsed)
+            let conditions = app::segments::service::list_conditions(db, who, &parsed)
+                .await
+                .unwrap();
+            let page = app::customers::service::list(db, who, &parsed, &conditions)
                 .await
                 .unwrap();
             times.push(t.elapsed());
