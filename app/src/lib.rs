@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod churn;
 pub mod complaints;
+pub mod csv_writer;
 pub mod custom_fields;
 pub mod customers;
 pub mod dashboard;
@@ -24,6 +25,7 @@ pub mod ids;
 pub mod imports;
 #[cfg(feature = "ssr")]
 pub mod jobs;
+pub mod layout;
 pub mod lifecycle;
 pub mod orders;
 #[cfg(feature = "ssr")]
@@ -148,7 +150,7 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="Rapport customer relationship platform" />
         <Title text=move || i18n.t(i18n::Key::AppName) />
         <Router>
-            <ui::layout::Layout>
+            <layout::Layout>
                 <Routes fallback=ui::NotFoundPage>
                     <Route path=path!("/") view=dashboard::pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=auth::pages::LoginPage ssr=SsrMode::Async />
@@ -183,7 +185,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=audit::pages::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/fields") view=custom_fields::pages::CustomFieldsPage ssr=SsrMode::Async />
                 </Routes>
-            </ui::layout::Layout>
+            </layout::Layout>
         </Router>
     }
 }

@@ -110,3 +110,20 @@ pub async fn current_user() -> AppResult<Option<CurrentUser>> {
 pub async fn require_user() -> AppResult<CurrentUser> {
     current_user().await?.ok_or(AppError::Unauthorized)
 }
+
+/// The session's user, read from the cookie the same way the pages do: for plain axum
+/// routes (uploads, CSV downloads) outside Leptos context.
+pub async fn cookie_user(
+    state: &AppState,
+    headers: &http::HeaderMap,
+) -> Result<CurrentUser, AppError> {
+    let cookies = headers.get_all(http::header::COOKIE);
+    let token = session_token(
+        cookies.iter().filter_map(|v| v.to_str().ok()),
+        state.config.secure_cookies,
+    )
+    .ok_or(AppError::Unauthorized)?;
+    session_user(&state.db, token)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}

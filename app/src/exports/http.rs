@@ -4,7 +4,7 @@
 use crate::customers::model::{CustomerFilter, ParsedFilter};
 use crate::error::AppError;
 use crate::exports::service::{export_customers, Selection};
-use crate::imports::upload::cookie_user;
+use crate::state::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};

@@ -1,6 +1,5 @@
 //! CSV exports of what the user may see, safe to open in a spreadsheet.
 
-pub mod csv;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]

@@ -5,11 +5,11 @@ use crate::auth::permissions::{
     customer_visibility, may_list_customers, may_see_financials, CustomerScope,
 };
 use crate::auth::CurrentUser;
+use crate::csv_writer::CsvWriter;
 use crate::customers::model::ParsedFilter;
 use crate::dates::parse_date;
 use crate::db::{Db, DbRow, Row, SqlBuilder};
 use crate::error::{AppError, AppResult};
-use crate::exports::csv::CsvWriter;
 use crate::finance::credit::{figures, rating, CreditRating, PaymentFacts};
 use crate::ids::{CustomerId, TeamId, UserId};
 use std::collections::HashMap;

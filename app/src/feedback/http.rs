@@ -3,7 +3,7 @@
 
 use crate::feedback::model::AnalysisFilter;
 use crate::feedback::service;
-use crate::imports::upload::cookie_user;
+use crate::state::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;

@@ -1281,7 +1281,7 @@ pub async fn export_csv(
     q.push(" ORDER BY r.submitted_at, r.id");
     let rows = q.query().fetch_all(&db.pool).await?;
     let questions = &view.definition.questions;
-    let mut csv = crate::exports::csv::CsvWriter::new();
+    let mut csv = crate::csv_writer::CsvWriter::new();
     let mut header: Vec<String> = [
         "response_id",
         "submitted_at",

@@ -2,12 +2,10 @@
 //! the signed-in user; the answer is the preview the mapping step shows.
 
 use crate::auth::permissions::may_import;
-use crate::auth::service::{session_token, session_user};
-use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::imports::model::{ImportKind, UploadPreview, MAX_UPLOAD_BYTES};
 use crate::imports::service::preview;
-use crate::state::AppState;
+use crate::state::{cookie_user, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
@@ -42,19 +40,6 @@ fn error_response(err: AppError) -> Response {
         other => other.http_status(),
     };
     (status, Json(err)).into_response()
-}
-
-/// The session's user, read from the cookie the same way the pages do.
-pub async fn cookie_user(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
-    let cookies = headers.get_all(http::header::COOKIE);
-    let token = session_token(
-        cookies.iter().filter_map(|v| v.to_str().ok()),
-        state.config.secure_cookies,
-    )
-    .ok_or(AppError::Unauthorized)?;
-    session_user(&state.db, token)
-        .await?
-        .ok_or(AppError::Unauthorized)
 }
 
 pub async fn upload_file(

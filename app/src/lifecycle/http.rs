@@ -3,8 +3,8 @@
 //! §10); signed in by the session cookie.
 
 use crate::error::AppError;
-use crate::imports::upload::cookie_user;
 use crate::lifecycle::service;
+use crate::state::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;

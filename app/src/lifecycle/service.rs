@@ -704,7 +704,7 @@ pub const CSV_COLUMNS: [&str; 2] = ["customer_external_id", "stage"];
 
 /// The CSV of [`rows_on`]: UTF-8 with BOM, formulas neutralised.
 pub fn rows_csv(rows: &[(String, Stage)]) -> String {
-    let mut w = crate::exports::csv::CsvWriter::new();
+    let mut w = crate::csv_writer::CsvWriter::new();
     w.row(&CSV_COLUMNS);
     for (external, stage) in rows {
         w.row(&[external.clone(), stage.as_str().to_string()]);

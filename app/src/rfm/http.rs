@@ -2,8 +2,8 @@
 //! signed-in user may see (columns of PRODUCT.md §10); signed in by the session cookie.
 
 use crate::error::AppError;
-use crate::imports::upload::cookie_user;
 use crate::rfm::service;
+use crate::state::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;

@@ -759,7 +759,7 @@ fn plain_amount(cents: i64) -> String {
 /// The CSV file of [`rows_as_of`]: UTF-8 with BOM, formulas neutralised. M is in currency
 /// units with two decimals.
 pub fn rows_csv(rows: &[(String, RfmRow)]) -> String {
-    let mut w = crate::exports::csv::CsvWriter::new();
+    let mut w = crate::csv_writer::CsvWriter::new();
     w.row(&CSV_COLUMNS);
     for (external, r) in rows {
         w.row(&[

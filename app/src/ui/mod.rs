@@ -1,7 +1,5 @@
 //! Reusable pieces of the staff interface.
 
-pub mod layout;
-
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use leptos::prelude::*;

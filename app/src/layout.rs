@@ -1,3 +1,5 @@
+//! The frame of every page, above the features whose widgets it shows (the task badge).
+
 use crate::auth::pages::use_auth;
 use crate::auth::Role;
 use crate::i18n::{t, use_i18n, Key, Lang};
