@@ -1,6 +1,6 @@
 // Writes brotli (quality 11) and gzip (level 9) copies beside every compressible file of
 // the built site, for the server to send as they are (ServeDir precompressed). Run after
-// `cargo leptos build --release`: node's zlib is native, so this takes seconds.
+// the release build (`release_build` in .ci/toolchain.sh): node's zlib is native, so this takes seconds.
 //
 //   node .ci/precompress.mjs target/site
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
