@@ -4,6 +4,7 @@
 
 use crate::auth::permissions::{may, CustomerAction, CustomerScope};
 use crate::auth::CurrentUser;
+use crate::db::DbRow;
 use crate::error::{AppError, AppResult};
 use crate::ids::{CustomerId, TeamId, UserId};
 use sqlx::{AnyConnection, Row};
@@ -19,17 +20,20 @@ pub async fn scope_of(
     .bind(id.0)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| {
-        Ok(CustomerScope {
-            level: r.try_get("level")?,
-            owner_id: UserId(r.try_get("owner_id")?),
-            service_manager_id: r
-                .try_get::<Option<i64>, _>("service_manager_id")?
-                .map(UserId),
-            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-        })
+    Ok(row.as_ref().map(scope_from_row).transpose()?)
+}
+
+/// The scope from a row that selected a customer's `level`, `owner_id`,
+/// `service_manager_id` and `team_id`, for queries that read many customers at once.
+pub fn scope_from_row(r: &DbRow) -> Result<CustomerScope, sqlx::Error> {
+    Ok(CustomerScope {
+        level: r.try_get("level")?,
+        owner_id: UserId(r.try_get("owner_id")?),
+        service_manager_id: r
+            .try_get::<Option<i64>, _>("service_manager_id")?
+            .map(UserId),
+        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
     })
-    .transpose()
 }
 
 /// Refuses with `NotFound` when the record is invisible, `Forbidden` when visible but

@@ -12,16 +12,16 @@
 
 use crate::auth::permissions::{
     customer_visibility, may_configure_churn, may_run_churn_scan, may_see_at_risk,
-    may_see_customer, may_see_financials, CustomerScope,
+    may_see_customer, may_see_financials,
 };
 use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::churn::model::*;
 use crate::dates::{iso_date, parse_date};
-use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::db::{now, Db, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Key, Lang};
-use crate::ids::{CustomerId, TaskId, TeamId, UserId};
+use crate::ids::{CustomerId, TaskId};
 use crate::tasks::model::TaskSource;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -587,17 +587,6 @@ pub async fn start_scan(db: &Db, actor: &CurrentUser) -> AppResult<bool> {
 // Reading
 // ---------------------------------------------------------------------------------------
 
-fn scope_from_row(r: &DbRow) -> AppResult<CustomerScope> {
-    Ok(CustomerScope {
-        level: r.try_get("level")?,
-        owner_id: UserId(r.try_get("owner_id")?),
-        service_manager_id: r
-            .try_get::<Option<i64>, _>("service_manager_id")?
-            .map(UserId),
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-    })
-}
-
 /// One page of open warnings for customers the actor may see, by value at stake.
 pub async fn at_risk(db: &Db, actor: &CurrentUser, after: Option<&str>) -> AppResult<AtRiskPage> {
     if !may_see_at_risk(actor) {
@@ -631,7 +620,7 @@ pub async fn at_risk(db: &Db, actor: &CurrentUser, after: Option<&str>) -> AppRe
     let rows = q.query().fetch_all(&db.pool).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let scope = scope_from_row(r)?;
+        let scope = crate::auth::scope::scope_from_row(r)?;
         // The SQL condition mirrors this; checked again per row.
         if !may_see_customer(actor, &scope) {
             continue;

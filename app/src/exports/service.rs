@@ -1,9 +1,7 @@
 //! Customer export: the rows the actor may see (a filter of the list, or a selection of
 //! ids), every page of them, with the columns the actor may see.
 
-use crate::auth::permissions::{
-    customer_visibility, may_list_customers, may_see_financials, CustomerScope,
-};
+use crate::auth::permissions::{customer_visibility, may_list_customers, may_see_financials};
 use crate::auth::CurrentUser;
 use crate::csv_writer::CsvWriter;
 use crate::customers::model::ParsedFilter;
@@ -11,7 +9,7 @@ use crate::dates::parse_date;
 use crate::db::{Db, DbRow, Row, SqlBuilder};
 use crate::error::{AppError, AppResult};
 use crate::finance::credit::{figures, rating, CreditRating, PaymentFacts};
-use crate::ids::{CustomerId, TeamId, UserId};
+use crate::ids::CustomerId;
 use std::collections::HashMap;
 
 const CHUNK: usize = 400;
@@ -141,14 +139,7 @@ fn credit_cell(
     payments: &HashMap<i64, Vec<PaymentFacts>>,
     today: i64,
 ) -> Result<String, sqlx::Error> {
-    let scope = CustomerScope {
-        level: r.try_get("level")?,
-        owner_id: UserId(r.try_get("owner_id")?),
-        service_manager_id: r
-            .try_get::<Option<i64>, _>("service_manager_id")?
-            .map(UserId),
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-    };
+    let scope = crate::auth::scope::scope_from_row(r)?;
     if !may_see_financials(actor, &scope) {
         return Ok(String::new());
     }

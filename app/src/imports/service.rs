@@ -398,17 +398,6 @@ struct StoredCustomer {
     input: CustomerInput,
 }
 
-fn scope_from(r: &crate::db::DbRow) -> Result<CustomerScope, sqlx::Error> {
-    Ok(CustomerScope {
-        level: r.try_get("level")?,
-        owner_id: UserId(r.try_get("owner_id")?),
-        service_manager_id: r
-            .try_get::<Option<i64>, _>("service_manager_id")?
-            .map(UserId),
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-    })
-}
-
 const TEXT_COLUMNS: [&str; 16] = [
     "external_id",
     "name",
@@ -479,7 +468,7 @@ async fn customers_by(
         }
         q.push(")");
         for r in q.query().fetch_all(&mut *conn).await? {
-            let scope = scope_from(&r)?;
+            let scope = crate::auth::scope::scope_from_row(&r)?;
             let mut input = CustomerInput::default();
             let text = |c: &str| -> Result<String, sqlx::Error> {
                 Ok(r.try_get::<Option<String>, _>(c)?.unwrap_or_default())
@@ -1128,7 +1117,11 @@ async fn import_orders(
             let ext: String = r.try_get("external_id")?;
             // An order of a customer the actor may not change is never touched: the row
             // is refused as a taken external id, whatever customer it names.
-            if !may(run.actor, CustomerAction::Update, &scope_from(&r)?) {
+            if !may(
+                run.actor,
+                CustomerAction::Update,
+                &crate::auth::scope::scope_from_row(&r)?,
+            ) {
                 foreign_orders.insert(ext);
                 continue;
             }

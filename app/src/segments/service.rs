@@ -8,7 +8,7 @@ use super::model::{
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     customer_visibility, may_assign_task, may_delete_segment, may_list_customers, may_log_work,
-    may_see_segment, Assignee, CustomerScope, SegmentScope,
+    may_see_segment, Assignee, SegmentScope,
 };
 use crate::auth::{CurrentUser, Role};
 use crate::customers::model::{CustomerPage, ParsedFilter};
@@ -338,14 +338,7 @@ pub async fn create_task_batch(
     let mut tasks = Vec::new();
     let mut refused = 0;
     for r in &rows {
-        let scope = CustomerScope {
-            level: r.try_get("level")?,
-            owner_id: UserId(r.try_get("owner_id")?),
-            service_manager_id: r
-                .try_get::<Option<i64>, _>("service_manager_id")?
-                .map(UserId),
-            team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-        };
+        let scope = crate::auth::scope::scope_from_row(r)?;
         let owner = Assignee {
             id: scope.owner_id,
             role: Role::parse(&r.try_get::<String, _>("owner_role")?).unwrap_or(Role::Viewer),
