@@ -47,6 +47,11 @@ pub fn parse_date(raw: &str) -> Option<i64> {
     {
         return None;
     }
+    // `str::parse` would take a sign ("+1"); a date has digits only.
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y) && digits(m) && digits(d)) {
+        return None;
+    }
     let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
     if !(1900..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 {
         return None;

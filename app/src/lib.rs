@@ -9,16 +9,20 @@ pub mod churn;
 pub mod complaints;
 pub mod csv_writer;
 pub mod custom_fields;
+pub mod customer_page;
 pub mod customers;
 pub mod dashboard;
 pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod downloads;
 pub mod duplicates;
 pub mod error;
 pub mod exports;
 pub mod feedback;
 pub mod finance;
+pub mod format;
 pub mod funnel;
 pub mod i18n;
 pub mod ids;
@@ -27,6 +31,7 @@ pub mod imports;
 pub mod jobs;
 pub mod layout;
 pub mod lifecycle;
+pub mod notes;
 pub mod orders;
 #[cfg(feature = "ssr")]
 pub mod request;
@@ -154,14 +159,14 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=ui::NotFoundPage>
                     <Route path=path!("/") view=dashboard::pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=auth::pages::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=auth::pages::SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=users::pages::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/customers") view=customers::pages::CustomerListPage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/new") view=customers::pages::CustomerCreatePage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/new") view=customers::form::CustomerCreatePage ssr=SsrMode::Async />
                     // Declared before `/customers/:id`: routes match in order.
                     <Route path=path!("/customers/duplicates") view=duplicates::pages::DuplicatesPage ssr=SsrMode::Async />
                     <Route path=path!("/customers/duplicates/merge") view=duplicates::pages::MergePage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id") view=customers::detail::CustomerDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/customers/:id/edit") view=customers::pages::CustomerEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id") view=customer_page::CustomerDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/customers/:id/edit") view=customers::form::CustomerEditPage ssr=SsrMode::Async />
                     <Route path=path!("/segments") view=segments::pages::SegmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/new") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />
                     <Route path=path!("/segments/:id") view=segments::pages::SegmentEditPage ssr=SsrMode::Async />

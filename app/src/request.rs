@@ -5,6 +5,7 @@
 use http::header::{ACCEPT, COOKIE, SET_COOKIE};
 use http::HeaderValue;
 use leptos::prelude::use_context;
+use std::net::IpAddr;
 
 pub fn request_parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
@@ -66,4 +67,78 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
         let (k, v) = part.trim().split_once('=')?;
         (k == name).then_some(v)
     })
+}
+
+/// Proxies whose `X-Forwarded-For` is believed, from `RAPPORT_TRUSTED_PROXIES`
+/// (comma-separated addresses).
+pub fn trusted_proxies_from_env() -> Vec<IpAddr> {
+    std::env::var("RAPPORT_TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+/// The client of a request: the peer, unless the peer is a trusted proxy, in which case
+/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .unwrap_or_default()
+        .rsplit(',')
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+/// The client address of the current request: the TCP peer, or what a trusted proxy says
+/// it forwarded for (`RAPPORT_TRUSTED_PROXIES`). `unknown` where the server runs without
+/// connection info (in-memory tests).
+pub fn request_client_address() -> String {
+    let Some(parts) = request_parts() else {
+        return "unknown".into();
+    };
+    let Some(peer) = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    client_address(peer, forwarded, &trusted_proxies_from_env()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.9");
+        let trusted = [proxy];
+        assert_eq!(
+            client_address(ip("1.2.3.4"), Some("5.6.7.8"), &trusted),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            client_address(proxy, Some("9.9.9.9, 5.6.7.8"), &trusted),
+            ip("5.6.7.8")
+        );
+        assert_eq!(
+            client_address(proxy, Some("5.6.7.8, 10.0.0.9"), &trusted),
+            ip("5.6.7.8")
+        );
+        assert_eq!(client_address(proxy, None, &trusted), proxy);
+        assert_eq!(client_address(proxy, Some("garbage"), &trusted), proxy);
+    }
 }

@@ -3,10 +3,62 @@
 //! saves by an admin are audited with both values.
 
 use crate::audit::service::{record, Change};
-use crate::db::{now, Row};
-use crate::error::AppResult;
+use crate::db::{now, Db, Row};
+use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use sqlx::AnyConnection;
+
+/// The configuration stored under `key` as JSON, or its default (also when the stored
+/// JSON no longer parses, so a bad row never takes a feature down).
+pub async fn load_or_default<T: DeserializeOwned + Default>(db: &Db, key: &str) -> AppResult<T> {
+    Ok(load(db, key).await?.unwrap_or_default())
+}
+
+/// The value stored under `key` as JSON, if there is one that parses.
+pub async fn load<T: DeserializeOwned>(db: &Db, key: &str) -> AppResult<Option<T>> {
+    let mut conn = db.pool.acquire().await?;
+    load_on(&mut conn, key).await
+}
+
+/// [`load`] on the caller's connection or transaction.
+pub async fn load_on<T: DeserializeOwned>(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> AppResult<Option<T>> {
+    Ok(read(conn, key)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// Saves a configuration an admin changed, as JSON, audited with both values, in its own
+/// transaction. The caller has checked the permission.
+pub async fn save<T: Serialize>(
+    db: &Db,
+    key: &'static str,
+    value: &T,
+    actor: UserId,
+) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    save_audited(&mut tx, key, to_json(value)?, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records bookkeeping (a last run, a last scan) as JSON, unaudited.
+pub async fn write_json<T: Serialize>(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &T,
+) -> AppResult<()> {
+    write(conn, key, &to_json(value)?, None).await
+}
+
+/// A value as the JSON stored in `settings`.
+pub fn to_json<T: Serialize>(value: &T) -> AppResult<String> {
+    serde_json::to_string(value).map_err(|_| AppError::Internal)
+}
 
 /// The stored value of `key`, if any.
 pub async fn read(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
@@ -52,14 +104,9 @@ pub async fn save_audited(
         record(
             conn,
             Some(actor),
-            Change {
-                entity: "settings",
-                entity_id: 0,
-                action: "update",
-                field: Some(key),
-                before,
-                after: Some(value),
-            },
+            Change::new("settings", 0, "update")
+                .on_field(key)
+                .values(before, Some(value)),
         )
         .await?;
     }

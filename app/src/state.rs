@@ -1,13 +1,10 @@
-//! Server-only: what every server function can reach through Leptos context, and small
-//! accessors for the request and response. They return errors, never panic.
+//! Server-only: what every server function can reach through Leptos context: the
+//! database, the Leptos options and the deployment's configuration. The signed-in user is
+//! `auth::session`.
 
-use crate::auth::service::{session_token, session_user};
-use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::request::request_parts;
 use axum::extract::FromRef;
-use http::header::COOKIE;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
 use std::sync::Arc;
@@ -65,65 +62,4 @@ pub fn app_state() -> AppResult<AppState> {
         tracing::error!("application state missing from context");
         AppError::Internal
     })
-}
-
-/// The client address of the current request: the TCP peer, or what a trusted proxy says
-/// it forwarded for (`RAPPORT_TRUSTED_PROXIES`). `unknown` where the server runs without
-/// connection info (in-memory tests).
-pub fn request_client_address() -> String {
-    let Some(parts) = request_parts() else {
-        return "unknown".into();
-    };
-    let Some(peer) = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
-    else {
-        return "unknown".into();
-    };
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let trusted = crate::feedback::limits::trusted_proxies_from_env();
-    crate::feedback::limits::client_address(peer, forwarded, &trusted).to_string()
-}
-
-/// The session token the request carries, under this deployment's cookie name.
-pub fn request_session_token() -> Option<String> {
-    let secure = use_context::<AppState>()?.config.secure_cookies;
-    let parts = request_parts()?;
-    let headers = parts.headers.get_all(COOKIE);
-    session_token(headers.iter().filter_map(|v| v.to_str().ok()), secure).map(str::to_string)
-}
-
-/// The signed-in user of this request, if any.
-pub async fn current_user() -> AppResult<Option<CurrentUser>> {
-    let Some(token) = request_session_token() else {
-        return Ok(None);
-    };
-    let state = app_state()?;
-    session_user(&state.db, &token).await
-}
-
-/// The signed-in user, or `Unauthorized`.
-pub async fn require_user() -> AppResult<CurrentUser> {
-    current_user().await?.ok_or(AppError::Unauthorized)
-}
-
-/// The session's user, read from the cookie the same way the pages do: for plain axum
-/// routes (uploads, CSV downloads) outside Leptos context.
-pub async fn cookie_user(
-    state: &AppState,
-    headers: &http::HeaderMap,
-) -> Result<CurrentUser, AppError> {
-    let cookies = headers.get_all(http::header::COOKIE);
-    let token = session_token(
-        cookies.iter().filter_map(|v| v.to_str().ok()),
-        state.config.secure_cookies,
-    )
-    .ok_or(AppError::Unauthorized)?;
-    session_user(&state.db, token)
-        .await?
-        .ok_or(AppError::Unauthorized)
 }

@@ -63,7 +63,7 @@ async fn setup_forms_sent_at_once_make_one_admin() {
             }
         }
         assert_eq!(made, 1);
-        assert_eq!(users::count_users(&db).await.unwrap(), 1);
+        assert_eq!(service::count_users(&db).await.unwrap(), 1);
     })
     .await;
 }
@@ -77,7 +77,7 @@ async fn passwords_outside_8_to_256_characters_are_refused() {
             users::create_first_admin(&db, admin_input("a@example.com", &"x".repeat(257))).await;
         assert!(matches!(long, Err(AppError::Validation(_))));
         assert_eq!(
-            users::count_users(&db).await.unwrap(),
+            service::count_users(&db).await.unwrap(),
             0,
             "nothing stored on bad input"
         );

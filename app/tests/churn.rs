@@ -8,8 +8,6 @@ mod support;
 use app::auth::{CurrentUser, Role};
 use app::churn::model::*;
 use app::churn::service as churn;
-use app::customers::model::CustomerInput;
-use app::customers::service as customers;
 use app::dates::iso_date;
 use app::db::{Db, Row};
 use app::feedback::model::{FormDefinition, Localized, Question, QuestionKind};
@@ -17,7 +15,7 @@ use app::ids::CustomerId;
 use app::orders::model::{OrderDraft, OrderInput};
 use app::timeline::model::{TimelineBody, TimelineKind, TimelineQuery};
 use std::collections::HashMap;
-use support::{on_both_engines, team, user};
+use support::{count, managed_customer, on_both_engines, team, user};
 
 /// A small deterministic generator (the data must be the same on both engines).
 struct Lcg(u64);
@@ -40,17 +38,8 @@ async fn customer(
     owner: &CurrentUser,
     sm: Option<&CurrentUser>,
 ) -> CustomerId {
-    let input = CustomerInput {
-        name: name.into(),
-        level: level.into(),
-        grade: if level == "1" { "key" } else { "general" }.into(),
-        owner_id: owner.id.to_string(),
-        service_manager_id: sm.map(|s| s.id.to_string()).unwrap_or_default(),
-        ..Default::default()
-    };
-    customers::create(db, admin, customers::parse_draft(&input).unwrap())
-        .await
-        .unwrap()
+    let grade = if level == "1" { "key" } else { "general" };
+    managed_customer(db, admin, name, (level, grade), owner, sm).await
 }
 
 async fn order(db: &Db, c: CustomerId, day: i64, cents: i64) {
@@ -178,15 +167,6 @@ async fn open_warnings(db: &Db) -> HashMap<i64, Open> {
         )
     })
     .collect()
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
 }
 
 /// Everything the churn tables and churn tasks hold, to compare two moments.

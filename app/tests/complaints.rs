@@ -11,11 +11,13 @@ use app::customers::model::CustomerInput;
 use app::customers::service as customers;
 use app::db::{now, Db, Row};
 use app::error::AppError;
+use app::feedback::answers::{self, Stored};
+use app::feedback::links::{self, LinkClaim};
 use app::feedback::model::*;
-use app::feedback::service::{self as feedback, LinkClaim, Stored};
+use app::feedback::service as feedback;
 use app::i18n::{Key, Lang};
 use app::ids::{CustomerId, UserId};
-use support::{on_both_engines, user};
+use support::{count, create_customer, on_both_engines, user};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -29,9 +31,7 @@ async fn customer(db: &Db, admin: &CurrentUser, name: &str, owner: &CurrentUser)
         owner_id: owner.id.to_string(),
         ..Default::default()
     };
-    customers::create(db, admin, customers::parse_draft(&input).unwrap())
-        .await
-        .unwrap()
+    create_customer(db, admin, input).await
 }
 
 fn question(key: &str, kind: QuestionKind, required: bool) -> Question {
@@ -77,19 +77,19 @@ async fn new_claim(db: &Db, admin: &CurrentUser, form: i64, customer: CustomerId
         ..Default::default()
     };
     assert_eq!(
-        feedback::create_links(db, admin, form, &request)
+        links::create_links(db, admin, form, &request)
             .await
             .unwrap(),
         1
     );
-    let link = feedback::list_links(db, admin, form)
+    let link = links::list_links(db, admin, form)
         .await
         .unwrap()
         .into_iter()
         .find(|l| l.customer_id == customer)
         .unwrap();
     let token = link.path.split("?t=").nth(1).unwrap().to_string();
-    feedback::resolve_link(db, form, &token)
+    links::resolve_link(db, form, &token)
         .await
         .unwrap()
         .unwrap()
@@ -108,8 +108,8 @@ async fn answer(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let sub = feedback::prepare(form, 1, &def, key, link, Lang::En, &raw).unwrap();
-    match feedback::store(db, &sub).await.unwrap() {
+    let sub = answers::prepare(form, 1, &def, key, link, Lang::En, &raw).unwrap();
+    match answers::store(db, &sub).await.unwrap() {
         Stored::New(id) => id,
         other => panic!("expected a new answer, got {other:?}"),
     }
@@ -130,15 +130,6 @@ async fn open_complaint(
     };
     complaints::create(db, actor, complaints::parse_draft(&input).unwrap())
         .await
-        .unwrap()
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
         .unwrap()
 }
 
@@ -209,7 +200,7 @@ async fn a_low_score_opens_a_complaint_for_the_right_person() {
             .unwrap()
             .try_get("id")
             .unwrap();
-        let detail = feedback::complaint_detail(&db, &admin, id, Lang::En)
+        let detail = answers::complaint_detail(&db, &admin, id, Lang::En)
             .await
             .unwrap();
         let k = &detail.complaint;

@@ -12,8 +12,10 @@ mod support;
 use app::db::Db;
 use app::error::AppError;
 use app::i18n::Key;
+use app::imports::csv::read_csv;
+use app::imports::model::ImportOptions;
 use app::imports::model::{suggest_mapping, ImportKind};
-use app::imports::service::{read_csv, run_import, ImportOptions};
+use app::imports::service::run_import;
 use std::collections::BTreeSet;
 use support::{on_both_engines, user, Rng};
 

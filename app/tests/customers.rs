@@ -6,6 +6,7 @@ use app::auth::permissions::{may_see_customer, CustomerScope};
 use app::auth::{CurrentUser, Role};
 use app::customers::model::{CustomerFilter, CustomerInput, ParsedFilter};
 use app::customers::service as customers;
+use app::customers::{contacts, listing, tags};
 use app::db::{Db, Row};
 use app::error::AppError;
 use app::ids::{CustomerId, TeamId, UserId};
@@ -85,7 +86,7 @@ async fn world(db: &Db) -> World {
 }
 
 async fn visible(db: &Db, actor: &CurrentUser) -> Result<Vec<String>, AppError> {
-    let page = customers::list(db, actor, &ParsedFilter::default(), &[]).await?;
+    let page = listing::list(db, actor, &ParsedFilter::default(), &[]).await?;
     Ok(page.items.into_iter().map(|c| c.name).collect())
 }
 
@@ -151,9 +152,9 @@ async fn list_and_read_follow_the_two_levels() {
 async fn list_query_agrees_with_the_permission_rule() {
     on_both_engines(|db| async move {
         let w = world(&db).await;
-        let all = customers::list(&db, &w.admin, &ParsedFilter::default(), &[]).await.unwrap().items;
+        let all = listing::list(&db, &w.admin, &ParsedFilter::default(), &[]).await.unwrap().items;
         for actor in [&w.admin, &w.t1_east, &w.t1_west, &w.t2_east, &w.t2_east_b] {
-            let listed: Vec<CustomerId> = customers::list(&db, actor, &ParsedFilter::default(), &[]).await.unwrap().items.iter().map(|c| c.id).collect();
+            let listed: Vec<CustomerId> = listing::list(&db, actor, &ParsedFilter::default(), &[]).await.unwrap().items.iter().map(|c| c.id).collect();
             for c in &all {
                 let r = sqlx::query("SELECT level, owner_id, service_manager_id, team_id FROM customers WHERE id = $1")
                     .bind(c.id.0)
@@ -418,13 +419,13 @@ async fn contacts_keep_one_primary() {
             phone: None,
             is_primary: primary,
         };
-        customers::add_contact(&db, &w.t1_east, w.key, add("First", false))
+        contacts::add_contact(&db, &w.t1_east, w.key, add("First", false))
             .await
             .unwrap();
-        customers::add_contact(&db, &w.t1_east, w.key, add("Second", false))
+        contacts::add_contact(&db, &w.t1_east, w.key, add("Second", false))
             .await
             .unwrap();
-        let third = customers::add_contact(&db, &w.t1_east, w.key, add("Third", true))
+        let third = contacts::add_contact(&db, &w.t1_east, w.key, add("Third", true))
             .await
             .unwrap();
         let c = customers::get(&db, &w.admin, w.key).await.unwrap();
@@ -436,18 +437,18 @@ async fn contacts_keep_one_primary() {
             .collect();
         assert_eq!(primaries, ["Third"]);
         assert_eq!(
-            customers::add_contact(&db, &w.t2_east, w.key, add("No", false))
+            contacts::add_contact(&db, &w.t2_east, w.key, add("No", false))
                 .await
                 .unwrap_err(),
             AppError::NotFound
         );
         assert_eq!(
-            customers::remove_contact(&db, &w.t1_west, third)
+            contacts::remove_contact(&db, &w.t1_west, third)
                 .await
                 .unwrap_err(),
             AppError::NotFound
         );
-        customers::remove_contact(&db, &w.t1_east, third)
+        contacts::remove_contact(&db, &w.t1_east, third)
             .await
             .unwrap();
         assert_eq!(
@@ -490,10 +491,9 @@ async fn keyset_paging_filters_and_search() {
                     after: after.clone(),
                     ..Default::default()
                 };
-                let page =
-                    customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap(), &[])
-                        .await
-                        .unwrap();
+                let page = listing::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap(), &[])
+                    .await
+                    .unwrap();
                 assert!(page.items.len() <= 50);
                 seen.extend(page.items.iter().map(|c| c.id));
                 match page.next_after {
@@ -511,7 +511,7 @@ async fn keyset_paging_filters_and_search() {
             let db = db.clone();
             let admin = w.admin.clone();
             async move {
-                customers::list(&db, &admin, &ParsedFilter::try_from(&f).unwrap(), &[])
+                listing::list(&db, &admin, &ParsedFilter::try_from(&f).unwrap(), &[])
                     .await
                     .unwrap()
                     .items
@@ -541,7 +541,7 @@ async fn keyset_paging_filters_and_search() {
                 "{field}={value}"
             );
         }
-        let tags = customers::list_tags(&db).await.unwrap();
+        let tags = tags::list_tags(&db).await.unwrap();
         let even = tags.iter().find(|t| t.name == "even").unwrap().id;
         assert_eq!(
             count(CustomerFilter {
@@ -556,7 +556,7 @@ async fn keyset_paging_filters_and_search() {
             after: String::new(),
             ..Default::default()
         };
-        let page = customers::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap(), &[])
+        let page = listing::list(&db, &w.admin, &ParsedFilter::try_from(&f).unwrap(), &[])
             .await
             .unwrap();
         let f2 = CustomerFilter {
@@ -564,7 +564,7 @@ async fn keyset_paging_filters_and_search() {
             ..f
         };
         assert_eq!(
-            customers::list(&db, &w.admin, &ParsedFilter::try_from(&f2).unwrap(), &[])
+            listing::list(&db, &w.admin, &ParsedFilter::try_from(&f2).unwrap(), &[])
                 .await
                 .unwrap()
                 .items
@@ -650,7 +650,7 @@ async fn every_role_against_every_action() {
             .await
             .unwrap();
             let original = name_of(&db, id).await;
-            let list = match customers::list(&db, actor, &ParsedFilter::default(), &[]).await {
+            let list = match listing::list(&db, actor, &ParsedFilter::default(), &[]).await {
                 Ok(page) if page.items.iter().any(|c| c.id == id) => Allowed,
                 Ok(_) => Hidden,
                 Err(e) => outcome::<()>(Err(e)),

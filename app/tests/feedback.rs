@@ -5,14 +5,15 @@
 mod support;
 
 use app::auth::{CurrentUser, Role};
-use app::customers::model::CustomerInput;
-use app::customers::service as customers;
 use app::db::{now, Db, Row};
 use app::error::{AppError, FieldError};
+use app::feedback::analysis;
+use app::feedback::answers::{self, Stored, Submission};
 use app::feedback::limits::RateLimiter;
+use app::feedback::links::{self, LinkClaim, LinkProblem};
 use app::feedback::model::*;
 use app::feedback::public::{router, PublicState};
-use app::feedback::service::{self as feedback, LinkClaim, LinkProblem, Stored, Submission};
+use app::feedback::service as feedback;
 use app::feedback::writer::Writer;
 use app::i18n::{Key, Lang};
 use app::ids::CustomerId;
@@ -23,7 +24,7 @@ use axum::Router;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use support::{on_both_engines, user};
+use support::{count, managed_customer, on_both_engines, user};
 use tower::ServiceExt;
 
 // ---------------------------------------------------------------------------------------
@@ -83,16 +84,7 @@ async fn new_form(db: &Db, admin: &CurrentUser, slug: &str, definition: FormDefi
 }
 
 async fn customer(db: &Db, admin: &CurrentUser, name: &str, owner: &CurrentUser) -> CustomerId {
-    let input = CustomerInput {
-        name: name.into(),
-        level: "2".into(),
-        grade: "general".into(),
-        owner_id: owner.id.to_string(),
-        ..Default::default()
-    };
-    customers::create(db, admin, customers::parse_draft(&input).unwrap())
-        .await
-        .unwrap()
+    managed_customer(db, admin, name, ("2", "general"), owner, None).await
 }
 
 fn raw(pairs: &[(&str, &str)]) -> RawFields {
@@ -109,18 +101,9 @@ fn error_of(result: &Result<Submission, Vec<FieldError>>, field: &str) -> Option
     }
 }
 
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
-}
-
 /// The token of the newest personal link of `customer` on `form` (via `list_links`).
 async fn link_token(db: &Db, actor: &CurrentUser, form: i64, customer: CustomerId) -> String {
-    let link = feedback::list_links(db, actor, form)
+    let link = links::list_links(db, actor, form)
         .await
         .unwrap()
         .into_iter()
@@ -140,13 +123,13 @@ async fn new_claim(db: &Db, admin: &CurrentUser, form: i64, customer: CustomerId
         ..Default::default()
     };
     assert_eq!(
-        feedback::create_links(db, admin, form, &request)
+        links::create_links(db, admin, form, &request)
             .await
             .unwrap(),
         1
     );
     let token = link_token(db, admin, form, customer).await;
-    feedback::resolve_link(db, form, &token)
+    links::resolve_link(db, form, &token)
         .await
         .unwrap()
         .unwrap()
@@ -162,7 +145,7 @@ async fn answer(
     pairs: &[(&str, &str)],
 ) -> Stored {
     let view = feedback::get_form(db, admin, form).await.unwrap();
-    let sub = feedback::prepare(
+    let sub = answers::prepare(
         form,
         view.version,
         &view.definition,
@@ -172,7 +155,7 @@ async fn answer(
         &raw(pairs),
     )
     .unwrap();
-    feedback::store(db, &sub).await.unwrap()
+    answers::store(db, &sub).await.unwrap()
 }
 
 fn public_app(db: &Db, limiter: RateLimiter) -> Router {
@@ -283,7 +266,7 @@ async fn answers_are_checked_per_question_kind_and_stored_as_given() {
         let def = feedback::definition(&db, form, 1).await.unwrap().expect("version 1");
         assert_eq!(*def, survey(), "the stored version is the saved definition");
         let check =
-            |pairs: &[(&str, &str)]| feedback::prepare(form, 1, &def, "key-0000001", None, Lang::En, &raw(pairs));
+            |pairs: &[(&str, &str)]| answers::prepare(form, 1, &def, "key-0000001", None, Lang::En, &raw(pairs));
 
         // Required and out of range.
         assert_eq!(error_of(&check(&[("q2", "4")]), "q1"), Some(Key::ErrRequired));
@@ -323,7 +306,7 @@ async fn answers_are_checked_per_question_kind_and_stored_as_given() {
             assert!(check(&[("q1", nps), ("q2", five), ("q3", five)]).is_ok(), "{nps}/{five}");
         }
         // A malformed idempotency key is refused before anything else.
-        let short = feedback::prepare(form, 1, &def, "short", None, Lang::En, &raw(&[("q1", "9")]));
+        let short = answers::prepare(form, 1, &def, "short", None, Lang::En, &raw(&[("q1", "9")]));
         assert_eq!(error_of(&short, "_key"), Some(Key::ErrInvalidChoice));
 
         // A complete answer round-trips through the database.
@@ -338,7 +321,7 @@ async fn answers_are_checked_per_question_kind_and_stored_as_given() {
             ("q6", "  Great <b>service</b> "),
         ])
         .unwrap();
-        let Stored::New(id) = feedback::store(&db, &sub).await.unwrap() else {
+        let Stored::New(id) = answers::store(&db, &sub).await.unwrap() else {
             panic!("expected a new row")
         };
         let row = sqlx::query(
@@ -366,13 +349,13 @@ async fn answers_are_checked_per_question_kind_and_stored_as_given() {
             Some("Great <b>service</b>")
         );
         // Staff read the answers back with their labels.
-        let texts = feedback::response_answers(&db, id, Lang::En).await.unwrap();
+        let texts = answers::response_answers(&db, id, Lang::En).await.unwrap();
         assert!(texts.contains(&("Question q4".to_string(), "Shop".to_string())), "{texts:?}");
         assert!(texts.contains(&("Question q5".to_string(), "Price, Staff".to_string())), "{texts:?}");
 
         // Without CSAT or text, those columns stay empty.
-        let bare = feedback::prepare(form, 1, &def, "key-0000002", None, Lang::En, &raw(&[("q1", "3")]));
-        let Stored::New(bare) = feedback::store(&db, &bare.unwrap()).await.unwrap() else {
+        let bare = answers::prepare(form, 1, &def, "key-0000002", None, Lang::En, &raw(&[("q1", "3")]));
+        let Stored::New(bare) = answers::store(&db, &bare.unwrap()).await.unwrap() else {
             panic!("expected a new row")
         };
         let row = sqlx::query("SELECT nps, csat, comment FROM feedback_responses WHERE id = $1")
@@ -566,12 +549,12 @@ async fn a_personal_link_takes_one_answer_for_its_customer() {
             ..Default::default()
         };
         assert_eq!(
-            feedback::create_links(&db, &admin, form, &request)
+            links::create_links(&db, &admin, form, &request)
                 .await
                 .unwrap(),
             1
         );
-        let links = feedback::list_links(&db, &admin, form).await.unwrap();
+        let links = links::list_links(&db, &admin, form).await.unwrap();
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].customer_id, acme);
         assert!(
@@ -604,7 +587,7 @@ async fn a_personal_link_takes_one_answer_for_its_customer() {
             row.try_get::<Option<i64>, _>("link_id").unwrap(),
             Some(links[0].id)
         );
-        let used = feedback::list_links(&db, &admin, form).await.unwrap();
+        let used = links::list_links(&db, &admin, form).await.unwrap();
         assert!(used[0].used_at.is_some(), "the link is marked used");
 
         // Another answer through the same link (token in the body) is refused.
@@ -636,14 +619,14 @@ async fn a_personal_link_takes_one_answer_for_its_customer() {
 
         // A forged token: a fresh link with one character of its signature changed.
         assert_eq!(
-            feedback::create_links(&db, &admin, form, &request)
+            links::create_links(&db, &admin, form, &request)
                 .await
                 .unwrap(),
             1
         );
         let fresh = link_token(&db, &admin, form, acme).await;
         assert_ne!(fresh, token);
-        assert!(feedback::resolve_link(&db, form, &fresh)
+        assert!(links::resolve_link(&db, form, &fresh)
             .await
             .unwrap()
             .is_ok());
@@ -651,7 +634,7 @@ async fn a_personal_link_takes_one_answer_for_its_customer() {
         let last = forged.pop().unwrap();
         forged.push(if last == 'a' { 'b' } else { 'a' });
         assert_eq!(
-            feedback::resolve_link(&db, form, &forged).await.unwrap(),
+            links::resolve_link(&db, form, &forged).await.unwrap(),
             Err(LinkProblem::Invalid)
         );
         let (status, body) = send_json(
@@ -699,7 +682,7 @@ async fn a_second_answer_racing_through_a_link_is_refused_as_link_used() {
         let claim = new_claim(&db, &admin, form, acme).await;
         let def = feedback::definition(&db, form, 1).await.unwrap().unwrap();
         let sub = |key: &str, nps: &str| {
-            feedback::prepare(
+            answers::prepare(
                 form,
                 1,
                 &def,
@@ -713,16 +696,16 @@ async fn a_second_answer_racing_through_a_link_is_refused_as_link_used() {
         let (first, second) = (sub("race-key-1", "9"), sub("race-key-2", "3"));
 
         // Both in one batch, as the group-commit writer would store them.
-        let results = feedback::store_batch(&db, &[first.clone(), second.clone()]).await;
+        let results = answers::store_batch(&db, &[first.clone(), second.clone()]).await;
         assert!(matches!(results[0], Ok(Stored::New(_))), "{results:?}");
         assert!(matches!(results[1], Ok(Stored::LinkUsed)), "{results:?}");
         // And one after the other.
         assert_eq!(
-            feedback::store(&db, &second).await.unwrap(),
+            answers::store(&db, &second).await.unwrap(),
             Stored::LinkUsed
         );
         assert!(matches!(
-            feedback::store(&db, &first).await.unwrap(),
+            answers::store(&db, &first).await.unwrap(),
             Stored::Repeat(_)
         ));
         assert_eq!(
@@ -867,40 +850,37 @@ async fn managers_get_links_only_for_customers_they_may_see() {
             ..Default::default()
         };
 
-        let err = feedback::create_links(&db, &mine, form, &ask(foreign))
+        let err = links::create_links(&db, &mine, form, &ask(foreign))
             .await
             .unwrap_err();
         assert!(validation_field(&err, "customer_id").is_some(), "{err:?}");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM feedback_links").await, 0);
         assert_eq!(
-            feedback::create_links(&db, &mine, form, &ask(own_customer))
+            links::create_links(&db, &mine, form, &ask(own_customer))
                 .await
                 .unwrap(),
             1
         );
         assert!(matches!(
-            feedback::create_links(&db, &viewer, form, &ask(own_customer)).await,
+            links::create_links(&db, &viewer, form, &ask(own_customer)).await,
             Err(AppError::Forbidden)
         ));
 
         // The admin's link for the other customer is not listed to this manager.
         assert_eq!(
-            feedback::create_links(&db, &admin, form, &ask(foreign))
+            links::create_links(&db, &admin, form, &ask(foreign))
                 .await
                 .unwrap(),
             1
         );
-        let listed: Vec<CustomerId> = feedback::list_links(&db, &mine, form)
+        let listed: Vec<CustomerId> = links::list_links(&db, &mine, form)
             .await
             .unwrap()
             .iter()
             .map(|l| l.customer_id)
             .collect();
         assert_eq!(listed, [own_customer]);
-        assert_eq!(
-            feedback::list_links(&db, &admin, form).await.unwrap().len(),
-            2
-        );
+        assert_eq!(links::list_links(&db, &admin, form).await.unwrap().len(), 2);
     })
     .await;
 }
@@ -945,7 +925,7 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
             form_id: Some(form),
             ..Default::default()
         };
-        let all = feedback::analysis(&db, &admin, &filter).await.unwrap();
+        let all = analysis::analysis(&db, &admin, &filter).await.unwrap();
         assert_eq!(all.responses, 4);
         assert_eq!((all.promoters, all.passives, all.detractors), (2, 1, 1));
         assert_eq!(all.nps, Some(25));
@@ -971,18 +951,18 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
             search: text.into(),
             ..filter.clone()
         };
-        let found = feedback::analysis(&db, &admin, &search("NOTED"))
+        let found = analysis::analysis(&db, &admin, &search("NOTED"))
             .await
             .unwrap();
         assert_eq!(found.comments.len(), 4);
         assert_eq!(found.responses, 4, "the search narrows comments only");
-        let none = feedback::analysis(&db, &admin, &search("no%ted"))
+        let none = analysis::analysis(&db, &admin, &search("no%ted"))
             .await
             .unwrap();
         assert!(none.comments.is_empty());
         // A viewer gets the figures without comments or free-text questions.
         let viewer = user(&db, "viewer@example.com", Role::Viewer, None).await;
-        let aggregate = feedback::analysis(&db, &viewer, &filter).await.unwrap();
+        let aggregate = analysis::analysis(&db, &viewer, &filter).await.unwrap();
         assert_eq!((aggregate.responses, aggregate.nps), (4, Some(25)));
         assert!(aggregate.comments.is_empty());
         assert!(aggregate
@@ -991,7 +971,7 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
             .all(|q| q.kind != QuestionKind::Text));
 
         // A tier-2 manager counts only the answers of their customers.
-        let own = feedback::analysis(&db, &mine, &filter).await.unwrap();
+        let own = analysis::analysis(&db, &mine, &filter).await.unwrap();
         assert_eq!(own.responses, 2);
         assert_eq!((own.promoters, own.passives, own.detractors), (2, 0, 0));
         assert_eq!(own.nps, Some(100));
@@ -1000,14 +980,14 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
             .comments
             .iter()
             .all(|c| c.customer.as_ref().map(|x| x.0) == Some(own_customer)));
-        let theirs = feedback::analysis(&db, &other, &filter).await.unwrap();
+        let theirs = analysis::analysis(&db, &other, &filter).await.unwrap();
         assert_eq!(
             (theirs.responses, theirs.nps, theirs.csat),
             (2, Some(-50), Some(0))
         );
 
         // Per-owner figures agree.
-        let mut scores = feedback::manager_scores(&db, &admin).await.unwrap();
+        let mut scores = analysis::manager_scores(&db, &admin).await.unwrap();
         scores.sort_by_key(|s| s.user_id.0);
         let figures: Vec<_> = scores
             .iter()
@@ -1020,7 +1000,7 @@ async fn analysis_computes_nps_and_csat_within_the_actors_customers() {
                 (other.id, 2, Some(-50), Some(0))
             ]
         );
-        let own_scores = feedback::manager_scores(&db, &mine).await.unwrap();
+        let own_scores = analysis::manager_scores(&db, &mine).await.unwrap();
         assert_eq!(own_scores.len(), 1);
         assert_eq!(own_scores[0].user_id, mine.id);
     })
@@ -1037,7 +1017,7 @@ async fn the_answers_export_names_choices_and_neutralises_formulas() {
             .await
             .unwrap()
             .expect("version 1");
-        let sub = feedback::prepare(
+        let sub = answers::prepare(
             form,
             1,
             &def,
@@ -1054,14 +1034,14 @@ async fn the_answers_export_names_choices_and_neutralises_formulas() {
         )
         .unwrap();
         assert!(matches!(
-            feedback::store(&db, &sub).await.unwrap(),
+            answers::store(&db, &sub).await.unwrap(),
             Stored::New(_)
         ));
         let filter = AnalysisFilter {
             form_id: Some(form),
             ..Default::default()
         };
-        let csv = feedback::export_csv(&db, &admin, &filter).await.unwrap();
+        let csv = analysis::export_csv(&db, &admin, &filter).await.unwrap();
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines.len(), 2, "{csv}");
         assert!(lines[0].starts_with("response_id,submitted_at,form_version,language"));
@@ -1078,12 +1058,12 @@ async fn the_answers_export_names_choices_and_neutralises_formulas() {
             lines[1]
         );
         assert_eq!(
-            feedback::export_csv(&db, &viewer, &filter)
+            analysis::export_csv(&db, &viewer, &filter)
                 .await
                 .unwrap_err(),
             AppError::Forbidden
         );
-        let no_form = feedback::export_csv(&db, &admin, &AnalysisFilter::default()).await;
+        let no_form = analysis::export_csv(&db, &admin, &AnalysisFilter::default()).await;
         assert!(matches!(no_form, Err(AppError::Validation(_))));
     })
     .await;

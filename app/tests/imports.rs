@@ -9,9 +9,11 @@ use app::db::{Db, Row};
 use app::error::AppError;
 use app::exports::service::{export_customers, Selection};
 use app::i18n::Key;
+use app::imports::csv::read_csv;
+use app::imports::model::ImportOptions;
 use app::imports::model::{suggest_mapping, ImportKind, ImportReport, JobPhase};
-use app::imports::service::{read_csv, run_import, ImportOptions};
-use support::{on_both_engines, team, user};
+use app::imports::service::run_import;
+use support::{count, on_both_engines, team, user};
 
 struct World {
     admin: CurrentUser,
@@ -47,22 +49,8 @@ async fn import_as(
     run_import(db, actor, kind, csv, &mapping, &options, &|_, _, _| {}).await
 }
 
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
-}
-
 async fn text(db: &Db, sql: &str) -> String {
-    sqlx::query(sql)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
+    support::scalar(db, sql).await
 }
 
 const GOOD: &str = "external_id,name,email,phone,city,tags\n\
@@ -174,7 +162,7 @@ async fn gb18030_files_are_decoded_and_other_encodings_refused() {
             text(&db, "SELECT name FROM customers WHERE external_id = 'g-1'").await,
             "王伟"
         );
-        let preview = app::imports::service::preview(ImportKind::Customers, &bytes).unwrap();
+        let preview = app::imports::csv::preview(ImportKind::Customers, &bytes).unwrap();
         assert!(preview.read_as_gb18030);
         assert_eq!(preview.rows[1], vec!["g-2", "李娜", "上海"]);
         // 0xFF is no lead byte in UTF-8 nor in GB18030.
@@ -216,7 +204,7 @@ async fn orders_bad_dates_amounts_and_unknown_customers() {
         );
         assert_eq!(
             count(&db, "SELECT ordered_at FROM orders WHERE external_id = 'o-2'").await,
-            app::imports::model::days_from_civil(2026, 3, 2) * 86_400
+            app::dates::days_from_civil(2026, 3, 2) * 86_400
         );
         // Re-import: same external ids update, nothing duplicated.
         let again = "customer_external_id,external_id,date,amount\nc-1,o-1,2026-03-01,200\nc-1,o-2,2026-03-02,99\n";
@@ -487,7 +475,7 @@ async fn export_escapes_and_shows_only_visible_customers() {
 
 #[test]
 fn rejected_rows_name_the_physical_line_whatever_the_line_ends() {
-    use app::imports::service::read_csv;
+    use app::imports::csv::read_csv;
     for end in ["\n", "\r\n", "\r"] {
         let csv = ["name,amount", "ok,1", "short", "\"two", "lines\",2", "bad"].join(end);
         let file = read_csv(csv.as_bytes()).unwrap();

@@ -433,7 +433,7 @@ async fn order_writes_update_stage_and_history_at_once() {
                 let conditions = app::segments::service::list_conditions(&db, &admin, &f)
                     .await
                     .unwrap();
-                app::customers::service::list(&db, &admin, &f, &conditions)
+                app::customers::listing::list(&db, &admin, &f, &conditions)
                     .await
                     .unwrap()
                     .items

@@ -10,6 +10,7 @@ use app::customers::model::{
     encode_custom_pairs, BulkCommand, CustomerFilter, CustomerInput, ParsedFilter,
 };
 use app::customers::service as customers;
+use app::customers::{listing, tags};
 use app::db::{Db, Row};
 use app::duplicates::model::MatchReason;
 use app::duplicates::service as duplicates;
@@ -81,7 +82,7 @@ fn custom(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 async fn ids(db: &Db, actor: &CurrentUser, f: CustomerFilter) -> Result<Vec<CustomerId>, AppError> {
     let parsed = ParsedFilter::try_from(&f)?;
-    let mut ids: Vec<CustomerId> = customers::list(db, actor, &parsed, &[])
+    let mut ids: Vec<CustomerId> = listing::list(db, actor, &parsed, &[])
         .await?
         .items
         .into_iter()
@@ -231,7 +232,7 @@ async fn list_filters_match_expected_customers_within_visibility() {
             sqlx::query("INSERT INTO tasks (customer_id, title, assignee_id, due_at, status, source, created_at) VALUES ($1, 'Call', $2, 0, $3, 'manual', 0)")
                 .bind(who.0).bind(w.admin.id.0).bind(status).execute(&db.pool).await.unwrap();
         }
-        let group = customers::list_groups(&db).await.unwrap()[0].id.to_string();
+        let group = tags::list_groups(&db).await.unwrap()[0].id.to_string();
         let cf = |pairs: &[(&str, &str)]| CustomerFilter { custom: encode_custom_pairs(pairs.iter().copied()), ..Default::default() };
         let cases: Vec<(&str, CustomerFilter, Vec<CustomerId>)> = vec![
             ("kind", CustomerFilter { kind: "company".into(), ..Default::default() }, vec![a, c]),

@@ -12,6 +12,7 @@ use app::error::AppError;
 use app::finance::credit::CreditRating;
 use app::ids::{CustomerId, TeamId};
 use app::rfm::model::{compute, Grid, OrderFact, RfmRow, RfmSegment, RunKind, RunStatus};
+use app::rfm::runs;
 use app::rfm::service as rfm;
 use app::rfm::value::value_score;
 use support::{on_both_engines, team, user, Rng};
@@ -166,10 +167,10 @@ async fn sql_recompute_equals_the_reference() {
         ];
         for (as_of, window) in cases {
             let expected = compute(as_of, window, &w.orders);
-            let run = rfm::recompute(&db, RunKind::Adhoc, &iso_date(as_of), window, None)
+            let run = runs::recompute(&db, RunKind::Adhoc, &iso_date(as_of), window, None)
                 .await
                 .unwrap();
-            let info = rfm::run(&db, run).await.unwrap().unwrap();
+            let info = runs::run(&db, run).await.unwrap().unwrap();
             assert_eq!(info.status, RunStatus::Done);
             assert_eq!(info.customers, expected.len() as i64);
             assert!(info.duration_ms.is_some() && info.finished_at.is_some());
@@ -206,12 +207,12 @@ async fn sql_recompute_equals_the_reference() {
 async fn empty_data_gives_a_done_run_with_no_customers() {
     on_both_engines(|db| async move {
         let admin = user(&db, "admin@example.com", Role::Admin, None).await;
-        let run = rfm::recompute(&db, RunKind::Scheduled, D, None, Some(admin.id))
+        let run = runs::recompute(&db, RunKind::Scheduled, D, None, Some(admin.id))
             .await
             .unwrap();
-        let info = rfm::run(&db, run).await.unwrap().unwrap();
+        let info = runs::run(&db, run).await.unwrap().unwrap();
         assert_eq!((info.status, info.customers), (RunStatus::Done, 0));
-        assert_eq!(rfm::current_run(&db).await.unwrap().unwrap().id, run);
+        assert_eq!(runs::current_run(&db).await.unwrap().unwrap().id, run);
         let grid = rfm::grid(&db, &admin, run).await.unwrap();
         assert_eq!(grid.cells.len(), 25);
         assert_eq!(grid.segments.len(), 11);
@@ -221,7 +222,7 @@ async fn empty_data_gives_a_done_run_with_no_customers() {
             .all(|c| c.customers == 0 && c.revenue_cents == 0));
         // Bad input is a validation error, not a failed run.
         assert!(matches!(
-            rfm::recompute(&db, RunKind::Adhoc, "2025-02-30", None, None).await,
+            runs::recompute(&db, RunKind::Adhoc, "2025-02-30", None, None).await,
             Err(AppError::Validation(_))
         ));
     })
@@ -233,7 +234,7 @@ async fn grid_counts_only_what_the_user_may_see() {
     on_both_engines(|db| async move {
         let w = world(&db, 200, 77).await;
         let d = parse_date(D).unwrap();
-        let run = rfm::recompute(&db, RunKind::Scheduled, D, None, None)
+        let run = runs::recompute(&db, RunKind::Scheduled, D, None, None)
             .await
             .unwrap();
         let expected = compute(d, None, &w.orders);
@@ -362,7 +363,7 @@ async fn export_has_the_documented_columns_and_only_visible_rows() {
             );
         }
         // With a stored run for the date, the export reads it: same text.
-        rfm::recompute(&db, RunKind::Adhoc, D, None, None)
+        runs::recompute(&db, RunKind::Adhoc, D, None, None)
             .await
             .unwrap();
         assert_eq!(rfm::export_csv(&db, &w.t2, D, None).await.unwrap(), csv);
@@ -411,10 +412,10 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
             rfm::request_recompute(&db, &w.t1, "2025-06-04", Some(90)).await,
             Err(AppError::RateLimited)
         );
-        assert!(rfm::process_next_queued(&db).await.unwrap());
-        assert!(rfm::process_next_queued(&db).await.unwrap());
-        assert!(rfm::process_next_queued(&db).await.unwrap());
-        assert!(!rfm::process_next_queued(&db).await.unwrap());
+        assert!(runs::process_next_queued(&db).await.unwrap());
+        assert!(runs::process_next_queued(&db).await.unwrap());
+        assert!(runs::process_next_queued(&db).await.unwrap());
+        assert!(!runs::process_next_queued(&db).await.unwrap());
         let page = rfm::page_data(&db, &w.t2, Some("2025-06-01"), Some(Some(90)))
             .await
             .unwrap();
@@ -441,12 +442,12 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
                 .id,
             q.id
         );
-        assert!(rfm::process_next_queued(&db).await.unwrap());
+        assert!(runs::process_next_queued(&db).await.unwrap());
         // Only the latest three done runs of a kind stay.
         let mut ids = Vec::new();
         for _ in 0..5 {
             ids.push(
-                rfm::recompute(&db, RunKind::Scheduled, D, None, None)
+                runs::recompute(&db, RunKind::Scheduled, D, None, None)
                     .await
                     .unwrap(),
             );
@@ -499,8 +500,8 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
             .execute(&db.pool)
             .await
             .unwrap();
-        assert_eq!(rfm::fail_interrupted(&db).await.unwrap(), 1);
-        assert_eq!(rfm::current_run(&db).await.unwrap().unwrap().id, ids[3]);
+        assert_eq!(runs::fail_interrupted(&db).await.unwrap(), 1);
+        assert_eq!(runs::current_run(&db).await.unwrap().unwrap().id, ids[3]);
         // Done runs whose scores are gone (a crash empties the unlogged table on
         // PostgreSQL) are failed too, so a fresh run replaces them.
         sqlx::query("DELETE FROM rfm_scores WHERE run_id = $1")
@@ -508,8 +509,8 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
             .execute(&db.pool)
             .await
             .unwrap();
-        assert_eq!(rfm::fail_interrupted(&db).await.unwrap(), 1);
-        assert_eq!(rfm::current_run(&db).await.unwrap().unwrap().id, ids[2]);
+        assert_eq!(runs::fail_interrupted(&db).await.unwrap(), 1);
+        assert_eq!(runs::current_run(&db).await.unwrap().unwrap().id, ids[2]);
     })
     .await;
 }
@@ -518,11 +519,11 @@ async fn queue_dedupes_prunes_and_page_queues_missing_dates() {
 async fn value_scores_combine_rfm_credit_and_tenure() {
     on_both_engines(|db| async move {
         let w = world(&db, 80, 11).await;
-        let run = rfm::recompute(&db, RunKind::Scheduled, D, None, None).await.unwrap();
+        let run = runs::recompute(&db, RunKind::Scheduled, D, None, None).await.unwrap();
         let rows = stored_rows(&db, run).await;
         let scored = rows[0].clone();
         // Credit: one payment paid on time (A), and an override to D on another customer.
-        let today = rfm::today();
+        let today = runs::today();
         sqlx::query(
             "INSERT INTO payments (customer_id, amount_cents, currency, due_date, paid_date, timeline_at, created_at) \
              VALUES ($1, 1000, 'CNY', $2, $2, 0, 0)",

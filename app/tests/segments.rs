@@ -11,9 +11,10 @@ use app::customers::model::{CustomerFilter, ParsedFilter};
 use app::db::{Db, Row, SqlBuilder, SqlValue};
 use app::error::AppError;
 use app::ids::{CustomerId, TeamId, UserId};
+use app::segments::eval::{CustomerFacts, EvalContext};
 use app::segments::model::{
-    Attr, Cmp, Combine, Condition, CustomerFacts, EvalContext, Measure, RuleGroup, RuleNode,
-    SegmentDraft, SegmentInput, SegmentRule, SetOp, RULE_VERSION,
+    Attr, Cmp, Combine, Condition, Measure, RuleGroup, RuleNode, SegmentDraft, SegmentInput,
+    SegmentRule, SetOp, RULE_VERSION,
 };
 use app::segments::{service as segments, sql};
 use std::collections::{BTreeSet, HashMap};
@@ -552,7 +553,7 @@ fn random_group(rng: &mut Rng, w: &World, depth: usize) -> RuleGroup {
 
 async fn sql_members(
     db: &Db,
-    rule: &app::segments::model::CheckedRule,
+    rule: &app::segments::check::CheckedRule,
     ctx: &EvalContext,
 ) -> BTreeSet<i64> {
     let mut q = SqlBuilder::new("SELECT c.id FROM customers c WHERE 1 = 1");
@@ -764,7 +765,7 @@ async fn saved_segments_are_private_or_shared_and_filter_the_list() {
             })
             .unwrap();
             let conditions = segments::list_conditions(&db, viewer, &filter).await.unwrap();
-            let listed = app::customers::service::list(&db, viewer, &filter, &conditions).await.unwrap();
+            let listed = app::customers::listing::list(&db, viewer, &filter, &conditions).await.unwrap();
             let count = segments::count(&db, viewer, &checked).await.unwrap();
             assert_eq!(listed.items.len() as i64, count.min(50));
         }

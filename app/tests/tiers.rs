@@ -4,17 +4,18 @@ mod support;
 
 use app::auth::CurrentUser;
 use app::auth::Role;
-use app::customers::model::CustomerInput;
 use app::customers::service as customers;
 use app::db::{now, Db, Row};
 use app::error::AppError;
 use app::i18n::Key;
 use app::ids::{CustomerId, TeamId};
+use app::notes::service as notes;
 use app::tiers::model::*;
 use app::tiers::service as tiers;
+use app::tiers::workload;
 use app::timeline::model::{TimelineKind, TimelineQuery};
 use app::timeline::service as timeline;
-use support::{on_both_engines, team, user};
+use support::{managed_customer, on_both_engines, team, user};
 
 struct World {
     east: TeamId,
@@ -42,17 +43,7 @@ async fn customer(
     owner: &CurrentUser,
     sm: Option<&CurrentUser>,
 ) -> CustomerId {
-    let input = CustomerInput {
-        name: name.into(),
-        level: level.into(),
-        grade: grade.into(),
-        owner_id: owner.id.to_string(),
-        service_manager_id: sm.map(|s| s.id.to_string()).unwrap_or_default(),
-        ..Default::default()
-    };
-    customers::create(db, admin, customers::parse_draft(&input).unwrap())
-        .await
-        .unwrap()
+    managed_customer(db, admin, name, (level, grade), owner, sm).await
 }
 
 async fn world(db: &Db) -> World {
@@ -350,11 +341,11 @@ async fn approval_hands_the_account_over_atomically() {
 
         // The new owner sees the note with its hand-over context, and the timeline shows
         // the tier change and the note.
-        let thread = tiers::notes(&db, &w.t1, w.rising).await.unwrap();
+        let thread = notes::thread(&db, &w.t1, w.rising).await.unwrap();
         assert_eq!(thread.notes.len(), 1);
         let ctx = thread.notes[0].proposal.clone().unwrap();
         assert_eq!((ctx.proposal_id, ctx.from_level, ctx.to_level), (p, 2, 1));
-        assert_eq!(ctx.direction, Some(Direction::Promotion));
+        assert_eq!(ctx.promotion, Some(true));
         let page = timeline::page(
             &db,
             &w.t1,
@@ -527,7 +518,7 @@ async fn workload_counts_per_manager_within_scope() {
             .await
             .unwrap();
         }
-        let rows = tiers::workload(&db, &w.admin).await.unwrap();
+        let rows = workload::workload(&db, &w.admin).await.unwrap();
         let row = |id| rows.iter().find(|r| r.user_id == id).unwrap().clone();
         let t2 = row(w.t2.id);
         assert_eq!(
@@ -544,7 +535,7 @@ async fn workload_counts_per_manager_within_scope() {
         assert!(rows.iter().all(|r| r.user_id != w.admin.id && r.user_id != w.viewer.id));
         assert_eq!(rows.len(), 5);
 
-        let east: Vec<_> = tiers::workload(&db, &w.t1)
+        let east: Vec<_> = workload::workload(&db, &w.t1)
             .await
             .unwrap()
             .into_iter()
@@ -552,10 +543,10 @@ async fn workload_counts_per_manager_within_scope() {
             .collect();
         assert_eq!(east.len(), 3);
         assert!(east.contains(&w.t2b.id) && !east.contains(&w.t2_west.id));
-        let own = tiers::workload(&db, &w.t2).await.unwrap();
+        let own = workload::workload(&db, &w.t2).await.unwrap();
         assert_eq!(own.len(), 1);
         assert_eq!(own[0], t2);
-        assert_eq!(tiers::workload(&db, &w.viewer).await, Err(AppError::Forbidden));
+        assert_eq!(workload::workload(&db, &w.viewer).await, Err(AppError::Forbidden));
     })
     .await;
 }
@@ -564,34 +555,30 @@ async fn workload_counts_per_manager_within_scope() {
 async fn notes_follow_the_customer_rights() {
     on_both_engines(|db| async move {
         let w = world(&db).await;
-        tiers::add_note(&db, &w.t2, w.rising, "Prefers e-mail <b>not</b> calls")
+        notes::add(&db, &w.t2, w.rising, "Prefers e-mail <b>not</b> calls")
             .await
             .unwrap();
         // Another tier-2 manager does not see the customer; viewers see no customers.
         assert_eq!(
-            tiers::add_note(&db, &w.t2b, w.rising, "hi").await,
+            notes::add(&db, &w.t2b, w.rising, "hi").await,
             Err(AppError::NotFound)
         );
         assert_eq!(
-            tiers::notes(&db, &w.viewer, w.rising).await,
+            notes::thread(&db, &w.viewer, w.rising).await,
             Err(AppError::NotFound)
         );
-        let e = tiers::add_note(&db, &w.t1, w.rising, "  ")
-            .await
-            .unwrap_err();
+        let e = notes::add(&db, &w.t1, w.rising, "  ").await.unwrap_err();
         assert_eq!(e.field_error("body"), Some(Key::ErrRequired));
-        tiers::add_note(&db, &w.t1, w.rising, "Handing over soon")
+        notes::add(&db, &w.t1, w.rising, "Handing over soon")
             .await
             .unwrap();
-        let thread = tiers::notes(&db, &w.t2, w.rising).await.unwrap();
+        let thread = notes::thread(&db, &w.t2, w.rising).await.unwrap();
         assert!(thread.may_write);
         assert_eq!(thread.notes.len(), 2);
         assert_eq!(thread.notes[1].body, "Prefers e-mail <b>not</b> calls");
         assert!(thread.notes.iter().all(|n| n.proposal.is_none()));
         // The service manager of a key account may write too.
-        assert!(tiers::add_note(&db, &w.t2b, w.falling, "Served")
-            .await
-            .is_ok());
+        assert!(notes::add(&db, &w.t2b, w.falling, "Served").await.is_ok());
     })
     .await;
 }

@@ -1,25 +1,9 @@
-import { Page } from "@playwright/test";
-import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn } from "./pages";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, importFile, daysAgo } from "./pages";
 
 const stamp = Date.now();
 const password = "manager-password";
 const ownerEmail = `churn.t2.${stamp}@e2e.test`;
 const name = `Lapsed Monthly ${stamp}`;
-
-async function importFile(page: Page, kind: string, csv: string) {
-  await page.goto("/import");
-  await hydrated(page);
-  await page.getByTestId("import-kind").selectOption(kind);
-  await page.getByTestId("import-file").setInputFiles({ name: `${kind}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
-  await page.getByTestId("import-upload").click();
-  await page.getByTestId("import-start").click();
-  await expect(page.getByTestId("import-report")).toBeVisible({ timeout: 30_000 });
-}
-
-/** The UTC date `daysBack` days before today, as the server counts days. */
-function daysAgo(daysBack: number): string {
-  return new Date(Date.now() - daysBack * 86_400_000).toISOString().slice(0, 10);
-}
 
 test("a customer who stopped buying shows up at risk with its reasons in words and figures", async ({ page }) => {
   test.setTimeout(120_000);

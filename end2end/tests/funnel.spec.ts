@@ -1,24 +1,10 @@
 import { Page } from "@playwright/test";
-import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn } from "./pages";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, importFile, daysAgo } from "./pages";
 
 const stamp = Date.now();
 const password = "manager-password";
 const ada = { name: `Funnel Ada ${stamp}`, email: `funnel.ada.${stamp}@e2e.test` };
 const ben = { name: `Funnel Ben ${stamp}`, email: `funnel.ben.${stamp}@e2e.test` };
-
-async function importFile(page: Page, kind: string, csv: string) {
-  await page.goto("/import");
-  await hydrated(page);
-  await page.getByTestId("import-kind").selectOption(kind);
-  await page.getByTestId("import-file").setInputFiles({ name: `${kind}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
-  await page.getByTestId("import-upload").click();
-  await page.getByTestId("import-start").click();
-  await expect(page.getByTestId("import-report")).toBeVisible({ timeout: 30_000 });
-}
-
-function isoDay(offset: number): string {
-  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-}
 
 /** Applies the owner filter and waits for the reloaded, hydrated page. */
 async function filterByOwner(page: Page, label: string) {
@@ -55,7 +41,7 @@ test("the funnel of the current cohort changes with the owner filter", async ({ 
     `FB2-${stamp},Funnel B2 ${stamp},person,2,general,${ben.email}`,
   ].join("\n"));
   await expect(page.getByTestId("import-stored")).toContainText("6");
-  const [d1, d2] = [isoDay(-2), isoDay(-1)];
+  const [d1, d2] = [daysAgo(2), daysAgo(1)];
   await importFile(page, "orders", [
     "customer_external_id,date,amount,currency,product,category",
     `FA1-${stamp},${d1},100,CNY,Starter kit,hardware`,

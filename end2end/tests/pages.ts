@@ -54,3 +54,19 @@ export async function createUser(page: Page, name: string, email: string, passwo
   await form.locator("button[type='submit']").click();
   await expect(page.getByTestId(`user-row-${email}`)).toBeVisible();
 }
+
+/** Imports a CSV of `kind` through the import page, with the suggested mapping. */
+export async function importFile(page: Page, kind: string, csv: string) {
+  await page.goto("/import");
+  await hydrated(page);
+  await page.getByTestId("import-kind").selectOption(kind);
+  await page.getByTestId("import-file").setInputFiles({ name: `${kind}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
+  await page.getByTestId("import-upload").click();
+  await page.getByTestId("import-start").click();
+  await expect(page.getByTestId("import-report")).toBeVisible({ timeout: 30_000 });
+}
+
+/** The UTC date `days` days before today (after it, for a negative `days`), as the server counts days. */
+export function daysAgo(days: number): string {
+  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+}

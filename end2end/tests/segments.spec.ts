@@ -1,24 +1,8 @@
-import { Page } from "@playwright/test";
-import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn } from "./pages";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, importFile, daysAgo } from "./pages";
 
 const stamp = Date.now();
 const password = "manager-password";
 const t1Email = `seg.t1.${stamp}@e2e.test`;
-
-/** An ISO date `days` days before today (UTC). */
-function daysAgo(days: number): string {
-  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
-}
-
-async function importFile(page: Page, kind: string, csv: string) {
-  await page.goto("/import");
-  await hydrated(page);
-  await page.getByTestId("import-kind").selectOption(kind);
-  await page.getByTestId("import-file").setInputFiles({ name: `${kind}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
-  await page.getByTestId("import-upload").click();
-  await page.getByTestId("import-start").click();
-  await expect(page.getByTestId("import-report")).toBeVisible({ timeout: 30_000 });
-}
 
 test.describe.serial("segments", () => {
   test("an admin adds a tier-1 manager", async ({ page }) => {

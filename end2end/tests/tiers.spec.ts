@@ -1,21 +1,10 @@
-import { Page } from "@playwright/test";
-import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn } from "./pages";
+import { test, expect, ADMIN_EMAIL, ADMIN_PASSWORD, createUser, hydrated, signIn, importFile } from "./pages";
 
 const stamp = Date.now();
 const password = "manager-password";
 const t1Email = `tier.t1.${stamp}@e2e.test`;
 const t2Email = `tier.t2.${stamp}@e2e.test`;
 const name = `Promo Star ${stamp}`;
-
-async function importFile(page: Page, kind: string, csv: string) {
-  await page.goto("/import");
-  await hydrated(page);
-  await page.getByTestId("import-kind").selectOption(kind);
-  await page.getByTestId("import-file").setInputFiles({ name: `${kind}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
-  await page.getByTestId("import-upload").click();
-  await page.getByTestId("import-start").click();
-  await expect(page.getByTestId("import-report")).toBeVisible({ timeout: 30_000 });
-}
 
 test("an admin approves a promotion and the account moves to the new owner", async ({ page }) => {
   test.setTimeout(120_000);

@@ -246,7 +246,7 @@ async fn run_import(
     mapping: Option<&str>,
     owner: Option<&str>,
 ) -> ExitCode {
-    use app::imports::{model, service};
+    use app::imports::{csv, model, service};
     let bytes = match std::fs::metadata(file) {
         Ok(m) if m.len() > model::MAX_UPLOAD_BYTES as u64 => {
             return fail(format!("{} is larger than 20 MB", file.display()))
@@ -270,7 +270,7 @@ async fn run_import(
         Ok(o) => o,
         Err(e) => return fail(format!("bad mapping: {e}")),
     };
-    let headers = match service::read_csv(&bytes) {
+    let headers = match csv::read_csv(&bytes) {
         Ok(f) => f.headers,
         Err(e) => return fail(app_error_text(&e)),
     };
@@ -285,7 +285,7 @@ async fn run_import(
             Err(e) => return fail(e),
         },
     };
-    let options = service::ImportOptions {
+    let options = model::ImportOptions {
         default_owner,
         audit_actor: None,
         fail_after_rows: None,
@@ -390,12 +390,12 @@ async fn run_export(
 
 /// Every customer's RFM as of the date (today by default), with the default window.
 async fn export_rfm(db: &Db, as_of: Option<&str>) -> Result<String, app::error::AppError> {
-    use app::rfm::service;
+    use app::rfm::{runs, service};
     let as_of = match as_of {
-        Some(a) => service::parse_as_of(a)?,
-        None => app::dates::iso_date(service::today()),
+        Some(a) => runs::parse_as_of(a)?,
+        None => app::dates::iso_date(runs::today()),
     };
-    let window = service::default_window(db).await?;
+    let window = runs::default_window(db).await?;
     let rows = service::rows_as_of(db, None, &as_of, window).await?;
     Ok(service::rows_csv(&rows))
 }
@@ -419,7 +419,7 @@ async fn admin_from_environment(db: &Db) -> Result<(), String> {
     ) else {
         return Ok(());
     };
-    if app::users::service::count_users(db)
+    if app::auth::service::count_users(db)
         .await
         .map_err(|e| e.to_string())?
         > 0
@@ -477,7 +477,7 @@ async fn serve(db: Db, listen: Option<SocketAddr>) -> ExitCode {
         leptos_options: leptos_options(addr),
         config: Arc::new(config),
     };
-    tokio::spawn(app::rfm::service::run_scheduler(state.db.clone()));
+    tokio::spawn(app::rfm::runs::run_scheduler(state.db.clone()));
     // A database from before stage histories were kept gets one, off the request path.
     let lifecycle_db = state.db.clone();
     tokio::spawn(async move {

@@ -468,7 +468,7 @@ async fn build_fixture(db: &Db, app: &Router) -> Fixture {
             &fx,
             Who::Admin,
             "notes/add",
-            q(&app::tiers::api::AddCustomerNote {
+            q(&app::notes::api::AddCustomerNote {
                 customer: c,
                 body: "Handle with care".into(),
             }),
@@ -719,7 +719,7 @@ fn cases() -> Vec<Case> {
         // --- sign-in and the session -------------------------------------------------
         case!("auth/me", |_, _, _| String::new(), None => "OOOOOOOOO"),
         case!("auth/needs-setup", |_, _, _| String::new(), None => "OOOOOOOOO"),
-        case!("auth/setup", |_, _, _| q(&auth::api::SetupFirstAdmin { name: "Eve".into(), email: "eve@example.com".into(), password: "correct horse".into() }), None => "FFFFFFFFF"),
+        case!("auth/setup", |_, _, _| q(&users::api::SetupFirstAdmin { name: "Eve".into(), email: "eve@example.com".into(), password: "correct horse".into() }), None => "FFFFFFFFF"),
         case!("auth/login", |_, _, _| q(&auth::api::Login { email: "admin@example.com".into(), password: "wrong password".into() }), None => "UUUUUUUUU"),
         case!("auth/logout", |_, _, _| String::new(), None => "OOOOOOOOO"),
         case!("auth/logout-everywhere", |_, _, _| String::new(), None => "OOOOOOOOU"),
@@ -762,9 +762,9 @@ fn cases() -> Vec<Case> {
             K => "OONNONNNU", S => "OONONNNNU"),
         case!("orders/delete", |f, r, _| q(&orders::api::DeleteOrder { id: OrderId(f.rec(r).order) }),
             K => "OONNFNNNU", S => "OONFNNNNU"),
-        case!("notes/list", |f, r, _| q(&tiers::api::CustomerNotes { customer: CustomerId(f.rec(r).customer) }),
+        case!("notes/list", |f, r, _| q(&notes::api::CustomerNotes { customer: CustomerId(f.rec(r).customer) }),
             K => "OONNONNNU", S => "OONONNNNU"),
-        case!("notes/add", |f, r, _| q(&tiers::api::AddCustomerNote { customer: CustomerId(f.rec(r).customer), body: "Noted".into() }),
+        case!("notes/add", |f, r, _| q(&notes::api::AddCustomerNote { customer: CustomerId(f.rec(r).customer), body: "Noted".into() }),
             K => "OONNONNNU", S => "OONONNNNU"),
         // --- money: key accounts' payments, contracts and credit are closed to tier-2 ----
         case!("finance/overview", |f, r, _| q(&finance::api::CustomerFinance { customer: CustomerId(f.rec(r).customer) }),

@@ -325,7 +325,7 @@ async fn hostile_text_is_stored_faithfully_or_refused_and_never_executed() {
             for (path, args) in [
                 (
                     "/api/notes/add",
-                    q(&app::tiers::api::AddCustomerNote {
+                    q(&app::notes::api::AddCustomerNote {
                         customer: CustomerId(id),
                         body: text.to_string(),
                     }),
@@ -417,7 +417,7 @@ async fn hostile_text_is_stored_faithfully_or_refused_and_never_executed() {
         for (i, text) in HOSTILE.iter().enumerate() {
             let body = format!(
                 "q1=3&q2={}&_key=hostile-answer-{i}",
-                app::customers::model::encode_component(text)
+                app::format::encode_component(text)
             );
             let (status, page) = send(&app, post("/f/hostile", body, None, origin)).await;
             assert!(

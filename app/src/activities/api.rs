@@ -6,7 +6,8 @@ use leptos::prelude::*;
 #[server(endpoint = "activities/log")]
 pub async fn log_activity(customer: CustomerId, input: ActivityInput) -> Result<Logged, AppError> {
     use crate::activities::model::ActivityDraft;
-    use crate::state::{app_state, require_user};
+    use crate::auth::session::require_user;
+    use crate::state::app_state;
     let user = require_user().await?;
     let draft = ActivityDraft::parse(
         &input,

@@ -1,6 +1,6 @@
 use crate::activities::model::*;
-use crate::auth::permissions::{may_log_work, may_see_customer};
-use crate::auth::scope::scope_of;
+use crate::auth::permissions::may_log_work;
+use crate::auth::scope::visible_scope;
 use crate::auth::CurrentUser;
 use crate::db::{now, Db, Row};
 use crate::error::{AppError, AppResult};
@@ -16,12 +16,7 @@ pub async fn log(
     draft: &ActivityDraft,
 ) -> AppResult<Logged> {
     let mut tx = db.begin_write().await?;
-    let scope = scope_of(&mut tx, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let scope = visible_scope(&mut tx, actor, customer).await?;
     if !may_log_work(actor, &scope) {
         return Err(AppError::Forbidden);
     }

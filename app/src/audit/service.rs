@@ -16,6 +16,42 @@ pub struct Change<'a> {
     pub after: Option<String>,
 }
 
+impl<'a> Change<'a> {
+    /// A whole-record action (`create`, `delete`, `merge`…) on `entity` `entity_id`.
+    pub fn new(entity: &'a str, entity_id: i64, action: &'a str) -> Self {
+        Change {
+            entity,
+            entity_id,
+            action,
+            field: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The field the action changed.
+    pub fn on_field(self, field: &'a str) -> Self {
+        Change {
+            field: Some(field),
+            ..self
+        }
+    }
+
+    /// The field the action changed, when there is one.
+    pub fn on_optional_field(self, field: Option<&'a str>) -> Self {
+        Change { field, ..self }
+    }
+
+    /// The values before and after (either may be absent: a field set or cleared).
+    pub fn values(self, before: Option<String>, after: Option<String>) -> Self {
+        Change {
+            before,
+            after,
+            ..self
+        }
+    }
+}
+
 /// Writes one entry on the given connection (normally the change's own transaction).
 pub async fn record(
     conn: &mut AnyConnection,

@@ -9,11 +9,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::auth::service;
+    pub use crate::auth::session::{current_user, request_session_token, require_user};
     pub use crate::i18n::LANG_COOKIE;
-    pub use crate::request::{append_set_cookie, is_plain_form_post};
-    pub use crate::state::{
-        app_state, current_user, request_client_address, request_session_token, require_user,
-    };
+    pub use crate::request::{append_set_cookie, is_plain_form_post, request_client_address};
+    pub use crate::state::app_state;
 }
 
 /// The signed-in user, or `None`.
@@ -88,29 +87,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
 #[server(endpoint = "auth/needs-setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
     let state = ssr::app_state()?;
-    Ok(crate::users::service::count_users(&state.db).await? == 0)
-}
-
-/// Creates the first admin. Refused once any user exists.
-#[server(endpoint = "auth/setup")]
-pub async fn setup_first_admin(
-    name: String,
-    email: String,
-    password: String,
-) -> Result<(), AppError> {
-    use ssr::*;
-    let state = app_state()?;
-    let input = crate::users::model::NewUserInput {
-        name,
-        email,
-        password,
-        role: "admin".into(),
-        team_id: String::new(),
-        language: String::new(),
-    };
-    crate::users::service::create_first_admin(&state.db, input).await?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    Ok(ssr::service::count_users(&state.db).await? == 0)
 }
 
 /// Switches the interface language: remembered in a cookie and, when signed in, on the user.
@@ -125,7 +102,7 @@ pub async fn set_language(lang: String) -> Result<Lang, AppError> {
     ));
     if let Some(user) = current_user().await? {
         let state = app_state()?;
-        crate::users::service::set_own_language(&state.db, user.id, lang).await?;
+        service::set_own_language(&state.db, user.id, lang).await?;
     }
     Ok(lang)
 }

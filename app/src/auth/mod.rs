@@ -8,5 +8,7 @@ pub mod permissions;
 pub mod scope;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session;
 
 pub use model::{CurrentUser, Role};

@@ -145,6 +145,28 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String
     }
 }
 
+/// A whole number of a settings form within `min..=max`; outside it, `out_of_range` (each
+/// settings page names its own range in that message).
+pub fn int_in(
+    field: &str,
+    raw: &str,
+    min: i64,
+    max: i64,
+    out_of_range: Key,
+) -> Result<i64, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(FieldError::new(field, Key::ErrRequired));
+    }
+    let v: i64 = s
+        .parse()
+        .map_err(|_| FieldError::new(field, Key::ErrInvalidNumber))?;
+    if v < min || v > max {
+        return Err(FieldError::new(field, out_of_range));
+    }
+    Ok(v)
+}
+
 /// Collects field errors so a form reports all of its problems at once.
 #[derive(Default)]
 pub struct Problems(Vec<FieldError>);

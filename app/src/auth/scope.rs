@@ -2,7 +2,7 @@
 //! database, and the refusal every feature gives. Features ask here, never the customers
 //! service, so permission questions point down the layers.
 
-use crate::auth::permissions::{may, CustomerAction, CustomerScope};
+use crate::auth::permissions::{may, may_see_customer, CustomerAction, CustomerScope};
 use crate::auth::CurrentUser;
 use crate::db::DbRow;
 use crate::error::{AppError, AppResult};
@@ -34,6 +34,29 @@ pub fn scope_from_row(r: &DbRow) -> Result<CustomerScope, sqlx::Error> {
             .map(UserId),
         team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
     })
+}
+
+/// The scope from a row whose customer columns may be NULL (a record that need not
+/// belong to a customer, read with `LEFT JOIN customers`): `None` without a customer.
+pub fn optional_scope_from_row(r: &DbRow) -> Result<Option<CustomerScope>, sqlx::Error> {
+    match r.try_get::<Option<i64>, _>("owner_id")? {
+        Some(_) => scope_from_row(r).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The scope of a customer the actor may see; a missing customer and a hidden one are
+/// both `NotFound`, so a refusal never confirms that a record exists.
+pub async fn visible_scope(
+    conn: &mut AnyConnection,
+    actor: &CurrentUser,
+    id: CustomerId,
+) -> AppResult<CustomerScope> {
+    let scope = scope_of(conn, id).await?.ok_or(AppError::NotFound)?;
+    if !may_see_customer(actor, &scope) {
+        return Err(AppError::NotFound);
+    }
+    Ok(scope)
 }
 
 /// Refuses with `NotFound` when the record is invisible, `Forbidden` when visible but

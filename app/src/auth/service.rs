@@ -380,6 +380,24 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
     }
 }
 
+/// How many staff accounts exist: none means the one-time setup page is open.
+pub async fn count_users(db: &Db) -> AppResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?)
+}
+
+/// The signed-in user's own interface language.
+pub async fn set_own_language(db: &Db, id: UserId, lang: Lang) -> AppResult<()> {
+    sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+        .bind(lang.code())
+        .bind(id.0)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::churn::model::ChurnConfig;
     pub use crate::churn::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
 }
 
 /// One page of the at-risk list; `after` is the cursor of the previous page (or empty).

@@ -35,9 +35,9 @@
 //! were buying, which a lapsed customer's trailing revenue would hide.
 
 use crate::auth::model::Problems;
-use crate::customers::model::format_cents;
 use crate::dates::iso_date;
 use crate::error::{AppError, FieldError};
+use crate::format::format_cents;
 use crate::i18n::{Key, Lang};
 use crate::ids::{CustomerId, TaskId};
 use serde::{Deserialize, Serialize};
@@ -124,18 +124,9 @@ pub struct ChurnConfigInput {
     pub enabled: String,
 }
 
+/// A whole number of this form within `min..=max`.
 fn int_in(field: &str, raw: &str, min: i64, max: i64) -> Result<i64, FieldError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(FieldError::new(field, Key::ErrRequired));
-    }
-    let v: i64 = s
-        .parse()
-        .map_err(|_| FieldError::new(field, Key::ErrInvalidNumber))?;
-    if v < min || v > max {
-        return Err(FieldError::new(field, Key::ChurnErrOutOfRange));
-    }
-    Ok(v)
+    crate::auth::model::int_in(field, raw, min, max, Key::ChurnErrOutOfRange)
 }
 
 impl ChurnConfig {

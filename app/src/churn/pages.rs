@@ -4,9 +4,9 @@
 use crate::auth::pages::Protected;
 use crate::churn::api::*;
 use crate::churn::model::*;
-use crate::customers::model::format_cents;
 use crate::dates::iso_date;
 use crate::error::AppError;
+use crate::format::format_cents;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ui::{field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;

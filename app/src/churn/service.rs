@@ -14,7 +14,7 @@ use crate::auth::permissions::{
     customer_visibility, may_configure_churn, may_run_churn_scan, may_see_at_risk,
     may_see_customer, may_see_financials,
 };
-use crate::auth::scope::scope_of;
+use crate::auth::scope::visible_scope;
 use crate::auth::CurrentUser;
 use crate::churn::model::*;
 use crate::dates::{iso_date, parse_date};
@@ -48,11 +48,7 @@ pub fn today() -> i64 {
 
 /// The stored settings, or the defaults (also when the stored JSON no longer parses).
 pub async fn config(db: &Db) -> AppResult<ChurnConfig> {
-    let mut conn = db.pool.acquire().await?;
-    Ok(crate::settings::read(&mut conn, CONFIG_KEY)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    crate::settings::load_or_default(db, CONFIG_KEY).await
 }
 
 /// Saves the settings (admins), audited with both values.
@@ -60,18 +56,11 @@ pub async fn save_config(db: &Db, actor: &CurrentUser, cfg: &ChurnConfig) -> App
     if !may_configure_churn(actor) {
         return Err(AppError::Forbidden);
     }
-    let value = serde_json::to_string(cfg).map_err(|_| AppError::Internal)?;
-    let mut tx = db.begin_write().await?;
-    crate::settings::save_audited(&mut tx, CONFIG_KEY, value, actor.id).await?;
-    tx.commit().await?;
-    Ok(())
+    crate::settings::save(db, CONFIG_KEY, cfg, actor.id).await
 }
 
 pub async fn last_scan(db: &Db) -> AppResult<Option<LastScan>> {
-    let mut conn = db.pool.acquire().await?;
-    Ok(crate::settings::read(&mut conn, LAST_SCAN_KEY)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok()))
+    crate::settings::load(db, LAST_SCAN_KEY).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -253,12 +242,7 @@ async fn clear_ordered(
                 .push(")");
             if customers.is_some() {
                 q.push(" AND w.customer_id IN (");
-                for (i, id) in part.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(SqlValue::Int(*id));
-                }
+                q.bind_all(part.iter().map(|id| SqlValue::Int(*id)));
                 q.push(")");
             }
         };
@@ -439,13 +423,12 @@ pub async fn run_churn_scan(db: &Db, today: i64) -> AppResult<ScanCounts> {
             .await?
             .try_get("n")?;
     let mut conn = db.pool.acquire().await?;
-    let value = serde_json::to_string(&LastScan {
+    let scan = LastScan {
         day: today,
         at: t,
         counts,
-    })
-    .map_err(|_| AppError::Internal)?;
-    crate::settings::write(&mut conn, LAST_SCAN_KEY, &value, None).await?;
+    };
+    crate::settings::write_json(&mut conn, LAST_SCAN_KEY, &scan).await?;
     Ok(counts)
 }
 
@@ -671,12 +654,7 @@ pub async fn customer_warning(
     customer: CustomerId,
 ) -> AppResult<Option<WarningView>> {
     let mut conn = db.pool.acquire().await?;
-    let scope = scope_of(&mut conn, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let scope = visible_scope(&mut conn, actor, customer).await?;
     let row = sqlx::query(
         "SELECT id, score, reasons_json, opened_on, updated_on, task_id, value_cents FROM churn_warnings \
          WHERE customer_id = $1 AND cleared_on IS NULL",

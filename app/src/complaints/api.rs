@@ -7,8 +7,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::complaints::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
 }
 
 #[server(endpoint = "complaints/list")]
@@ -22,7 +23,7 @@ pub async fn list_complaints(filter: ComplaintFilter) -> Result<ComplaintPage, A
 pub async fn load_complaint(id: i64) -> Result<ComplaintDetail, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    crate::feedback::service::complaint_detail(&app_state()?.db, &user, id, user.language).await
+    crate::feedback::answers::complaint_detail(&app_state()?.db, &user, id, user.language).await
 }
 
 #[server(endpoint = "complaints/open")]

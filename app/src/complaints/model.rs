@@ -304,6 +304,17 @@ pub struct ComplaintStats {
     pub median_resolve_secs: Option<i64>,
 }
 
+/// Which complaints the figures count: those opened in a day range, by answers to one
+/// form, of customers of one owner or team. Days are `dates` day numbers (UTC), inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsFilter {
+    pub form_id: Option<i64>,
+    pub from_day: Option<i64>,
+    pub to_day: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub team_id: Option<i64>,
+}
+
 impl ComplaintStats {
     /// Overdue complaints as a share of the open ones, in percent.
     pub fn overdue_percent(&self) -> Option<i64> {

@@ -6,15 +6,14 @@ use super::model::*;
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     complaint_visibility, may_change_complaint, may_open_complaint, may_see_complaint,
-    may_see_complaints, may_see_customer, CustomerScope,
+    may_see_complaints, may_see_customer,
 };
-use crate::auth::scope::scope_of;
+use crate::auth::scope::{optional_scope_from_row, scope_of};
 use crate::auth::{CurrentUser, Role};
-use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::db::{now, Condition, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::feedback::model::{AnalysisFilter, ComplaintRule};
 use crate::i18n::Key;
-use crate::ids::{CustomerId, TeamId, UserId};
+use crate::ids::{CustomerId, UserId};
 use crate::tasks::model::TaskSource;
 use sqlx::AnyConnection;
 
@@ -27,22 +26,8 @@ const SELECT: &str = "SELECT k.id, k.customer_id, k.response_id, k.source, k.cat
      (SELECT ct.phone FROM contacts ct WHERE ct.customer_id = k.customer_id ORDER BY ct.is_primary DESC, ct.id LIMIT 1) AS contact_phone \
      FROM complaints k LEFT JOIN users a ON a.id = k.assignee_id LEFT JOIN customers c ON c.id = k.customer_id";
 
-fn scope_from_row(r: &DbRow) -> AppResult<Option<CustomerScope>> {
-    let Some(owner) = r.try_get::<Option<i64>, _>("owner_id")? else {
-        return Ok(None);
-    };
-    Ok(Some(CustomerScope {
-        level: r.try_get("level")?,
-        owner_id: UserId(owner),
-        service_manager_id: r
-            .try_get::<Option<i64>, _>("service_manager_id")?
-            .map(UserId),
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-    }))
-}
-
 fn from_row(actor: &CurrentUser, r: &DbRow, t: i64) -> AppResult<Complaint> {
-    let scope = scope_from_row(r)?;
+    let scope = optional_scope_from_row(r)?;
     let assignee = r.try_get::<Option<i64>, _>("assignee_id")?.map(UserId);
     let status = Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::Received);
     let deadline_at: i64 = r.try_get("deadline_at")?;
@@ -121,13 +106,17 @@ async fn insert(
     Ok(id)
 }
 
-/// A stored answer that a form rule turns into a complaint.
+/// A stored answer that a form rule turns into a complaint, with what the rule sets.
 pub struct LowScoreAnswer<'a> {
     pub response_id: i64,
     /// Known when the answer came through a personal link.
     pub customer: Option<CustomerId>,
     pub comment: Option<&'a str>,
     pub submitted_at: i64,
+    pub category: &'a str,
+    pub severity: Severity,
+    /// Who handles it when the answer is anonymous (a customer's own owner otherwise).
+    pub fallback_assignee: Option<UserId>,
 }
 
 /// Opens the complaint a form rule asks for, in the answer's own transaction: whoever
@@ -136,7 +125,6 @@ pub struct LowScoreAnswer<'a> {
 pub async fn open_from_answer(
     conn: &mut AnyConnection,
     answer: LowScoreAnswer<'_>,
-    rule: &ComplaintRule,
 ) -> AppResult<i64> {
     let customer = answer.customer;
     let owner = match customer {
@@ -151,10 +139,10 @@ pub async fn open_from_answer(
         .collect::<String>();
     let draft = ComplaintDraft {
         customer,
-        category: rule.category.clone(),
-        severity: rule.severity,
+        category: answer.category.to_string(),
+        severity: answer.severity,
         description: summary,
-        assignee: owner.or(rule.assignee),
+        assignee: owner.or(answer.fallback_assignee),
     };
     insert(
         conn,
@@ -287,14 +275,8 @@ pub async fn create(db: &Db, actor: &CurrentUser, mut draft: ComplaintDraft) -> 
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "complaint",
-            entity_id: id,
-            action: "create",
-            field: None,
-            before: None,
-            after: Some(draft.severity.as_str().to_string()),
-        },
+        Change::new("complaint", id, "create")
+            .values(None, Some(draft.severity.as_str().to_string())),
     )
     .await?;
     tx.commit().await?;
@@ -373,7 +355,7 @@ async fn load(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<Complaint> {
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    let scope = scope_from_row(&row)?;
+    let scope = optional_scope_from_row(&row)?;
     let assignee = row.try_get::<Option<i64>, _>("assignee_id")?.map(UserId);
     if !may_see_complaint(actor, assignee, scope.as_ref()) {
         return Err(AppError::NotFound);
@@ -542,14 +524,12 @@ pub async fn change_status(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "complaint",
-            entity_id: id,
-            action: "status",
-            field: Some("status"),
-            before: Some(current.status.as_str().to_string()),
-            after: Some(to.as_str().to_string()),
-        },
+        Change::new("complaint", id, "status")
+            .on_field("status")
+            .values(
+                Some(current.status.as_str().to_string()),
+                Some(to.as_str().to_string()),
+            ),
     )
     .await?;
     tx.commit().await?;
@@ -628,11 +608,13 @@ pub async fn run_scheduler(db: Db) {
     }
 }
 
-/// Complaint figures over the same filters as the feedback analysis.
+/// Complaint figures for the feedback analysis: its filters, and `customers`, conditions
+/// on the complaint's customer `c` (a saved segment's rule) compiled by the caller.
 pub async fn stats(
     db: &Db,
     actor: &CurrentUser,
-    filter: &AnalysisFilter,
+    filter: &StatsFilter,
+    customers: &[Condition],
 ) -> AppResult<ComplaintStats> {
     if !may_see_complaints(actor) && actor.role != Role::Viewer {
         return Ok(ComplaintStats::default());
@@ -649,11 +631,11 @@ pub async fn stats(
     if let Some(form) = filter.form_id {
         q.push(" AND r.form_id = ").bind(SqlValue::Int(form));
     }
-    if let Some(day) = crate::dates::parse_date(filter.from.trim()) {
+    if let Some(day) = filter.from_day {
         q.push(" AND k.created_at >= ")
             .bind(SqlValue::Int(day * 86_400));
     }
-    if let Some(day) = crate::dates::parse_date(filter.to.trim()) {
+    if let Some(day) = filter.to_day {
         q.push(" AND k.created_at < ")
             .bind(SqlValue::Int((day + 1) * 86_400));
     }
@@ -663,11 +645,11 @@ pub async fn stats(
     if let Some(team) = filter.team_id {
         q.push(" AND c.team_id = ").bind(SqlValue::Int(team));
     }
-    if let Some(segment) = filter.segment_id {
-        let rule = crate::segments::service::checked_rule_of(db, actor, segment).await?;
-        let ctx = crate::segments::service::eval_context(db).await?;
+    if !customers.is_empty() {
         q.push(" AND c.id IS NOT NULL");
-        crate::segments::sql::push_rule(&mut q, &rule, &ctx);
+        for condition in customers {
+            condition(&mut q);
+        }
     }
     let rows = q.query().fetch_all(&db.pool).await?;
     let mut stats = ComplaintStats::default();

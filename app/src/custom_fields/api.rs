@@ -4,8 +4,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
+    auth::session::require_user,
     custom_fields::{model::FieldDraft, service},
-    state::{app_state, require_user},
+    state::app_state,
 };
 
 /// The active fields, for forms and filters.

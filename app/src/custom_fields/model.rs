@@ -193,17 +193,6 @@ impl TryFrom<&FieldInput> for FieldDraft {
     }
 }
 
-/// Days since 1970-01-01 of a calendar date (H. Hinnant's `days_from_civil`).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// An ISO date `YYYY-MM-DD` that exists in the calendar, as days since the epoch.
 pub fn parse_iso_date(raw: &str) -> Option<i64> {
     let s = raw.trim();
@@ -216,7 +205,7 @@ pub fn parse_iso_date(raw: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || d == 0 {
         return None;
     }
-    let days = days_from_civil(y, m, d);
+    let days = crate::dates::days_from_civil(y, m, d);
     // Round-trip through the calendar rejects 2023-02-30 and friends.
     (crate::ui::civil_from_days(days) == (y, m, d)).then_some(days)
 }
@@ -361,7 +350,7 @@ mod tests {
         );
         assert_eq!(
             f.parse_value("2024-02-29").unwrap().unwrap().number,
-            Some(days_from_civil(2024, 2, 29))
+            Some(crate::dates::days_from_civil(2024, 2, 29))
         );
         for bad in [
             "2023-02-29",

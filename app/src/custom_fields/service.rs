@@ -66,14 +66,9 @@ async fn audit_field(
     record(
         conn,
         Some(actor),
-        Change {
-            entity: "custom_field",
-            entity_id: id,
-            action,
-            field,
-            before,
-            after,
-        },
+        Change::new("custom_field", id, action)
+            .on_optional_field(field)
+            .values(before, after),
     )
     .await
 }
@@ -270,14 +265,9 @@ pub async fn save_values(
             record(
                 conn,
                 Some(actor),
-                Change {
-                    entity: "customer",
-                    entity_id: customer.0,
-                    action: "update",
-                    field: Some(&name),
-                    before,
-                    after,
-                },
+                Change::new("customer", customer.0, "update")
+                    .on_field(&name)
+                    .values(before, after),
             )
             .await?;
         }

@@ -8,9 +8,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::customers::model::{ContactDraft, ParsedFilter};
-    pub use crate::customers::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::customers::{contacts, listing, service, tags};
+    pub use crate::state::app_state;
 }
 
 #[server(endpoint = "customers/list")]
@@ -20,7 +21,7 @@ pub async fn list_customers(filter: CustomerFilter) -> Result<CustomerPage, AppE
     let filter = ParsedFilter::try_from(&filter)?;
     let db = &app_state()?.db;
     let conditions = crate::segments::service::list_conditions(db, &user, &filter).await?;
-    service::list(db, &user, &filter, &conditions).await
+    listing::list(db, &user, &filter, &conditions).await
 }
 
 #[server(endpoint = "customers/get")]
@@ -72,21 +73,21 @@ pub async fn add_contact(customer: CustomerId, input: ContactInput) -> Result<Co
     use ssr::*;
     let user = require_user().await?;
     let draft = ContactDraft::try_from(&input)?;
-    service::add_contact(&app_state()?.db, &user, customer, draft).await
+    contacts::add_contact(&app_state()?.db, &user, customer, draft).await
 }
 
 #[server(endpoint = "customers/contacts/remove")]
 pub async fn remove_contact(id: ContactId) -> Result<(), AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::remove_contact(&app_state()?.db, &user, id).await
+    contacts::remove_contact(&app_state()?.db, &user, id).await
 }
 
 #[server(endpoint = "tags/list")]
 pub async fn list_tags() -> Result<Vec<Tag>, AppError> {
     use ssr::*;
     require_user().await?;
-    service::list_tags(&app_state()?.db).await
+    tags::list_tags(&app_state()?.db).await
 }
 
 /// Groups, for the list filter.
@@ -94,7 +95,7 @@ pub async fn list_tags() -> Result<Vec<Tag>, AppError> {
 pub async fn list_groups() -> Result<Vec<(i64, String)>, AppError> {
     use ssr::*;
     require_user().await?;
-    let groups = service::list_groups(&app_state()?.db).await?;
+    let groups = tags::list_groups(&app_state()?.db).await?;
     Ok(groups.into_iter().map(|g| (g.id, g.name)).collect())
 }
 

@@ -9,7 +9,7 @@ use crate::auth::permissions::{
 use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
 use crate::customers::model::{BulkCommand, BulkOutcome};
-use crate::customers::service::{ensure_tags, tag_names};
+use crate::customers::tags::{ensure_tags, tag_names};
 use crate::db::{now, Db};
 use crate::error::{AppError, AppResult};
 use crate::ids::{CustomerId, UserId};
@@ -162,14 +162,9 @@ async fn audit(
     record(
         conn,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: id.0,
-            action: "bulk_update",
-            field: Some(field),
-            before,
-            after,
-        },
+        Change::new("customer", id.0, "bulk_update")
+            .on_field(field)
+            .values(before, after),
     )
     .await
 }

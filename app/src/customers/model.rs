@@ -2,6 +2,7 @@ use crate::auth::model::{optional_text, required_text, Email, Problems};
 use crate::auth::permissions::{LEVEL_KEY, LEVEL_STANDARD};
 use crate::custom_fields::model::CustomValue;
 use crate::error::{AppError, FieldError};
+use crate::format::{decode_component, encode_component};
 use crate::i18n::Key;
 use crate::ids::{ContactId, CustomerId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,53 @@ pub struct CustomerInput {
     /// Custom field values by field key (`input[custom][<key>]`).
     pub custom: BTreeMap<String, String>,
 }
+
+/// A customer's attributes as files carry them, in column order: the import reads these
+/// columns and the export writes them first, so an export imports again as it is.
+pub const FILE_COLUMNS: &[&str] = &[
+    "external_id",
+    "name",
+    "kind",
+    "email",
+    "phone",
+    "country",
+    "province",
+    "city",
+    "address",
+    "industry",
+    "company_size",
+    "gender",
+    "birth_year",
+    "income_band",
+    "source_channel",
+    "source_campaign",
+    "source_referrer",
+    "level",
+    "grade",
+    "owner_email",
+    "service_manager_email",
+    "tags",
+];
+
+/// The profile attributes stored as text, by their column names.
+pub const TEXT_COLUMNS: [&str; 16] = [
+    "external_id",
+    "name",
+    "kind",
+    "email",
+    "phone",
+    "country",
+    "province",
+    "city",
+    "address",
+    "industry",
+    "company_size",
+    "gender",
+    "income_band",
+    "source_channel",
+    "source_campaign",
+    "source_referrer",
+];
 
 /// A validated customer, ready for the service.
 #[derive(Debug, Clone, PartialEq)]
@@ -548,43 +596,36 @@ pub struct CustomerFilter {
     pub after: String,
 }
 
-/// Percent-encodes one URL query component.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
+impl CustomerFilter {
+    /// The filter a list address carries: `get` reads one query parameter (empty when
+    /// absent), `pairs` are all of them, of which the `cf.*` ones are custom field
+    /// conditions. The one reading of list parameters, for the page and the export.
+    pub fn from_params<'a>(
+        get: impl Fn(&str) -> String,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> CustomerFilter {
+        CustomerFilter {
+            q: get("q"),
+            level: get("level"),
+            grade: get("grade"),
+            owner: get("owner"),
+            team: get("team"),
+            tag: get("tag"),
+            kind: get("kind"),
+            province: get("province"),
+            city: get("city"),
+            industry: get("industry"),
+            source_channel: get("source_channel"),
+            group: get("group"),
+            overdue: get("overdue"),
+            open_task: get("open_task"),
+            custom: encode_custom_pairs(pairs),
+            segment: get("segment"),
+            stage: get("stage"),
+            sort: get("sort"),
+            after: get("after"),
         }
     }
-    out
-}
-
-/// Decodes a percent-encoded query component (`+` is a space); invalid escapes stay as they are.
-pub fn decode_component(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = |b: u8| (b as char).to_digit(16);
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Encodes custom field conditions (key of the URL parameter, value) for [`CustomerFilter::custom`].
@@ -785,21 +826,6 @@ pub struct CustomerPage {
     pub next_after: Option<String>,
 }
 
-/// Amounts are stored in cents; shown with two decimals.
-pub fn format_cents(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let c = cents.unsigned_abs();
-    let whole = (c / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}.{:02}", c % 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -931,15 +957,6 @@ mod tests {
                 .field_error("cf.Bad Key"),
             Some(Key::ErrUnknownField)
         );
-        assert_eq!(decode_component("a%2"), "a%2");
-        assert_eq!(decode_component("%E5%8C%97+x"), "北 x");
-    }
-
-    #[test]
-    fn money_formatting() {
-        assert_eq!(format_cents(0), "0.00");
-        assert_eq!(format_cents(123456789), "1,234,567.89");
-        assert_eq!(format_cents(-5), "-0.05");
     }
 }
 

@@ -1,11 +1,10 @@
-use crate::auth::pages::{use_auth, Protected};
-use crate::auth::Role;
+use crate::auth::pages::Protected;
 use crate::custom_fields::api::list_active_fields;
 use crate::custom_fields::model::{CustomField, FieldKind};
-use crate::custom_fields::pages::custom_field_input;
 use crate::customers::api::*;
 use crate::customers::model::*;
 use crate::error::AppError;
+use crate::format::encode_component;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
 use crate::saved_views::api::{list_views, DeleteView, SaveView};
@@ -72,31 +71,7 @@ pub fn CustomerListPage() -> impl IntoView {
 fn CustomerList() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        let q = query.read();
-        let get = |k: &str| q.get(k).unwrap_or_default();
-        CustomerFilter {
-            q: get("q"),
-            level: get("level"),
-            grade: get("grade"),
-            owner: get("owner"),
-            team: get("team"),
-            tag: get("tag"),
-            kind: get("kind"),
-            province: get("province"),
-            city: get("city"),
-            industry: get("industry"),
-            source_channel: get("source_channel"),
-            group: get("group"),
-            overdue: get("overdue"),
-            open_task: get("open_task"),
-            custom: encode_custom_pairs((&*q).into_iter().map(|(k, v)| (k.as_ref(), v))),
-            segment: get("segment"),
-            stage: get("stage"),
-            sort: get("sort"),
-            after: get("after"),
-        }
-    });
+    let filter = Memo::new(move |_| filter_of_query(&query.read()));
     let bulk = ServerAction::<BulkCustomers>::new();
     // A bulk action refetches the page in place.
     let page = Resource::new(
@@ -106,8 +81,6 @@ fn CustomerList() -> impl IntoView {
     let staff = Resource::new(|| (), |_| list_assignable_staff());
     let teams = Resource::new(|| (), |_| list_teams());
     let tags = Resource::new(|| (), |_| list_tags());
-    let groups = Resource::new(|| (), |_| list_groups());
-    let fields = Resource::new(|| (), |_| list_active_fields());
     let segments = Resource::new(|| (), |_| crate::segments::api::list_segments());
 
     // Typing in the search box refreshes the list after a pause, without a reload.
@@ -131,24 +104,7 @@ fn CustomerList() -> impl IntoView {
         let _ = ev;
     };
 
-    let selected = move |key: &'static str, value: String| {
-        move || {
-            let f = filter.get();
-            let current = match key {
-                "level" => f.level,
-                "grade" => f.grade,
-                "owner" => f.owner,
-                "team" => f.team,
-                "tag" => f.tag,
-                "kind" => f.kind,
-                "group" => f.group,
-                "segment" => f.segment,
-                "stage" => f.stage,
-                _ => f.sort,
-            };
-            current == value
-        }
-    };
+    let selected = move |key: &'static str, value: String| is_selected(filter, key, value);
 
     view! {
         <section class="page">
@@ -232,61 +188,7 @@ fn CustomerList() -> impl IntoView {
                         <option value=k.as_str() selected=selected("sort", k.as_str().into())>{t(k.label())}</option>
                     }).collect_view()}
                 </select>
-                <details class="more-filters" open=move || has_more_filters(&filter.get())>
-                    <summary>{t(Key::MoreFilters)}</summary>
-                    <div class="filters">
-                        <select name="kind" aria-label=move || i18n.t(Key::Kind)>
-                            <option value="">{t(Key::AllKinds)}</option>
-                            <option value="person" selected=selected("kind", "person".into())>{t(Key::KindPerson)}</option>
-                            <option value="company" selected=selected("kind", "company".into())>{t(Key::KindCompany)}</option>
-                        </select>
-                        {[
-                            ("province", Key::Province),
-                            ("city", Key::City),
-                            ("industry", Key::Industry),
-                            ("source_channel", Key::SourceChannel),
-                        ].into_iter().map(|(name, label)| view! {
-                            <input
-                                name=name
-                                placeholder=move || i18n.t(label)
-                                aria-label=move || i18n.t(label)
-                                prop:value=move || {
-                                    let f = filter.get();
-                                    match name {
-                                        "province" => f.province,
-                                        "city" => f.city,
-                                        "industry" => f.industry,
-                                        _ => f.source_channel,
-                                    }
-                                }
-                            />
-                        }).collect_view()}
-                        <label class="check">
-                            <input type="checkbox" name="overdue" value="1" prop:checked=move || filter.get().overdue == "1" data-testid="filter-overdue" />
-                            {t(Key::HasOverduePayment)}
-                        </label>
-                        <label class="check">
-                            <input type="checkbox" name="open_task" value="1" prop:checked=move || filter.get().open_task == "1" data-testid="filter-open-task" />
-                            {t(Key::HasOpenTask)}
-                        </label>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let groups = groups.await.unwrap_or_default();
-                                let fields = fields.await.unwrap_or_default();
-                                let current = decode_custom_pairs(&filter.get_untracked().custom);
-                                view! {
-                                    <select name="group" aria-label=move || i18n.t(Key::Groups)>
-                                        <option value="">{t(Key::AllGroups)}</option>
-                                        {groups.into_iter().map(|(id, name)| { let v = id.to_string(); view! {
-                                            <option value=v.clone() selected=selected("group", v)>{name}</option>
-                                        }}).collect_view()}
-                                    </select>
-                                    {fields.into_iter().map(|f| custom_filter_input(f, &current)).collect_view()}
-                                }
-                            })}
-                        </Transition>
-                    </div>
-                </details>
+                <MoreFilters filter=filter />
                 <button type="submit">{t(Key::ApplyFilters)}</button>
                 <a href="/customers" class="button">{t(Key::ClearFilters)}</a>
             </form>
@@ -300,6 +202,105 @@ fn CustomerList() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The list's filter as the address bar holds it.
+fn filter_of_query(q: &leptos_router::params::ParamsMap) -> CustomerFilter {
+    CustomerFilter::from_params(
+        |k| q.get(k).unwrap_or_default(),
+        q.into_iter().map(|(k, v)| (k.as_ref(), v)),
+    )
+}
+
+/// Whether the filter's `key` currently has `value`, for a select's `selected`.
+fn is_selected(
+    filter: Memo<CustomerFilter>,
+    key: &'static str,
+    value: String,
+) -> impl Fn() -> bool {
+    move || {
+        let f = filter.get();
+        let current = match key {
+            "level" => f.level,
+            "grade" => f.grade,
+            "owner" => f.owner,
+            "team" => f.team,
+            "tag" => f.tag,
+            "kind" => f.kind,
+            "group" => f.group,
+            "segment" => f.segment,
+            "stage" => f.stage,
+            _ => f.sort,
+        };
+        current == value
+    }
+}
+
+/// The filters folded under "More filters": kind, place, industry, channel, overdue
+/// payments, open tasks, groups and custom fields.
+#[component]
+fn MoreFilters(filter: Memo<CustomerFilter>) -> impl IntoView {
+    let i18n = use_i18n();
+    let groups = Resource::new(|| (), |_| list_groups());
+    let fields = Resource::new(|| (), |_| list_active_fields());
+    let selected = move |key: &'static str, value: String| is_selected(filter, key, value);
+    view! {
+        <details class="more-filters" open=move || has_more_filters(&filter.get())>
+            <summary>{t(Key::MoreFilters)}</summary>
+            <div class="filters">
+                <select name="kind" aria-label=move || i18n.t(Key::Kind)>
+                    <option value="">{t(Key::AllKinds)}</option>
+                    <option value="person" selected=selected("kind", "person".into())>{t(Key::KindPerson)}</option>
+                    <option value="company" selected=selected("kind", "company".into())>{t(Key::KindCompany)}</option>
+                </select>
+                {[
+                    ("province", Key::Province),
+                    ("city", Key::City),
+                    ("industry", Key::Industry),
+                    ("source_channel", Key::SourceChannel),
+                ].into_iter().map(|(name, label)| view! {
+                    <input
+                        name=name
+                        placeholder=move || i18n.t(label)
+                        aria-label=move || i18n.t(label)
+                        prop:value=move || {
+                            let f = filter.get();
+                            match name {
+                                "province" => f.province,
+                                "city" => f.city,
+                                "industry" => f.industry,
+                                _ => f.source_channel,
+                            }
+                        }
+                    />
+                }).collect_view()}
+                <label class="check">
+                    <input type="checkbox" name="overdue" value="1" prop:checked=move || filter.get().overdue == "1" data-testid="filter-overdue" />
+                    {t(Key::HasOverduePayment)}
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="open_task" value="1" prop:checked=move || filter.get().open_task == "1" data-testid="filter-open-task" />
+                    {t(Key::HasOpenTask)}
+                </label>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let groups = groups.await.unwrap_or_default();
+                        let fields = fields.await.unwrap_or_default();
+                        let current = decode_custom_pairs(&filter.get_untracked().custom);
+                        view! {
+                            <select name="group" aria-label=move || i18n.t(Key::Groups)>
+                                <option value="">{t(Key::AllGroups)}</option>
+                                {groups.into_iter().map(|(id, name)| { let v = id.to_string(); view! {
+                                    <option value=v.clone() selected=selected("group", v)>{name}</option>
+                                }}).collect_view()}
+                            </select>
+                            {fields.into_iter().map(|f| custom_filter_input(f, &current)).collect_view()}
+                        }
+                    })}
+                </Transition>
+            </div>
+        </details>
     }
 }
 
@@ -480,62 +481,8 @@ fn CustomerTable(
             });
         }
     };
-    let ids_text = move || {
-        selection.with(|s| {
-            s.iter()
-                .map(|id| id.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-    };
-    let bulk_tag = RwSignal::new(String::new());
-    let bulk_owner = RwSignal::new(String::new());
-    let run = move |op: &'static str| {
-        bulk.dispatch(BulkCustomers {
-            input: BulkInput {
-                ids: ids_text(),
-                op: op.into(),
-                tag: bulk_tag.get_untracked(),
-                owner_id: bulk_owner.get_untracked(),
-                service_manager_id: String::new(),
-            },
-        });
-    };
     view! {
-        <Show when=move || !selection.with(|s| s.is_empty())>
-            <div class="bulk-bar" data-testid="bulk-bar">
-                <strong>{move || selection.with(|s| s.len())}" "{t(Key::SelectedCount)}</strong>
-                <input
-                    data-testid="bulk-tag-input"
-                    placeholder=move || i18n.t(Key::BulkTag)
-                    aria-label=move || i18n.t(Key::BulkTag)
-                    maxlength="40"
-                    prop:value=move || bulk_tag.get()
-                    on:input=move |ev| bulk_tag.set(event_target_value(&ev))
-                />
-                <button type="button" data-testid="bulk-tag-add" on:click=move |_| run("tag_add")>{t(Key::BulkAddTag)}</button>
-                <button type="button" data-testid="bulk-tag-remove" on:click=move |_| run("tag_remove")>{t(Key::BulkRemoveTag)}</button>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let staff = staff.await.unwrap_or_default();
-                        view! {
-                            <select aria-label=move || i18n.t(Key::Owner) data-testid="bulk-owner" on:change=move |ev| bulk_owner.set(event_target_value(&ev))>
-                                <option value="">{t(Key::Owner)}</option>
-                                {staff.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
-                            </select>
-                        }
-                    })}
-                </Transition>
-                <button type="button" data-testid="bulk-assign" on:click=move |_| run("assign")>{t(Key::BulkAssign)}</button>
-                <a class="button" data-testid="bulk-export" href=move || format!("/customers/export.csv?ids={}", ids_text()) rel="external">{t(Key::ExportSelected)}</a>
-            </div>
-        </Show>
-        <p class="bulk-result" data-testid="bulk-result" role="status">
-            {move || bulk.value().get().map(|r| match r {
-                Ok(o) => format!("{} {} · {} {}", o.changed, i18n.t(Key::BulkChanged), o.refused, i18n.t(Key::BulkRefused)),
-                Err(e) => i18n.t(e.message_key()).to_string(),
-            })}
-        </p>
+        <BulkBar selection=selection bulk=bulk staff=staff />
         <Show when=move || !empty fallback=|| view! { <p class="empty">{t(Key::NoCustomers)}</p> }>
             <div class="table-wrap" tabindex="0">
                 <table class="data" data-testid="customer-table">
@@ -595,172 +542,70 @@ fn CustomerTable(
     }
 }
 
-/// The shared fields of the create and edit forms (`input[...]` names for the server fn).
+/// The actions on the selected rows: tag, untag, assign an owner, export.
 #[component]
-fn CustomerFields(
-    initial: CustomerInput,
-    staff: Vec<StaffMember>,
-    fields: Vec<CustomField>,
-    #[prop(into)] result: Signal<Option<AppError>>,
-    may_change_tier: bool,
-    may_reassign: bool,
+fn BulkBar(
+    selection: RwSignal<std::collections::BTreeSet<CustomerId>>,
+    bulk: ServerAction<BulkCustomers>,
+    staff: Resource<Result<Vec<StaffMember>, AppError>>,
 ) -> impl IntoView {
-    let err = move || result.get();
-    let text = |label: Key, field: &'static str, value: String, kind: &'static str| {
-        view! {
-            <label>
-                {t(label)}
-                <input type=kind name=format!("input[{field}]") value=value maxlength="200" />
-            </label>
-            {field_error(err, field)}
-        }
+    let i18n = use_i18n();
+    let ids_text = move || {
+        selection.with(|s| {
+            s.iter()
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
     };
-    let i = initial.clone();
-    let staff_for_sm = staff.clone();
+    let bulk_tag = RwSignal::new(String::new());
+    let bulk_owner = RwSignal::new(String::new());
+    let run = move |op: &'static str| {
+        bulk.dispatch(BulkCustomers {
+            input: BulkInput {
+                ids: ids_text(),
+                op: op.into(),
+                tag: bulk_tag.get_untracked(),
+                owner_id: bulk_owner.get_untracked(),
+                service_manager_id: String::new(),
+            },
+        });
+    };
     view! {
-        <fieldset class="grid-form">
-            <label>
-                {t(Key::Name)}
-                <input name="input[name]" value=i.name.clone() required maxlength="200" data-testid="customer-name" />
-            </label>
-            {field_error(err, "name")}
-            <label>
-                {t(Key::Kind)}
-                <select name="input[kind]">
-                    <option value="person" selected=i.kind != "company">{t(Key::KindPerson)}</option>
-                    <option value="company" selected=i.kind == "company">{t(Key::KindCompany)}</option>
-                </select>
-            </label>
-            {text(Key::Email, "email", i.email.clone(), "email")}
-            {text(Key::Phone, "phone", i.phone.clone(), "tel")}
-            {text(Key::ExternalId, "external_id", i.external_id.clone(), "text")}
-            {text(Key::Country, "country", i.country.clone(), "text")}
-            {text(Key::Province, "province", i.province.clone(), "text")}
-            {text(Key::City, "city", i.city.clone(), "text")}
-            {text(Key::Address, "address", i.address.clone(), "text")}
-            {text(Key::Industry, "industry", i.industry.clone(), "text")}
-            {text(Key::CompanySize, "company_size", i.company_size.clone(), "text")}
-            {text(Key::Gender, "gender", i.gender.clone(), "text")}
-            {text(Key::BirthYear, "birth_year", i.birth_year.clone(), "text")}
-            {text(Key::IncomeBand, "income_band", i.income_band.clone(), "text")}
-            {text(Key::SourceChannel, "source_channel", i.source_channel.clone(), "text")}
-            {text(Key::SourceCampaign, "source_campaign", i.source_campaign.clone(), "text")}
-            {text(Key::SourceReferrer, "source_referrer", i.source_referrer.clone(), "text")}
-            <label>
-                {t(Key::Tags)}
-                <input name="input[tags]" value=i.tags.clone() placeholder="vip, wholesale" />
-            </label>
-            {field_error(err, "tags")}
-            <label>
-                {t(Key::Groups)}
-                <input name="input[groups]" value=i.groups.clone() data-testid="customer-groups" />
-            </label>
-            {field_error(err, "groups")}
-            {fields.iter().map(|f| {
-                let value = i.custom.get(&f.key).cloned().unwrap_or_default();
-                custom_field_input(f, value, result)
-            }).collect_view()}
-            {if may_change_tier {
-                view! {
-                    <label>
-                        {t(Key::Level)}
-                        <select name="input[level]" data-testid="customer-level">
-                            <option value="2" selected=i.level != "1">{t(Key::LevelStandard)}</option>
-                            <option value="1" selected=i.level == "1">{t(Key::LevelKey)}</option>
-                        </select>
-                    </label>
-                    {field_error(err, "level")}
-                    <label>
-                        {t(Key::Grade)}
-                        <select name="input[grade]">
-                            {Grade::ALL.into_iter().map(|g| view! {
-                                <option value=g.as_str() selected=i.grade == g.as_str() || (i.grade.is_empty() && g == Grade::General)>{t(g.label())}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                }.into_any()
-            } else {
-                view! {
-                    <input type="hidden" name="input[level]" value=i.level.clone() />
-                    <input type="hidden" name="input[grade]" value=i.grade.clone() />
-                }.into_any()
-            }}
-            {if may_reassign {
-                view! {
-                    <label>
-                        {t(Key::Owner)}
-                        <select name="input[owner_id]" data-testid="customer-owner">
-                            <option value="">{t(Key::Myself)}</option>
-                            {staff.into_iter().map(|s| { let v = s.id.to_string(); view! {
-                                <option value=v.clone() selected=i.owner_id == v>{format!("{} ({})", s.name, s.email)}</option>
-                            }}).collect_view()}
-                        </select>
-                    </label>
-                    {field_error(err, "owner_id")}
-                    <label>
-                        {t(Key::ServiceManager)}
-                        <select name="input[service_manager_id]">
-                            <option value="">{t(Key::NoneChoice)}</option>
-                            {staff_for_sm.into_iter().filter(|s| s.role == Role::Tier2Manager).map(|s| { let v = s.id.to_string(); view! {
-                                <option value=v.clone() selected=i.service_manager_id == v>{s.name}</option>
-                            }}).collect_view()}
-                        </select>
-                    </label>
-                    {field_error(err, "service_manager_id")}
-                }.into_any()
-            } else {
-                view! {
-                    <input type="hidden" name="input[owner_id]" value=i.owner_id.clone() />
-                    <input type="hidden" name="input[service_manager_id]" value=i.service_manager_id.clone() />
-                }.into_any()
-            }}
-        </fieldset>
-    }
-}
-
-#[component]
-pub fn CustomerCreatePage() -> impl IntoView {
-    view! { <Protected><CustomerCreate /></Protected> }
-}
-
-#[component]
-fn CustomerCreate() -> impl IntoView {
-    let auth = use_auth();
-    let action = ServerAction::<CreateCustomer>::new();
-    let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let staff = Resource::new(|| (), |_| list_assignable_staff());
-    let fields = Resource::new(|| (), |_| list_active_fields());
-    view! {
-        <section class="page">
-            <h1>{t(Key::NewCustomer)}</h1>
-            {move || result.get().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let staff = staff.await.unwrap_or_default();
-                    let fields = fields.await.unwrap_or_default();
-                    let user = auth.user.await.ok().flatten();
-                    let may_set_tier = user
-                        .as_ref()
-                        .is_some_and(crate::auth::permissions::may_set_tier_on_create);
-                    // The server lists only the staff this user may assign to: offer the
-                    // choice when that is anyone but themselves.
-                    let may_pick_owner = staff.iter().any(|s| user.as_ref().is_none_or(|u| s.id != u.id));
-                    view! {
-                        <ActionForm action=action attr:class="stack" attr:data-testid="customer-form">
-                            <CustomerFields
-                                initial=CustomerInput::default()
-                                staff=staff
-                                fields=fields
-                                result=result
-                                may_change_tier=may_set_tier
-                                may_reassign=may_pick_owner
-                            />
-                            <button type="submit" class="primary">{t(Key::Save)}</button>
-                        </ActionForm>
-                    }
-                })}
-            </Suspense>
-        </section>
+        <Show when=move || !selection.with(|s| s.is_empty())>
+            <div class="bulk-bar" data-testid="bulk-bar">
+                <strong>{move || selection.with(|s| s.len())}" "{t(Key::SelectedCount)}</strong>
+                <input
+                    data-testid="bulk-tag-input"
+                    placeholder=move || i18n.t(Key::BulkTag)
+                    aria-label=move || i18n.t(Key::BulkTag)
+                    maxlength="40"
+                    prop:value=move || bulk_tag.get()
+                    on:input=move |ev| bulk_tag.set(event_target_value(&ev))
+                />
+                <button type="button" data-testid="bulk-tag-add" on:click=move |_| run("tag_add")>{t(Key::BulkAddTag)}</button>
+                <button type="button" data-testid="bulk-tag-remove" on:click=move |_| run("tag_remove")>{t(Key::BulkRemoveTag)}</button>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let staff = staff.await.unwrap_or_default();
+                        view! {
+                            <select aria-label=move || i18n.t(Key::Owner) data-testid="bulk-owner" on:change=move |ev| bulk_owner.set(event_target_value(&ev))>
+                                <option value="">{t(Key::Owner)}</option>
+                                {staff.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+                <button type="button" data-testid="bulk-assign" on:click=move |_| run("assign")>{t(Key::BulkAssign)}</button>
+                <a class="button" data-testid="bulk-export" href=move || format!("/customers/export.csv?ids={}", ids_text()) rel="external">{t(Key::ExportSelected)}</a>
+            </div>
+        </Show>
+        <p class="bulk-result" data-testid="bulk-result" role="status">
+            {move || bulk.value().get().map(|r| match r {
+                Ok(o) => format!("{} {} · {} {}", o.changed, i18n.t(Key::BulkChanged), o.refused, i18n.t(Key::BulkRefused)),
+                Err(e) => i18n.t(e.message_key()).to_string(),
+            })}
+        </p>
     }
 }
 
@@ -789,62 +634,4 @@ where
             }
         },
     )
-}
-
-#[component]
-pub fn CustomerEditPage() -> impl IntoView {
-    view! { <Protected><CustomerEdit /></Protected> }
-}
-
-#[component]
-fn CustomerEdit() -> impl IntoView {
-    let id = customer_id_param();
-    let customer = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_customer(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    let staff = Resource::new(|| (), |_| list_assignable_staff());
-    let fields = Resource::new(|| (), |_| list_active_fields());
-    let action = ServerAction::<UpdateCustomer>::new();
-    let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    view! {
-        <section class="page">
-            <h1>{t(Key::EditCustomer)}</h1>
-            {move || result.get().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match customer.await {
-                        Ok(c) if c.may_edit => {
-                            let staff = staff.await.unwrap_or_default();
-                            let fields = fields.await.unwrap_or_default();
-                            view! {
-                                <ActionForm action=action attr:class="stack" attr:data-testid="customer-form">
-                                    <input type="hidden" name="id" value=c.id.to_string() />
-                                    <CustomerFields
-                                        initial=c.to_input()
-                                        staff=staff
-                                        fields=fields
-                                        result=result
-                                        may_change_tier=c.may_change_tier
-                                        may_reassign=c.may_reassign
-                                    />
-                                    <div class="actions">
-                                        <button type="submit" class="primary">{t(Key::Save)}</button>
-                                        <A href=format!("/customers/{}", c.id)>{t(Key::Cancel)}</A>
-                                    </div>
-                                </ActionForm>
-                            }.into_any()
-                        }
-                        Ok(_) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
 }

@@ -3,19 +3,18 @@
 
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
-    check_assignment, customer_visibility, financial_visibility, may, may_assign_to,
-    may_create_customers, may_list_customers, may_set_tier_on_create, CustomerAction,
-    LEVEL_STANDARD,
+    check_assignment, may, may_assign_to, may_create_customers, may_set_tier_on_create,
+    CustomerAction, LEVEL_STANDARD,
 };
 use crate::auth::scope::{authorize, scope_of};
 use crate::auth::CurrentUser;
 use crate::customers::model::*;
-use crate::db::{now, Condition, Db, DbRow, Row, SqlBuilder, SqlValue};
+use crate::customers::tags::{group_names, replace_groups, replace_tags, tag_names};
+use crate::db::{now, Db, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
 use crate::ids::{ContactId, CustomerId, TeamId, UserId};
 use crate::users::service::load_assignee;
-use sqlx::AnyConnection;
 
 fn current_year() -> i64 {
     crate::ui::civil_from_days(now().div_euclid(86_400)).0
@@ -130,218 +129,6 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<Cust
     })
 }
 
-fn list_item(r: &DbRow) -> AppResult<CustomerListItem> {
-    let kind: String = r.try_get("kind")?;
-    let grade: String = r.try_get("grade")?;
-    Ok(CustomerListItem {
-        id: CustomerId(r.try_get("id")?),
-        name: r.try_get("name")?,
-        kind: CustomerKind::parse(&kind).unwrap_or(CustomerKind::Person),
-        email: r.try_get("email")?,
-        phone: r.try_get("phone")?,
-        city: r.try_get("city")?,
-        level: r.try_get("level")?,
-        grade: Grade::parse(&grade).unwrap_or(Grade::General),
-        owner_name: r.try_get("owner_name")?,
-        updated_at: r.try_get("updated_at")?,
-        stage: crate::lifecycle::model::Stage::Lead,
-    })
-}
-
-/// One page of the customers the actor may see. Keyset-paged (no OFFSET) and without a
-/// total count, so every page costs the same at any depth.
-/// One page of the customers the actor may see under `filter` and `conditions`, each a
-/// condition compiled by the caller (a segment's rule, a lifecycle stage) about customer
-/// `c`. The list knows no segment or stage: `filter.segment` and `filter.stage` apply only
-/// through `conditions` (`segments::service::list_conditions` compiles them).
-pub async fn list(
-    db: &Db,
-    actor: &CurrentUser,
-    filter: &ParsedFilter,
-    conditions: &[Condition],
-) -> AppResult<CustomerPage> {
-    if !may_list_customers(actor) {
-        return Err(AppError::Forbidden);
-    }
-    let mut q = SqlBuilder::new(
-        "SELECT c.id, c.name, c.kind, c.email, c.phone, c.city, c.level, c.grade, c.updated_at, \
-         c.created_at, c.name_key, o.name AS owner_name FROM customers c JOIN users o ON o.id = c.owner_id WHERE 1 = 1",
-    );
-    customer_visibility(actor, &mut q);
-    if let Some(text) = &filter.q {
-        q.push(" AND c.search_text LIKE ")
-            .bind(SqlValue::Text(crate::db::like_contains(text)))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(level) = filter.level {
-        q.push(" AND c.level = ").bind(SqlValue::Int(level));
-    }
-    if let Some(grade) = filter.grade {
-        q.push(" AND c.grade = ")
-            .bind(SqlValue::Text(grade.as_str().into()));
-    }
-    if let Some(owner) = filter.owner {
-        q.push(" AND c.owner_id = ").bind(SqlValue::Int(owner.0));
-    }
-    if let Some(team) = filter.team {
-        q.push(" AND c.team_id = ").bind(SqlValue::Int(team.0));
-    }
-    if let Some(tag) = filter.tag {
-        q.push(" AND EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id AND ct.tag_id = ")
-            .bind(SqlValue::Int(tag))
-            .push(")");
-    }
-    for (column, value) in [
-        ("c.province", &filter.province),
-        ("c.city", &filter.city),
-        ("c.industry", &filter.industry),
-        ("c.source_channel", &filter.source_channel),
-    ] {
-        if let Some(v) = value {
-            q.push(&format!(" AND {column} = "))
-                .bind(SqlValue::Text(v.clone()));
-        }
-    }
-    if let Some(kind) = filter.kind {
-        q.push(" AND c.kind = ")
-            .bind(SqlValue::Text(kind.as_str().into()));
-    }
-    if let Some(group) = filter.group {
-        q.push(" AND EXISTS (SELECT 1 FROM customer_group_members gm WHERE gm.customer_id = c.id AND gm.group_id = ")
-            .bind(SqlValue::Int(group))
-            .push(")");
-    }
-    if filter.overdue {
-        // Payments are financial records: the filter never selects a customer whose
-        // payments the actor may not see. Dates are ISO text, so text order is date order.
-        financial_visibility(actor, &mut q);
-        q.push(" AND EXISTS (SELECT 1 FROM payments p WHERE p.customer_id = c.id AND p.paid_date IS NULL AND p.due_date < ")
-            .bind(SqlValue::Text(today_iso()))
-            .push(")");
-    }
-    if filter.open_task {
-        q.push(" AND EXISTS (SELECT 1 FROM tasks tk WHERE tk.customer_id = c.id AND tk.status = 'open')");
-    }
-    if !filter.custom.is_empty() {
-        let fields = crate::custom_fields::service::active_fields(db).await?;
-        push_custom_conditions(&mut q, &fields, &filter.custom)?;
-    }
-    for condition in conditions {
-        condition(&mut q);
-    }
-    let (column, descending) = match filter.sort {
-        SortKey::Name => ("c.name_key", false),
-        SortKey::Newest => ("c.created_at", true),
-        SortKey::RecentlyUpdated => ("c.updated_at", true),
-    };
-    if let Some(cursor) = &filter.after {
-        let key = if filter.sort == SortKey::Name {
-            SqlValue::Text(cursor.key.clone())
-        } else {
-            SqlValue::Int(
-                cursor
-                    .key
-                    .parse()
-                    .map_err(|_| AppError::field("after", Key::ErrInvalidChoice))?,
-            )
-        };
-        let op = if descending { "<" } else { ">" };
-        q.push(&format!(" AND ({column} {op} "))
-            .bind(key.clone())
-            .push(&format!(" OR ({column} = "))
-            .bind(key)
-            .push(&format!(" AND c.id {op} "))
-            .bind(SqlValue::Int(cursor.id))
-            .push("))");
-    }
-    let dir = if descending { "DESC" } else { "ASC" };
-    q.push(&format!(" ORDER BY {column} {dir}, c.id {dir} LIMIT "))
-        .bind(SqlValue::Int(PAGE_SIZE as i64 + 1));
-    let rows = q.query().fetch_all(&db.pool).await?;
-    let has_more = rows.len() > PAGE_SIZE;
-    let rows = &rows[..rows.len().min(PAGE_SIZE)];
-    let next_after = match (has_more, rows.last()) {
-        (true, Some(last)) => {
-            let key = match filter.sort {
-                SortKey::Name => last.try_get::<String, _>("name_key")?,
-                SortKey::Newest => last.try_get::<i64, _>("created_at")?.to_string(),
-                SortKey::RecentlyUpdated => last.try_get::<i64, _>("updated_at")?.to_string(),
-            };
-            Some(
-                Cursor {
-                    key,
-                    id: last.try_get("id")?,
-                }
-                .encode(),
-            )
-        }
-        _ => None,
-    };
-    let mut items: Vec<CustomerListItem> = rows.iter().map(list_item).collect::<AppResult<_>>()?;
-    let ids: Vec<i64> = items.iter().map(|c| c.id.0).collect();
-    let stages = crate::lifecycle::service::stages_now(db, &ids).await?;
-    for item in &mut items {
-        if let Some(s) = stages.get(&item.id.0) {
-            item.stage = *s;
-        }
-    }
-    Ok(CustomerPage { items, next_after })
-}
-
-/// Today's date in UTC, ISO.
-pub fn today_iso() -> String {
-    let (y, m, d) = crate::ui::civil_from_days(now().div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Appends one `EXISTS` per custom field condition. Text compares case-insensitively,
-/// choices exactly (index on value), numbers and dates by range on `number_value`.
-fn push_custom_conditions(
-    q: &mut SqlBuilder,
-    fields: &[crate::custom_fields::model::CustomField],
-    conditions: &[CustomCondition],
-) -> AppResult<()> {
-    use crate::custom_fields::model::FieldKind;
-    for cond in conditions {
-        let field = fields
-            .iter()
-            .find(|f| f.key == cond.key)
-            .ok_or_else(|| AppError::field(&cond.param(), Key::ErrUnknownField))?;
-        q.push(" AND EXISTS (SELECT 1 FROM custom_field_values v WHERE v.customer_id = c.id AND v.field_id = ")
-            .bind(SqlValue::Int(field.id));
-        match (field.kind, cond.bound) {
-            (FieldKind::Text, Bound::Equals) => {
-                q.push(" AND LOWER(v.value) = ")
-                    .bind(SqlValue::Text(cond.value.to_lowercase()));
-            }
-            (FieldKind::Choice, Bound::Equals) => {
-                q.push(" AND v.value = ")
-                    .bind(SqlValue::Text(cond.value.clone()));
-            }
-            (FieldKind::Number | FieldKind::Date, Bound::Min | Bound::Max) => {
-                let n = field
-                    .parse_bound(&cond.value)
-                    .map_err(|k| AppError::field(&cond.param(), k))?;
-                let op = if cond.bound == Bound::Min { ">=" } else { "<=" };
-                q.push(&format!(" AND v.number_value {op} "))
-                    .bind(SqlValue::Int(n));
-            }
-            (FieldKind::Number | FieldKind::Date, Bound::Equals) => {
-                // An exact number or date: both bounds at once.
-                let n = field
-                    .parse_bound(&cond.value)
-                    .map_err(|k| AppError::field(&cond.param(), k))?;
-                q.push(" AND v.number_value = ").bind(SqlValue::Int(n));
-            }
-            (FieldKind::Text | FieldKind::Choice, Bound::Min | Bound::Max) => {
-                return Err(AppError::field(&cond.param(), Key::ErrInvalidChoice));
-            }
-        }
-        q.push(")");
-    }
-    Ok(())
-}
-
 /// Resolves and checks owner and service manager for a customer of `level`.
 async fn resolve_assignment(
     db: &Db,
@@ -373,138 +160,6 @@ async fn resolve_assignment(
     };
     check_assignment(level, &owner, sm.as_ref())?;
     Ok(owner.team_id)
-}
-
-pub(crate) async fn ensure_tags(conn: &mut AnyConnection, names: &[String]) -> AppResult<Vec<i64>> {
-    let mut ids = Vec::with_capacity(names.len());
-    for name in names {
-        let existing = sqlx::query("SELECT id FROM tags WHERE LOWER(name) = LOWER($1)")
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let id: i64 = match existing {
-            Some(r) => r.try_get("id")?,
-            None => sqlx::query("INSERT INTO tags (name, color) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(tag_color(name))
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("id")?,
-        };
-        ids.push(id);
-    }
-    Ok(ids)
-}
-
-/// A stable colour per tag name, from a palette readable in both themes.
-fn tag_color(name: &str) -> &'static str {
-    const PALETTE: [&str; 8] = [
-        "#2563eb", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563",
-    ];
-    let h = name
-        .bytes()
-        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
-    PALETTE[h % PALETTE.len()]
-}
-
-pub(crate) async fn tag_names(conn: &mut AnyConnection, id: CustomerId) -> AppResult<String> {
-    let rows = sqlx::query(
-        "SELECT t.name FROM tags t JOIN customer_tags ct ON ct.tag_id = t.id WHERE ct.customer_id = $1 ORDER BY t.name",
-    )
-    .bind(id.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("name"))
-        .collect::<Result<Vec<_>, _>>()?
-        .join(", "))
-}
-
-async fn replace_tags(conn: &mut AnyConnection, id: CustomerId, names: &[String]) -> AppResult<()> {
-    let tag_ids = ensure_tags(conn, names).await?;
-    sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1")
-        .bind(id.0)
-        .execute(&mut *conn)
-        .await?;
-    for tag in tag_ids {
-        sqlx::query("INSERT INTO customer_tags (customer_id, tag_id) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(tag)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn group_names(conn: &mut AnyConnection, id: CustomerId) -> AppResult<String> {
-    let rows = sqlx::query(
-        "SELECT g.name FROM customer_groups g JOIN customer_group_members m ON m.group_id = g.id \
-         WHERE m.customer_id = $1 ORDER BY g.name",
-    )
-    .bind(id.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("name"))
-        .collect::<Result<Vec<_>, _>>()?
-        .join(", "))
-}
-
-/// Replaces the customer's groups, creating unknown ones (matched case-insensitively).
-async fn replace_groups(
-    conn: &mut AnyConnection,
-    id: CustomerId,
-    names: &[String],
-) -> AppResult<()> {
-    sqlx::query("DELETE FROM customer_group_members WHERE customer_id = $1")
-        .bind(id.0)
-        .execute(&mut *conn)
-        .await?;
-    for name in names {
-        let existing = sqlx::query("SELECT id FROM customer_groups WHERE LOWER(name) = LOWER($1)")
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let group: i64 = match existing {
-            Some(r) => r.try_get("id")?,
-            None => sqlx::query(
-                "INSERT INTO customer_groups (name, created_at) VALUES ($1, $2) RETURNING id",
-            )
-            .bind(name)
-            .bind(now())
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("id")?,
-        };
-        sqlx::query("INSERT INTO customer_group_members (customer_id, group_id) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(group)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Group {
-    pub id: i64,
-    pub name: String,
-}
-
-pub async fn list_groups(db: &Db) -> AppResult<Vec<Group>> {
-    sqlx::query("SELECT id, name FROM customer_groups ORDER BY name")
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Group {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-            })
-        })
-        .collect()
 }
 
 /// The stored columns of a draft, in one order used by insert and update alike.
@@ -590,14 +245,7 @@ pub async fn create(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: id.0,
-            action: "create",
-            field: None,
-            before: None,
-            after: Some(draft.name.clone()),
-        },
+        Change::new("customer", id.0, "create").values(None, Some(draft.name.clone())),
     )
     .await?;
     tx.commit().await?;
@@ -673,14 +321,9 @@ pub async fn update(
             record(
                 &mut tx,
                 Some(actor.id),
-                Change {
-                    entity: "customer",
-                    entity_id: id.0,
-                    action: "update",
-                    field: Some(col),
-                    before: a,
-                    after: b,
-                },
+                Change::new("customer", id.0, "update")
+                    .on_field(col)
+                    .values(a, b),
             )
             .await?;
         }
@@ -690,14 +333,9 @@ pub async fn update(
         record(
             &mut tx,
             Some(actor.id),
-            Change {
-                entity: "customer",
-                entity_id: id.0,
-                action: "update",
-                field: Some("tags"),
-                before: Some(old_tags),
-                after: Some(new_tags),
-            },
+            Change::new("customer", id.0, "update")
+                .on_field("tags")
+                .values(Some(old_tags), Some(new_tags)),
         )
         .await?;
     }
@@ -706,14 +344,9 @@ pub async fn update(
         record(
             &mut tx,
             Some(actor.id),
-            Change {
-                entity: "customer",
-                entity_id: id.0,
-                action: "update",
-                field: Some("groups"),
-                before: Some(old_groups),
-                after: Some(new_groups),
-            },
+            Change::new("customer", id.0, "update")
+                .on_field("groups")
+                .values(Some(old_groups), Some(new_groups)),
         )
         .await?;
     }
@@ -751,122 +384,13 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: CustomerId) -> AppResult<(
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-    crate::rfm::service::forget_customer(&mut tx, id.0).await?;
+    crate::db::derived::forget_customer(&mut tx, id.0).await?;
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: id.0,
-            action: "delete",
-            field: None,
-            before: Some(name),
-            after: None,
-        },
+        Change::new("customer", id.0, "delete").values(Some(name), None),
     )
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-pub async fn add_contact(
-    db: &Db,
-    actor: &CurrentUser,
-    id: CustomerId,
-    draft: ContactDraft,
-) -> AppResult<ContactId> {
-    let mut tx = db.begin_write().await?;
-    authorize(actor, CustomerAction::Update, scope_of(&mut tx, id).await?)?;
-    let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM contacts WHERE customer_id = $1")
-        .bind(id.0)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
-    // The first contact is primary; a new primary replaces the old one.
-    let primary = draft.is_primary || existing == 0;
-    if primary {
-        sqlx::query("UPDATE contacts SET is_primary = 0 WHERE customer_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let contact: i64 = sqlx::query(
-        "INSERT INTO contacts (customer_id, name, title, email, phone, is_primary, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(id.0)
-    .bind(&draft.name)
-    .bind(&draft.title)
-    .bind(&draft.email)
-    .bind(&draft.phone)
-    .bind(if primary { 1i64 } else { 0 })
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    record(
-        &mut tx,
-        Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: id.0,
-            action: "add_contact",
-            field: Some("contacts"),
-            before: None,
-            after: Some(draft.name),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ContactId(contact))
-}
-
-pub async fn remove_contact(db: &Db, actor: &CurrentUser, contact: ContactId) -> AppResult<()> {
-    let mut tx = db.begin_write().await?;
-    let row = sqlx::query("SELECT customer_id, name FROM contacts WHERE id = $1")
-        .bind(contact.0)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let customer = CustomerId(row.try_get("customer_id")?);
-    let name: String = row.try_get("name")?;
-    authorize(
-        actor,
-        CustomerAction::Update,
-        scope_of(&mut tx, customer).await?,
-    )?;
-    sqlx::query("DELETE FROM contacts WHERE id = $1")
-        .bind(contact.0)
-        .execute(&mut *tx)
-        .await?;
-    record(
-        &mut tx,
-        Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: customer.0,
-            action: "remove_contact",
-            field: Some("contacts"),
-            before: Some(name),
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub async fn list_tags(db: &Db) -> AppResult<Vec<Tag>> {
-    let rows = sqlx::query("SELECT id, name, color FROM tags ORDER BY name")
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Tag {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                color: r.try_get("color")?,
-            })
-        })
-        .collect()
 }

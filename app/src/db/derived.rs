@@ -6,7 +6,8 @@
 //! warnings) never disagree with the orders themselves. The features that keep such facts
 //! are wired in once, by [`crate::register_order_dependents`], so `orders` knows none of
 //! them. Bulk loaders that write whole data sets at once (demo data, benchmarks) rebuild
-//! the derived tables in one pass afterwards instead.
+//! the derived tables in one pass afterwards instead. Deleting a customer clears the
+//! derived rows that no foreign key cascades ([`forget_customer`]).
 
 use crate::db::{Db, SqlBuilder};
 use crate::error::{AppError, AppResult};
@@ -98,5 +99,18 @@ pub async fn rebuild_derived(
     push_insert(&mut insert, None);
     insert.query().execute(&mut *tx).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a deleted (or merged-away) customer's RFM scores from every run: scores are
+/// derived data without a cascading foreign key (migration 0006). Each run is one
+/// primary-key probe.
+pub async fn forget_customer(conn: &mut AnyConnection, customer: i64) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM rfm_scores WHERE run_id IN (SELECT id FROM rfm_runs) AND customer_id = $1",
+    )
+    .bind(customer)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -218,15 +218,20 @@ impl SqlBuilder {
         self.sql.push_str(&self.args.len().to_string());
         self
     }
-    /// Appends `(id, id, …)` with every id bound.
-    pub fn push_id_list(&mut self, ids: &[i64]) -> &mut Self {
-        self.push("(");
-        for (i, id) in ids.iter().enumerate() {
+    /// Binds each value, separated by commas (the inside of an `IN (…)` list).
+    pub fn bind_all(&mut self, values: impl IntoIterator<Item = SqlValue>) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.push(", ");
             }
-            self.bind(SqlValue::Int(*id));
+            self.bind(v);
         }
+        self
+    }
+    /// Appends `(id, id, …)` with every id bound.
+    pub fn push_id_list(&mut self, ids: &[i64]) -> &mut Self {
+        self.push("(");
+        self.bind_all(ids.iter().map(|id| SqlValue::Int(*id)));
         self.push(")")
     }
     pub fn sql(&self) -> &str {
@@ -248,7 +253,8 @@ impl SqlBuilder {
 
 /// Rows per multi-row INSERT. PostgreSQL likes big statements; sqlx's SQLite driver binds
 /// parameters in time that grows with the statement's size, so SQLite gets small ones
-/// (about 400 parameters per statement; see the demo loader's measurements).
+/// (measured on the demo loader: 20 000 customers load in 1.8 s with ~400 parameters per
+/// statement, 16 s with ~10 000).
 pub fn rows_per_statement(engine: Engine, columns: usize) -> usize {
     let parameters = match engine {
         Engine::Sqlite => 400,

@@ -4,10 +4,7 @@ use crate::ids::CustomerId;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{
-    duplicates::service,
-    state::{app_state, require_user},
-};
+use crate::{auth::session::require_user, duplicates::service, state::app_state};
 
 #[server(endpoint = "duplicates/list")]
 pub async fn find_duplicates() -> Result<DuplicateReport, AppError> {

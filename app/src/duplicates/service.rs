@@ -6,6 +6,7 @@ use crate::auth::permissions::{
 };
 use crate::auth::scope::scope_of;
 use crate::auth::CurrentUser;
+use crate::customers::model::TEXT_COLUMNS;
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::duplicates::model::*;
 use crate::error::{AppError, AppResult};
@@ -113,12 +114,7 @@ pub async fn find(db: &Db, actor: &CurrentUser) -> AppResult<DuplicateReport> {
             "SELECT c.id, c.name, c.email, c.phone, c.city, o.name AS owner_name FROM customers c \
              JOIN users o ON o.id = c.owner_id WHERE c.id IN (",
         );
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(SqlValue::Int(id.0));
-        }
+        q.bind_all(chunk.iter().map(|id| SqlValue::Int(id.0)));
         q.push(")");
         customer_visibility(actor, &mut q);
         for r in q.query().fetch_all(&db.pool).await? {
@@ -138,24 +134,6 @@ pub async fn find(db: &Db, actor: &CurrentUser) -> AppResult<DuplicateReport> {
         .collect();
     Ok(DuplicateReport { pairs, capped })
 }
-
-/// Profile columns filled on the survivor from the other when empty there.
-const TEXT_PROFILE: [&str; 14] = [
-    "external_id",
-    "email",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "address",
-    "industry",
-    "company_size",
-    "gender",
-    "income_band",
-    "source_channel",
-    "source_campaign",
-    "source_referrer",
-];
 
 /// Tables whose rows simply change hands.
 const MOVED_TABLES: [&str; 6] = [
@@ -193,7 +171,12 @@ pub async fn merge(
     let s_row = load(survivor).fetch_one(&mut *tx).await?;
     let o_row = load(other).fetch_one(&mut *tx).await?;
     let mut fills: Vec<(&str, SqlValue, String)> = Vec::new();
-    for col in TEXT_PROFILE {
+    // Profile text filled on the survivor from the other when empty there; every
+    // customer has a name and a kind of its own.
+    let profile = TEXT_COLUMNS
+        .into_iter()
+        .filter(|c| !matches!(*c, "name" | "kind"));
+    for col in profile {
         let mine: Option<String> = s_row.try_get(col)?;
         let theirs: Option<String> = o_row.try_get(col)?;
         if mine.as_deref().is_none_or(|v| v.trim().is_empty()) {
@@ -257,7 +240,7 @@ pub async fn merge(
         .bind(other.0)
         .execute(&mut *tx)
         .await?;
-    crate::rfm::service::forget_customer(&mut tx, other.0).await?;
+    crate::db::derived::forget_customer(&mut tx, other.0).await?;
     // The survivor's purchase history now includes the other customer's orders.
     crate::db::derived::orders_changed(&mut tx, &[survivor.0]).await?;
     if !fills.is_empty() {
@@ -292,42 +275,25 @@ pub async fn merge(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: survivor.0,
-            action: "merge",
-            field: None,
-            before: Some(format!("{o_name} (#{other})")),
-            after: Some(s_name),
-        },
+        Change::new("customer", survivor.0, "merge")
+            .values(Some(format!("{o_name} (#{other})")), Some(s_name)),
     )
     .await?;
     for (col, _, value) in &fills {
         record(
             &mut tx,
             Some(actor.id),
-            Change {
-                entity: "customer",
-                entity_id: survivor.0,
-                action: "merge",
-                field: Some(col),
-                before: None,
-                after: Some(value.clone()),
-            },
+            Change::new("customer", survivor.0, "merge")
+                .on_field(col)
+                .values(None, Some(value.clone())),
         )
         .await?;
     }
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: other.0,
-            action: "delete",
-            field: None,
-            before: Some(o_name),
-            after: Some(format!("merged into #{survivor}")),
-        },
+        Change::new("customer", other.0, "delete")
+            .values(Some(o_name), Some(format!("merged into #{survivor}"))),
     )
     .await?;
     tx.commit().await?;

@@ -4,8 +4,7 @@
 use crate::auth::permissions::{customer_visibility, may_list_customers, may_see_financials};
 use crate::auth::CurrentUser;
 use crate::csv_writer::CsvWriter;
-use crate::customers::model::ParsedFilter;
-use crate::dates::parse_date;
+use crate::customers::model::{ParsedFilter, FILE_COLUMNS};
 use crate::db::{Db, DbRow, Row, SqlBuilder};
 use crate::error::{AppError, AppResult};
 use crate::finance::credit::{figures, rating, CreditRating, PaymentFacts};
@@ -17,34 +16,9 @@ const CHUNK: usize = 400;
 /// The export's columns for this actor. Columns that depend on a per-customer right
 /// (credit rating, custom fields) are appended here with their visibility check.
 pub fn customer_columns(_actor: &CurrentUser) -> Vec<&'static str> {
-    vec![
-        "external_id",
-        "name",
-        "kind",
-        "email",
-        "phone",
-        "country",
-        "province",
-        "city",
-        "address",
-        "industry",
-        "company_size",
-        "gender",
-        "birth_year",
-        "income_band",
-        "source_channel",
-        "source_campaign",
-        "source_referrer",
-        "level",
-        "grade",
-        "owner_email",
-        "service_manager_email",
-        "team",
-        "tags",
-        "created_at",
-        "order_count",
-        "lifetime_value",
-    ]
+    let mut columns = FILE_COLUMNS.to_vec();
+    columns.extend(["team", "created_at", "order_count", "lifetime_value"]);
+    columns
 }
 
 /// Which customers to write.
@@ -114,7 +88,7 @@ async fn visible_ids(
             let mut out = Vec::new();
             let conditions = crate::segments::service::list_conditions(db, actor, &filter).await?;
             loop {
-                let page = crate::customers::service::list(db, actor, &filter, &conditions).await?;
+                let page = crate::customers::listing::list(db, actor, &filter, &conditions).await?;
                 out.extend(page.items.iter().map(|c| c.id.0));
                 match page
                     .next_after
@@ -202,17 +176,8 @@ pub async fn export_customers(
         p.push_id_list(chunk);
         let mut payments: HashMap<i64, Vec<PaymentFacts>> = HashMap::new();
         for r in p.query().fetch_all(&db.pool).await? {
-            let due: String = r.try_get("due_date")?;
-            let paid: Option<String> = r.try_get("paid_date")?;
-            if let Some(due_day) = parse_date(&due) {
-                payments
-                    .entry(r.try_get("customer_id")?)
-                    .or_default()
-                    .push(PaymentFacts {
-                        amount_cents: r.try_get("amount_cents")?,
-                        due_day,
-                        paid_day: paid.as_deref().and_then(parse_date),
-                    });
+            if let Some((customer, payment)) = crate::finance::service::payment_facts(&r)? {
+                payments.entry(customer).or_default().push(payment);
             }
         }
         let ids: Vec<CustomerId> = chunk.iter().map(|i| CustomerId(*i)).collect();

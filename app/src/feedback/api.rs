@@ -6,9 +6,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::feedback::model::FormInput;
-    pub use crate::feedback::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::feedback::{analysis, links, service};
+    pub use crate::state::app_state;
 }
 
 #[server(endpoint = "feedback/forms")]
@@ -51,14 +52,14 @@ pub async fn save_feedback_form(
 pub async fn create_feedback_links(form_id: i64, request: LinkRequest) -> Result<usize, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::create_links(&app_state()?.db, &user, form_id, &request).await
+    links::create_links(&app_state()?.db, &user, form_id, &request).await
 }
 
 #[server(endpoint = "feedback/links")]
 pub async fn list_feedback_links(form_id: i64) -> Result<Vec<LinkView>, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::list_links(&app_state()?.db, &user, form_id).await
+    links::list_links(&app_state()?.db, &user, form_id).await
 }
 
 /// A QR code (SVG) of a form link. Only the module pattern is drawn; the text is not
@@ -81,12 +82,12 @@ pub async fn feedback_link_qr(url: String) -> Result<String, AppError> {
 pub async fn load_feedback_analysis(filter: AnalysisFilter) -> Result<Analysis, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::analysis(&app_state()?.db, &user, &filter).await
+    analysis::analysis(&app_state()?.db, &user, &filter).await
 }
 
 #[server(endpoint = "feedback/analysis-options")]
 pub async fn load_feedback_analysis_options() -> Result<AnalysisOptions, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::analysis_options(&app_state()?.db, &user).await
+    analysis::analysis_options(&app_state()?.db, &user).await
 }

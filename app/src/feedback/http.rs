@@ -1,9 +1,9 @@
 //! `GET /feedback/export.csv?form=ID&from=&to=&segment=&owner=&team=`: the answers of one
 //! form under the analysis filters; signed in by the session cookie.
 
+use crate::auth::session::cookie_user;
+use crate::feedback::analysis;
 use crate::feedback::model::AnalysisFilter;
-use crate::feedback::service;
-use crate::state::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -30,10 +30,10 @@ pub async fn export_answers_csv(
     };
     let result = async {
         let user = cookie_user(&state, &headers).await?;
-        service::export_csv(&state.db, &user, &filter).await
+        analysis::export_csv(&state.db, &user, &filter).await
     }
     .await;
-    crate::exports::http::csv_download(
+    crate::downloads::csv_download(
         &format!("feedback-{}.csv", filter.form_id.unwrap_or_default()),
         result,
     )

@@ -1,6 +1,5 @@
-//! Per-client rate limit of the public form, and which address a request comes from.
-//! The client address is the TCP peer; `X-Forwarded-For` is believed only when the peer is
-//! one of the configured proxies (`RAPPORT_TRUSTED_PROXIES`), since anyone can send it.
+//! Per-client rate limit of the public form. Which address a request comes from is
+//! `request::client_address`.
 //!
 //! On PostgreSQL, where several app servers share one database, the buckets live in the
 //! `rate_buckets` table, so a client gets one allowance however the balancer spreads its
@@ -165,30 +164,6 @@ fn take(tokens: f64, at: f64, now: f64, burst: f64, per_sec: f64) -> (bool, f64)
     }
 }
 
-/// Proxies whose `X-Forwarded-For` is believed, from `RAPPORT_TRUSTED_PROXIES`
-/// (comma-separated addresses).
-pub fn trusted_proxies_from_env() -> Vec<IpAddr> {
-    std::env::var("RAPPORT_TRUSTED_PROXIES")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
-}
-
-/// The client of a request: the peer, unless the peer is a trusted proxy, in which case
-/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    forwarded_for
-        .unwrap_or_default()
-        .rsplit(',')
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,25 +189,5 @@ mod tests {
         assert!(one.allow(ip("2001:db8:1:2::1"), 0.0));
         assert!(!one.allow(ip("2001:db8:1:2:ffff::9"), 0.0));
         assert!(one.allow(ip("2001:db8:1:3::1"), 0.0));
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let proxy = ip("10.0.0.9");
-        let trusted = [proxy];
-        assert_eq!(
-            client_address(ip("1.2.3.4"), Some("5.6.7.8"), &trusted),
-            ip("1.2.3.4")
-        );
-        assert_eq!(
-            client_address(proxy, Some("9.9.9.9, 5.6.7.8"), &trusted),
-            ip("5.6.7.8")
-        );
-        assert_eq!(
-            client_address(proxy, Some("5.6.7.8, 10.0.0.9"), &trusted),
-            ip("5.6.7.8")
-        );
-        assert_eq!(client_address(proxy, None, &trusted), proxy);
-        assert_eq!(client_address(proxy, Some("garbage"), &trusted), proxy);
     }
 }

@@ -8,10 +8,11 @@ use crate::complaints::api::complaint_assignees;
 use crate::complaints::model::Severity;
 use crate::error::{AppError, FieldError};
 use crate::feedback::api::*;
+use crate::feedback::links_panel::{LinksData, LinksPanel};
 use crate::feedback::model::*;
 use crate::i18n::{t, use_i18n, Key};
 use crate::segments::api::list_segments;
-use crate::ui::{field_error, format_local_time, ErrorNotice};
+use crate::ui::{format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -215,14 +216,6 @@ impl Draft {
     }
 }
 
-/// What the links panel loads, created by the page outside its Suspense.
-#[derive(Clone, Copy)]
-struct LinksData {
-    create: ServerAction<CreateFeedbackLinks>,
-    links: Resource<Result<Vec<LinkView>, AppError>>,
-    segments: Resource<Vec<crate::segments::model::SegmentSummary>>,
-}
-
 #[component]
 fn Builder(
     view: Option<FormView>,
@@ -276,48 +269,8 @@ fn Builder(
         Some(Ok(_)) => None,
     };
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
-    let add_kind = RwSignal::new(QuestionKind::Rating);
     let text_input = move |field: &'static str, label: Key, zh: bool, multiline: bool| {
-        let get = move |d: &FormDefinition| -> String {
-            let l = match field {
-                "title" => &d.title,
-                "intro" => &d.intro,
-                _ => &d.thanks,
-            };
-            if zh {
-                l.zh.clone()
-            } else {
-                l.en.clone()
-            }
-        };
-        let set = move |value: String| {
-            draft.edit(|d| {
-                let l = match field {
-                    "title" => &mut d.title,
-                    "intro" => &mut d.intro,
-                    _ => &mut d.thanks,
-                };
-                if zh {
-                    l.zh = value;
-                } else {
-                    l.en = value;
-                }
-            })
-        };
-        let testid = format!("fb-{field}-{}", if zh { "zh" } else { "en" });
-        let initial = def.with_untracked(|d| get(d));
-        let lang_label = if zh { "中文" } else { "English" };
-        view! {
-            <label>
-                {t(label)} " (" {lang_label} ")"
-                {if multiline {
-                    view! { <textarea rows="2" data-testid=testid on:input=move |ev| set(event_target_value(&ev))>{initial}</textarea> }.into_any()
-                } else {
-                    view! { <input type="text" data-testid=testid value=initial on:input=move |ev| set(event_target_value(&ev)) /> }.into_any()
-                }}
-                {(!zh).then_some(move || problem_for(&errors.get(), field).map(|k| view! { <span class="field-error" role="alert">{move || i18n.t(k)}</span> }))}
-            </label>
-        }
+        localized_input(draft, field, label, zh, multiline)
     };
 
     view! {
@@ -365,30 +318,7 @@ fn Builder(
                             }).collect_view()
                         }}
                     </ol>
-                    <div class="fb-add full">
-                        <label>
-                            {t(Key::FbQuestionKind)}
-                            <select data-testid="fb-add-kind" on:change=move |ev| {
-                                if let Some(k) = QuestionKind::parse(&event_target_value(&ev)) { add_kind.set(k) }
-                            }>
-                                {QuestionKind::ALL.into_iter().map(|k| view! {
-                                    <option value=k.as_str() selected=move || add_kind.get() == k>{t(k.label())}</option>
-                                }).collect_view()}
-                            </select>
-                        </label>
-                        <button type="button" class="button secondary" data-testid="fb-add-question" on:click=move |_| {
-                            let kind = add_kind.get_untracked();
-                            draft.restructure(|d| {
-                                let key = d.next_question_key();
-                                let options = if kind.has_options() {
-                                    vec![Localized::new("Option 1", ""), Localized::new("Option 2", "")]
-                                } else {
-                                    Vec::new()
-                                };
-                                d.questions.push(Question { key, kind, label: Localized::default(), required: false, options });
-                            });
-                        }>{t(Key::FbAddQuestion)}</button>
-                    </div>
+                    <AddQuestion draft />
                     <RuleEditor draft assignees />
                 </fieldset>
                 <div class="full form-actions">
@@ -404,6 +334,89 @@ fn Builder(
             </form>
             {(id > 0).then(|| view! { <LinksPanel form_id=id slug=saved_slug may_send_links data=panel /> })}
         </section>
+    }
+}
+
+/// One language of a form's title, introduction or thank-you text.
+fn localized_input(
+    draft: Draft,
+    field: &'static str,
+    label: Key,
+    zh: bool,
+    multiline: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let get = move |d: &FormDefinition| -> String {
+        let l = match field {
+            "title" => &d.title,
+            "intro" => &d.intro,
+            _ => &d.thanks,
+        };
+        if zh {
+            l.zh.clone()
+        } else {
+            l.en.clone()
+        }
+    };
+    let set = move |value: String| {
+        draft.edit(|d| {
+            let l = match field {
+                "title" => &mut d.title,
+                "intro" => &mut d.intro,
+                _ => &mut d.thanks,
+            };
+            if zh {
+                l.zh = value;
+            } else {
+                l.en = value;
+            }
+        })
+    };
+    let testid = format!("fb-{field}-{}", if zh { "zh" } else { "en" });
+    let initial = draft.def.with_untracked(|d| get(d));
+    let lang_label = if zh { "中文" } else { "English" };
+    view! {
+        <label>
+            {t(label)} " (" {lang_label} ")"
+            {if multiline {
+                view! { <textarea rows="2" data-testid=testid on:input=move |ev| set(event_target_value(&ev))>{initial}</textarea> }.into_any()
+            } else {
+                view! { <input type="text" data-testid=testid value=initial on:input=move |ev| set(event_target_value(&ev)) /> }.into_any()
+            }}
+            {(!zh).then_some(move || problem_for(&draft.errors.get(), field).map(|k| view! { <span class="field-error" role="alert">{move || i18n.t(k)}</span> }))}
+        </label>
+    }
+}
+
+/// Adds a question of the chosen kind at the end (choice questions with two options).
+#[component]
+fn AddQuestion(draft: Draft) -> impl IntoView {
+    let add_kind = RwSignal::new(QuestionKind::Rating);
+    view! {
+        <div class="fb-add full">
+            <label>
+                {t(Key::FbQuestionKind)}
+                <select data-testid="fb-add-kind" on:change=move |ev| {
+                    if let Some(k) = QuestionKind::parse(&event_target_value(&ev)) { add_kind.set(k) }
+                }>
+                    {QuestionKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || add_kind.get() == k>{t(k.label())}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="button" class="button secondary" data-testid="fb-add-question" on:click=move |_| {
+                let kind = add_kind.get_untracked();
+                draft.restructure(|d| {
+                    let key = d.next_question_key();
+                    let options = if kind.has_options() {
+                        vec![Localized::new("Option 1", ""), Localized::new("Option 2", "")]
+                    } else {
+                        Vec::new()
+                    };
+                    d.questions.push(Question { key, kind, label: Localized::default(), required: false, options });
+                });
+            }>{t(Key::FbAddQuestion)}</button>
+        </div>
     }
 }
 
@@ -669,156 +682,6 @@ fn RuleEditor(draft: Draft, assignees: Vec<(crate::ids::UserId, String)>) -> imp
                     </div>
                 }
             })}
-        </div>
-    }
-}
-
-/// Copies text to the clipboard; the link stays selectable in its field where the
-/// clipboard is unavailable.
-fn copy_to_clipboard(text: String) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(&text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
-}
-
-/// This page's origin (`https://host`), known only in the browser; links show as paths
-/// until the page is live.
-fn page_origin() -> Signal<String> {
-    let origin = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(o) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-            origin.set(o);
-        }
-    });
-    origin.into()
-}
-
-/// A link with copy and QR buttons.
-#[component]
-fn LinkTools(url: Signal<String>, testid: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
-    let qr = Action::new(|url: &String| {
-        let url = url.clone();
-        async move { feedback_link_qr(url).await }
-    });
-    let copied = RwSignal::new(false);
-    view! {
-        <div class="fb-link-tools" data-testid=testid>
-            <input type="text" readonly=true class="fb-link" prop:value=move || url.get() aria-label=move || i18n.t(Key::FbLink)
-                data-testid=format!("{testid}-url") />
-            <button type="button" class="button secondary" on:click=move |_| { copy_to_clipboard(url.get_untracked()); copied.set(true); }>
-                {move || if copied.get() { i18n.t(Key::FbCopied) } else { i18n.t(Key::FbCopy) }}
-            </button>
-            <button type="button" class="button secondary" data-testid=format!("{testid}-qr-button")
-                on:click=move |_| { qr.dispatch(url.get_untracked()); }>{t(Key::FbShowQr)}</button>
-            {move || qr.value().get().map(|r| match r {
-                // The SVG is drawn by the server from module positions only; no text of
-                // the link is embedded in it.
-                Ok(svg) => view! { <div class="fb-qr" role="img" aria-label=i18n.t(Key::FbQrLabel) data-testid=format!("{testid}-qr") inner_html=svg></div> }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-            })}
-        </div>
-    }
-}
-
-#[component]
-fn LinksPanel(
-    form_id: i64,
-    slug: RwSignal<String>,
-    may_send_links: bool,
-    data: LinksData,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let origin = page_origin();
-    let public_url = Signal::derive(move || format!("{}/f/{}", origin.get(), slug.get()));
-    let LinksData {
-        create,
-        links,
-        segments,
-    } = data;
-    let create_error = move || create.value().get().and_then(|r| r.err());
-    view! {
-        <div class="card fb-links">
-            <h2>{t(Key::FbPublicLink)}</h2>
-            <p class="muted">{t(Key::FbPublicLinkIntro)}</p>
-            <LinkTools url=public_url testid="fb-public-link" />
-            <p><a href=move || format!("/f/{}", slug.get()) target="_blank" rel="noopener" data-testid="fb-open-public">{t(Key::FbOpenPublicPage)}</a></p>
-            <Show when=move || may_send_links>
-                <h2>{t(Key::FbPersonalLinks)}</h2>
-                <p class="muted">{t(Key::FbPersonalLinksIntro)}</p>
-                <ActionForm action=create attr:class="form-grid" attr:data-testid="fb-link-form">
-                    <input type="hidden" name="form_id" value=form_id />
-                    <label>
-                        {t(Key::FbLinkCustomerId)}
-                        <input type="text" inputmode="numeric" name="request[customer_id]" data-testid="fb-link-customer" />
-                        {field_error(create_error, "customer_id")}
-                    </label>
-                    <label>
-                        {t(Key::FbLinkSegment)}
-                        <Suspense fallback=|| view! { <select disabled=true><option>"…"</option></select> }>
-                            {move || Suspend::new(async move {
-                                let options = segments.await;
-                                view! {
-                                    <select name="request[segment_id]" data-testid="fb-link-segment">
-                                        <option value="">"—"</option>
-                                        {options.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
-                                    </select>
-                                }
-                            })}
-                        </Suspense>
-                        {field_error(create_error, "segment_id")}
-                    </label>
-                    <label>
-                        {t(Key::FbLinkExpires)}
-                        <input type="date" name="request[expires_on]" data-testid="fb-link-expires" />
-                        {field_error(create_error, "expires_on")}
-                    </label>
-                    <div class="form-actions">
-                        <button type="submit" class="button" data-testid="fb-link-create" disabled=move || create.pending().get()>{t(Key::FbCreateLinks)}</button>
-                        {move || create.value().get().map(|r| match r {
-                            Ok(n) => view! { <span class="notice" role="status" data-testid="fb-links-created">{i18n.t(Key::FbLinksCreated).replace("{n}", &n.to_string())}</span> }.into_any(),
-                            Err(AppError::Validation(_)) => ().into_any(),
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        })}
-                    </div>
-                </ActionForm>
-                <Transition fallback=|| view! { <p class="loading">"…"</p> }>
-                    {move || Suspend::new(async move {
-                        match links.await {
-                            Ok(list) if list.is_empty() => view! { <p class="empty">{t(Key::FbNoLinks)}</p> }.into_any(),
-                            Ok(list) => view! {
-                                <table class="data" data-testid="fb-links-table">
-                                    <thead><tr>
-                                        <th>{t(Key::Customers)}</th>
-                                        <th>{t(Key::FbLink)}</th>
-                                        <th>{t(Key::FbLinkExpires)}</th>
-                                        <th>{t(Key::FbLinkAnswered)}</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|l| {
-                                            let path = l.path.clone();
-                                            let url = Signal::derive(move || format!("{}{}", origin.get(), path));
-                                            view! {
-                                                <tr data-testid="fb-link-row" data-customer=l.customer_id.0>
-                                                    <td><A href=format!("/customers/{}", l.customer_id)>{l.customer_name.clone()}</A></td>
-                                                    <td><LinkTools url testid="fb-personal-link" /></td>
-                                                    <td>{l.expires_at.map(format_local_time).unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{l.used_at.map(format_local_time).unwrap_or_else(|| i18n.t(Key::FbNotYet).to_string())}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </Show>
         </div>
     }
 }

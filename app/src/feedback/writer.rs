@@ -3,7 +3,7 @@
 //! takes whatever answers are waiting, stores them in one transaction with one flush, and
 //! then acknowledges each.
 
-use super::service::{store_batch, Stored, Submission};
+use super::answers::{store_batch, Stored, Submission};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use tokio::sync::{mpsc, oneshot};

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::finance::model::*;
     pub use crate::finance::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
 
     /// Today on the user's calendar.
     pub fn today() -> i64 {

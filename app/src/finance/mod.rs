@@ -4,5 +4,6 @@
 pub mod api;
 pub mod credit;
 pub mod model;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;

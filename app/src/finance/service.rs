@@ -1,29 +1,32 @@
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
-    may_edit_financials, may_override_credit, may_see_customer, may_see_financials, CustomerScope,
+    may_edit_financials, may_override_credit, may_see_financials, CustomerScope,
 };
-use crate::auth::scope::scope_of;
+use crate::auth::scope::visible_scope;
 use crate::auth::CurrentUser;
-use crate::customers::model::format_cents;
 use crate::dates::{iso_date, parse_date};
-use crate::db::{now, Db, Row};
+use crate::db::{now, Db, DbRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::finance::credit::{figures, payment_status, rating, CreditRating, PaymentFacts};
 use crate::finance::model::*;
+use crate::format::format_cents;
 use crate::ids::{ContractId, CustomerId, PaymentId};
 use sqlx::AnyConnection;
 
-/// The scope of a customer the actor may see, else `NotFound`.
-async fn visible_scope(
-    conn: &mut AnyConnection,
-    actor: &CurrentUser,
-    customer: CustomerId,
-) -> AppResult<CustomerScope> {
-    let scope = scope_of(conn, customer).await?.ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
-    Ok(scope)
+/// A payment row (`customer_id`, `amount_cents`, `due_date`, `paid_date`) as the facts
+/// the credit rating reads; `None` for a row without a readable due date.
+pub fn payment_facts(r: &DbRow) -> Result<Option<(i64, PaymentFacts)>, sqlx::Error> {
+    let due: String = r.try_get("due_date")?;
+    let paid: Option<String> = r.try_get("paid_date")?;
+    let Some(due_day) = parse_date(&due) else {
+        return Ok(None);
+    };
+    let facts = PaymentFacts {
+        amount_cents: r.try_get("amount_cents")?,
+        due_day,
+        paid_day: paid.as_deref().and_then(parse_date),
+    };
+    Ok(Some((r.try_get("customer_id")?, facts)))
 }
 
 /// The derived and overridden credit rating of one customer as of `today`.
@@ -95,17 +98,8 @@ pub async fn effective_ratings(
             SqlBuilder::new("SELECT customer_id, amount_cents, due_date, paid_date FROM payments");
         restrict(&mut q, "customer_id");
         for r in q.query().fetch_all(&db.pool).await? {
-            let due: String = r.try_get("due_date")?;
-            let paid: Option<String> = r.try_get("paid_date")?;
-            if let Some(due_day) = parse_date(&due) {
-                facts
-                    .entry(r.try_get("customer_id")?)
-                    .or_default()
-                    .push(PaymentFacts {
-                        amount_cents: r.try_get("amount_cents")?,
-                        due_day,
-                        paid_day: paid.as_deref().and_then(parse_date),
-                    });
+            if let Some((customer, payment)) = payment_facts(&r)? {
+                facts.entry(customer).or_default().push(payment);
             }
         }
         let mut q = SqlBuilder::new("SELECT id, credit_override FROM customers");
@@ -245,20 +239,18 @@ pub async fn add_contract(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: customer.0,
-            action: "contract_create",
-            field: Some("contract"),
-            before: None,
-            after: Some(format!(
-                "{} · {} {} · {}",
-                d.title,
-                d.currency,
-                format_cents(d.value_cents),
-                d.status.as_str()
-            )),
-        },
+        Change::new("customer", customer.0, "contract_create")
+            .on_field("contract")
+            .values(
+                None,
+                Some(format!(
+                    "{} · {} {} · {}",
+                    d.title,
+                    d.currency,
+                    format_cents(d.value_cents),
+                    d.status.as_str()
+                )),
+            ),
     )
     .await?;
     tx.commit().await?;
@@ -293,14 +285,12 @@ pub async fn set_contract_status(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: customer.0,
-            action: "contract_update",
-            field: Some("contract_status"),
-            before: Some(format!("{title}: {before}")),
-            after: Some(format!("{title}: {}", status.as_str())),
-        },
+        Change::new("customer", customer.0, "contract_update")
+            .on_field("contract_status")
+            .values(
+                Some(format!("{title}: {before}")),
+                Some(format!("{title}: {}", status.as_str())),
+            ),
     )
     .await?;
     tx.commit().await?;
@@ -377,18 +367,16 @@ pub async fn set_paid(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: customer.0,
-            action: "payment_update",
-            field: Some("payment_paid_date"),
-            before: Some(format!(
-                "{currency} {} due {due}: {}",
-                format_cents(row.try_get("amount_cents")?),
-                before.unwrap_or_else(|| "—".into())
-            )),
-            after: Some(paid_day.map(iso_date).unwrap_or_else(|| "—".into())),
-        },
+        Change::new("customer", customer.0, "payment_update")
+            .on_field("payment_paid_date")
+            .values(
+                Some(format!(
+                    "{currency} {} due {due}: {}",
+                    format_cents(row.try_get("amount_cents")?),
+                    before.unwrap_or_else(|| "—".into())
+                )),
+                Some(paid_day.map(iso_date).unwrap_or_else(|| "—".into())),
+            ),
     )
     .await?;
     tx.commit().await?;
@@ -430,14 +418,12 @@ pub async fn override_credit(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: customer.0,
-            action: "update",
-            field: Some("credit_override"),
-            before: show(before.override_rating, before.override_reason),
-            after: show(rating.and_then(CreditRating::parse), reason),
-        },
+        Change::new("customer", customer.0, "update")
+            .on_field("credit_override")
+            .values(
+                show(before.override_rating, before.override_reason),
+                show(rating.and_then(CreditRating::parse), reason),
+            ),
     )
     .await?;
     tx.commit().await?;

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::funnel::model::FunnelFilter;
     pub use crate::funnel::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
 }
 
 /// The funnel and cohort table for the filter as the URL carries it.

@@ -325,12 +325,7 @@ impl FunnelQuery {
         ]
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                crate::customers::model::encode_component(v.trim())
-            )
-        })
+        .map(|(k, v)| format!("{k}={}", crate::format::encode_component(v.trim())))
         .collect::<Vec<_>>()
         .join("&")
     }

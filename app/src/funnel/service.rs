@@ -171,21 +171,19 @@ pub async fn options(db: &Db, actor: &CurrentUser) -> AppResult<FilterOptions> {
     if !may_see_funnel(actor) {
         return Err(AppError::Forbidden);
     }
+    let choice = |id: i64, label: String| FilterChoice {
+        value: id.to_string(),
+        label,
+    };
     let owners = crate::users::service::assignable_staff(db, actor)
         .await?
         .into_iter()
-        .map(|s| FilterChoice {
-            value: s.id.to_string(),
-            label: s.name,
-        })
+        .map(|s| choice(s.id.0, s.name))
         .collect();
     let teams = crate::users::service::list_teams(db)
         .await?
         .into_iter()
-        .map(|t| FilterChoice {
-            value: t.id.to_string(),
-            label: t.name,
-        })
+        .map(|t| choice(t.id.0, t.name))
         .collect();
     let mut q = SqlBuilder::new(
         "SELECT DISTINCT c.source_channel AS source FROM customers c \
@@ -209,10 +207,7 @@ pub async fn options(db: &Db, actor: &CurrentUser) -> AppResult<FilterOptions> {
     let segments = crate::segments::service::list(db, actor)
         .await?
         .into_iter()
-        .map(|s| FilterChoice {
-            value: s.id.to_string(),
-            label: s.name,
-        })
+        .map(|s| choice(s.id, s.name))
         .collect();
     Ok(FilterOptions {
         owners,

@@ -5,9 +5,11 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::auth::permissions::may_import;
+    pub use crate::auth::session::require_user;
     pub use crate::imports::jobs;
-    pub use crate::imports::service::{run_import, ImportOptions};
-    pub use crate::state::{app_state, require_user};
+    pub use crate::imports::model::ImportOptions;
+    pub use crate::imports::service::run_import;
+    pub use crate::state::app_state;
 }
 
 /// Starts importing a staged upload with the chosen mapping; answers the job id.

@@ -2,6 +2,7 @@
 //! header matching, the value parsers (dates, amounts) and the report the user sees.
 
 use crate::i18n::Key;
+use crate::ids::UserId;
 use serde::{Deserialize, Serialize};
 
 /// Largest file accepted, on the web and from the command line.
@@ -17,30 +18,7 @@ pub enum ImportKind {
     Activities,
 }
 
-const CUSTOMER_FIELDS: &[&str] = &[
-    "external_id",
-    "name",
-    "kind",
-    "email",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "address",
-    "industry",
-    "company_size",
-    "gender",
-    "birth_year",
-    "income_band",
-    "source_channel",
-    "source_campaign",
-    "source_referrer",
-    "level",
-    "grade",
-    "owner_email",
-    "service_manager_email",
-    "tags",
-];
+const CUSTOMER_FIELDS: &[&str] = crate::customers::model::FILE_COLUMNS;
 const CONTACT_FIELDS: &[&str] = &[
     "customer_external_id",
     "customer_email",
@@ -278,45 +256,11 @@ pub fn apply_overrides(
     Ok(mapping)
 }
 
-/// Days since 1970-01-01 of a calendar date (inverse of `ui::civil_from_days`).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// A date as `YYYY-MM-DD` or `YYYY/MM/DD`: the ISO text and its day number.
+/// A date as `YYYY-MM-DD` or `YYYY/MM/DD` (years 1900–2200, as everywhere): the ISO text
+/// and its day number.
 pub fn parse_date(raw: &str) -> Option<(String, i64)> {
-    let s = raw.trim();
-    let mut parts = s.split(['-', '/']);
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some()
-        || y.len() != 4
-        || m.is_empty()
-        || m.len() > 2
-        || d.is_empty()
-        || d.len() > 2
-    {
-        return None;
-    }
-    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if !(digits(y) && digits(m) && digits(d)) {
-        return None;
-    }
-    let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    if !(1900..=2999).contains(&y) || !(1..=12).contains(&m) || d == 0 {
-        return None;
-    }
-    let day = days_from_civil(y, m, d);
-    // Rejects 31 April and 29 February of common years: the round trip must agree.
-    if crate::ui::civil_from_days(day) != (y, m, d) {
-        return None;
-    }
-    Some((format!("{y:04}-{m:02}-{d:02}"), day))
+    let day = crate::dates::parse_date(raw)?;
+    Some((crate::dates::iso_date(day), day))
 }
 
 /// A date, or a date and time `YYYY-MM-DD HH:MM[:SS]` (also with `T`), as Unix seconds UTC.
@@ -468,6 +412,21 @@ pub struct UploadPreview {
     pub read_as_gb18030: bool,
 }
 
+/// Who the import acts for, beyond the permission subject.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Owner of new customers whose row names none. The web importer owns them; the
+    /// operator's `--owner` for the command line.
+    pub default_owner: Option<UserId>,
+    /// The audit log's actor; `None` for the operator's command line.
+    pub audit_actor: Option<UserId>,
+    /// Failpoint for the crash tests: fail the write after this many rows were written.
+    pub fail_after_rows: Option<u64>,
+}
+
+/// Reports phase, processed rows and total rows; called often, must be cheap.
+pub type Progress<'a> = &'a (dyn Fn(JobPhase, u64, u64) + Send + Sync);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,8 +457,8 @@ mod tests {
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2026, 11, 1), 20_758);
+        assert_eq!(crate::dates::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(crate::dates::days_from_civil(2026, 11, 1), 20_758);
     }
 
     #[test]

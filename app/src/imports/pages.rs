@@ -129,136 +129,11 @@ fn ImportForm() -> impl IntoView {
     };
 
     let mapping_step = move || {
-        preview.get().map(|p| {
-            let fields = kind.get_untracked().fields();
-            let heads = p
-                .headers
-                .iter()
-                .enumerate()
-                .map(|(i, header)| {
-                    let selected = move |f: &str| mapping.with(|m| m.get(i).is_some_and(|x| x == f));
-                    view! {
-                        <th>
-                            <span class="import-header">{header.clone()}</span>
-                            <select
-                                data-testid="import-map"
-                                aria-label=header.clone()
-                                on:change=move |ev| {
-                                    let v = event_target_value(&ev);
-                                    mapping.update(|m| {
-                                        if let Some(slot) = m.get_mut(i) {
-                                            *slot = v;
-                                        }
-                                    });
-                                }
-                            >
-                                <option value="" selected=move || selected("")>{t(Key::ImportIgnoreColumn)}</option>
-                                {fields
-                                    .iter()
-                                    .map(|f| view! { <option value=*f selected=move || selected(f)>{*f}</option> })
-                                    .collect_view()}
-                            </select>
-                        </th>
-                    }
-                })
-                .collect_view();
-            let rows = p
-                .rows
-                .iter()
-                .map(|row| {
-                    view! { <tr>{row.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}</tr> }
-                })
-                .collect_view();
-            let gb18030 = p.read_as_gb18030.then(|| view! {
-                <p class="notice" role="status" data-testid="import-gb18030">{t(Key::ImportReadAsGb18030)}</p>
-            });
-            view! {
-                <h2>{t(Key::ImportMappingTitle)}</h2>
-                {gb18030}
-                <p>{t(Key::ImportPreviewNote)}</p>
-                <div class="table-scroll">
-                    <table class="import-preview">
-                        <thead><tr>{heads}</tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
-                <button
-                    type="button"
-                    class="button primary"
-                    data-testid="import-start"
-                    disabled=move || busy.get()
-                    on:click=start
-                >
-                    {t(Key::ImportStart)}
-                </button>
-            }
-        })
+        preview
+            .get()
+            .map(|p| mapping_view(p, kind.get_untracked().fields(), mapping, busy, start))
     };
-
-    let report = move || {
-        status.get().map(|s| {
-            let percent = s.percent();
-            let phase = s.phase;
-            let failed = s.error.map(|k| view! { <p class="notice error" role="alert">{move || i18n.t(k)}</p> });
-            let summary = s.report.map(|r| {
-                let stored = r.stored();
-                let rejected = if r.rejected.is_empty() {
-                    view! { <p>{t(Key::ImportNoRejected)}</p> }.into_any()
-                } else {
-                    let rows = r
-                        .rejected
-                        .into_iter()
-                        .map(|row| {
-                            view! {
-                                <tr data-testid="import-rejected-row">
-                                    <td>{row.line}</td>
-                                    <td>{row.column}</td>
-                                    <td>{move || i18n.t(row.reason)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view();
-                    view! {
-                        <h3>{t(Key::ImportRejectedTitle)}</h3>
-                        <table class="import-rejected">
-                            <thead>
-                                <tr>
-                                    <th>{t(Key::ImportLine)}</th>
-                                    <th>{t(Key::ImportColumn)}</th>
-                                    <th>{t(Key::ImportReason)}</th>
-                                </tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    }
-                    .into_any()
-                };
-                let gb18030 = r.read_as_gb18030.then(|| view! {
-                    <p class="notice" role="status">{t(Key::ImportReadAsGb18030)}</p>
-                });
-                view! {
-                    {gb18030}
-                    <p>
-                        {t(Key::ImportStored)} ": "
-                        <strong data-testid="import-stored">{stored}</strong>
-                        " (" {t(Key::ImportCreated)} " " {r.created} ", "
-                        {t(Key::ImportUpdated)} " " {r.updated} ")"
-                    </p>
-                    {rejected}
-                }
-            });
-            view! {
-                <div class="import-report" data-testid="import-report" aria-live="polite">
-                    <p>{move || i18n.t(phase.label())}</p>
-                    <progress max="100" value=percent aria-label=move || i18n.t(Key::ImportProgress)>
-                        {percent} "%"
-                    </progress>
-                    {failed}
-                    {summary}
-                </div>
-            }
-        })
-    };
+    let report = move || status.get().map(report_view);
 
     view! {
         <section class="page">
@@ -311,5 +186,145 @@ fn ImportForm() -> impl IntoView {
                 <a href="/import">{t(Key::ImportAnother)}</a>
             </Show>
         </section>
+    }
+}
+
+/// The mapping step: the file's first rows under their headers, a field chosen per column.
+fn mapping_view(
+    p: UploadPreview,
+    fields: &'static [&'static str],
+    mapping: RwSignal<Vec<String>>,
+    busy: RwSignal<bool>,
+    start: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    let heads = p
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(i, header)| {
+            let selected = move |f: &str| mapping.with(|m| m.get(i).is_some_and(|x| x == f));
+            view! {
+                <th>
+                    <span class="import-header">{header.clone()}</span>
+                    <select
+                        data-testid="import-map"
+                        aria-label=header.clone()
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            mapping.update(|m| {
+                                if let Some(slot) = m.get_mut(i) {
+                                    *slot = v;
+                                }
+                            });
+                        }
+                    >
+                        <option value="" selected=move || selected("")>{t(Key::ImportIgnoreColumn)}</option>
+                        {fields
+                            .iter()
+                            .map(|f| view! { <option value=*f selected=move || selected(f)>{*f}</option> })
+                            .collect_view()}
+                    </select>
+                </th>
+            }
+        })
+        .collect_view();
+    let rows = p
+        .rows
+        .iter()
+        .map(|row| {
+            view! { <tr>{row.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}</tr> }
+        })
+        .collect_view();
+    let gb18030 = p.read_as_gb18030.then(|| view! {
+        <p class="notice" role="status" data-testid="import-gb18030">{t(Key::ImportReadAsGb18030)}</p>
+    });
+    view! {
+        <h2>{t(Key::ImportMappingTitle)}</h2>
+        {gb18030}
+        <p>{t(Key::ImportPreviewNote)}</p>
+        <div class="table-scroll">
+            <table class="import-preview">
+                <thead><tr>{heads}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <button
+            type="button"
+            class="button primary"
+            data-testid="import-start"
+            disabled=move || busy.get()
+            on:click=start
+        >
+            {t(Key::ImportStart)}
+        </button>
+    }
+}
+
+/// Progress of a running import, then its report: stored, created, updated, rejected rows.
+fn report_view(s: JobStatus) -> impl IntoView {
+    let i18n = use_i18n();
+    let percent = s.percent();
+    let phase = s.phase;
+    let failed = s
+        .error
+        .map(|k| view! { <p class="notice error" role="alert">{move || i18n.t(k)}</p> });
+    let summary = s.report.map(|r| {
+        let stored = r.stored();
+        let rejected = if r.rejected.is_empty() {
+            view! { <p>{t(Key::ImportNoRejected)}</p> }.into_any()
+        } else {
+            let rows = r
+                .rejected
+                .into_iter()
+                .map(|row| {
+                    view! {
+                        <tr data-testid="import-rejected-row">
+                            <td>{row.line}</td>
+                            <td>{row.column}</td>
+                            <td>{move || i18n.t(row.reason)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h3>{t(Key::ImportRejectedTitle)}</h3>
+                <table class="import-rejected">
+                    <thead>
+                        <tr>
+                            <th>{t(Key::ImportLine)}</th>
+                            <th>{t(Key::ImportColumn)}</th>
+                            <th>{t(Key::ImportReason)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        };
+        let gb18030 = r.read_as_gb18030.then(|| {
+            view! {
+                <p class="notice" role="status">{t(Key::ImportReadAsGb18030)}</p>
+            }
+        });
+        view! {
+            {gb18030}
+            <p>
+                {t(Key::ImportStored)} ": "
+                <strong data-testid="import-stored">{stored}</strong>
+                " (" {t(Key::ImportCreated)} " " {r.created} ", "
+                {t(Key::ImportUpdated)} " " {r.updated} ")"
+            </p>
+            {rejected}
+        }
+    });
+    view! {
+        <div class="import-report" data-testid="import-report" aria-live="polite">
+            <p>{move || i18n.t(phase.label())}</p>
+            <progress max="100" value=percent aria-label=move || i18n.t(Key::ImportProgress)>
+                {percent} "%"
+            </progress>
+            {failed}
+            {summary}
+        </div>
     }
 }

@@ -2,10 +2,11 @@
 //! the signed-in user; the answer is the preview the mapping step shows.
 
 use crate::auth::permissions::may_import;
+use crate::auth::session::cookie_user;
 use crate::error::AppError;
+use crate::imports::csv::preview;
 use crate::imports::model::{ImportKind, UploadPreview, MAX_UPLOAD_BYTES};
-use crate::imports::service::preview;
-use crate::state::{cookie_user, AppState};
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};

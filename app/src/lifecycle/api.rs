@@ -7,8 +7,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::lifecycle::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
 }
 
 /// The page, with the flows of `from`–`to` (empty: the last 30 days).

@@ -2,9 +2,10 @@
 //! stage on that day, for the customers the signed-in user may see (columns of PRODUCT.md
 //! §10); signed in by the session cookie.
 
+use crate::auth::session::cookie_user;
+use crate::downloads::{as_of_param, dated_csv_download};
 use crate::error::AppError;
 use crate::lifecycle::service;
-use crate::state::cookie_user;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -18,21 +19,13 @@ pub async fn export_lifecycle_csv(
 ) -> Response {
     let result = async {
         let user = cookie_user(&state, &headers).await?;
-        let as_of = match query
-            .get("as_of")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
-            Some(a) => crate::dates::iso_date(service::parse_day(a, "as_of")?),
-            None => crate::dates::iso_date(service::today()),
+        let day = match as_of_param(&query) {
+            Some(a) => service::parse_day(a, "as_of")?,
+            None => service::today(),
         };
+        let as_of = crate::dates::iso_date(day);
         let body = service::export_csv(&state.db, &user, &as_of).await?;
         Ok::<_, AppError>((as_of, body))
-    }
-    .await;
-    let (as_of, body) = match result {
-        Ok((as_of, body)) => (as_of, Ok(body)),
-        Err(e) => (String::new(), Err(e)),
     };
-    crate::exports::http::csv_download(&format!("lifecycle-{as_of}.csv"), body)
+    dated_csv_download("lifecycle", result.await)
 }

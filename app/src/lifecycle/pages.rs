@@ -3,7 +3,7 @@
 //! and the stage badge shown on customer pages and lists.
 
 use crate::auth::pages::Protected;
-use crate::customers::model::encode_component;
+use crate::format::encode_component;
 use crate::i18n::{t, use_i18n, Key};
 use crate::lifecycle::api::*;
 use crate::lifecycle::model::*;

@@ -5,10 +5,7 @@
 //! Customers without orders have no spans: they are leads from the day they were created
 //! (see the migration). Every read treats a missing span that way.
 
-use crate::auth::permissions::{
-    customer_visibility, may_configure_lifecycle, may_see_customer, may_see_lifecycle,
-};
-use crate::auth::scope::scope_of;
+use crate::auth::permissions::{customer_visibility, may_configure_lifecycle, may_see_lifecycle};
 use crate::auth::CurrentUser;
 use crate::dates::{iso_date, parse_date};
 use crate::db::{insert_rows, now, Db, Engine, Row, SqlBuilder, SqlValue};
@@ -55,9 +52,8 @@ fn engine_of(conn: &AnyConnection) -> Engine {
 /// The stored thresholds, or the defaults (also when the stored value no longer parses or
 /// validates).
 pub async fn thresholds_on(conn: &mut AnyConnection) -> AppResult<Thresholds> {
-    Ok(crate::settings::read(conn, THRESHOLDS_KEY)
+    Ok(crate::settings::load_on::<Thresholds>(conn, THRESHOLDS_KEY)
         .await?
-        .and_then(|v| serde_json::from_str::<Thresholds>(&v).ok())
         .filter(|t| t.validate().is_ok())
         .unwrap_or_default())
 }
@@ -74,7 +70,7 @@ pub async fn save_thresholds(db: &Db, actor: &CurrentUser, t: &Thresholds) -> Ap
         return Err(AppError::Forbidden);
     }
     t.validate()?;
-    let value = serde_json::to_string(t).map_err(|_| AppError::Internal)?;
+    let value = crate::settings::to_json(t)?;
     let mut tx = db.begin_write().await?;
     crate::settings::save_audited(&mut tx, THRESHOLDS_KEY, value, actor.id).await?;
     rebuild_on(&mut tx, db.engine, t).await?;
@@ -346,15 +342,9 @@ pub async fn customer_stage(
     actor: &CurrentUser,
     customer: CustomerId,
 ) -> AppResult<CustomerStage> {
-    let scope = {
-        let mut conn = db.pool.acquire().await?;
-        scope_of(&mut conn, customer)
-            .await?
-            .ok_or(AppError::NotFound)?
-    };
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let mut conn = db.pool.acquire().await?;
+    let _scope = crate::auth::scope::visible_scope(&mut conn, actor, customer).await?;
+    drop(conn);
     let day = iso_date(today());
     let row = sqlx::query(
         "SELECT stage, starts_on FROM lifecycle_spans WHERE customer_id = $1 AND starts_on <= $2 \
@@ -624,38 +614,6 @@ pub async fn stages_now(db: &Db, customers: &[i64]) -> AppResult<HashMap<i64, St
         }
     }
     Ok(out)
-}
-
-/// "Customer `c` is in `stage` today", as a condition of the customer list.
-pub fn stage_condition(stage: Stage) -> crate::db::Condition {
-    Box::new(move |q| {
-        q.push(" AND ");
-        push_stage_condition(
-            q,
-            now().div_euclid(86_400),
-            false,
-            &[stage.as_str().to_string()],
-        );
-    })
-}
-
-/// Appends ` AND <customer c's stage today is one of stages>` (negated: none of), for the
-/// customer list's stage filter and segment conditions.
-pub fn push_stage_condition(q: &mut SqlBuilder, today: i64, negate: bool, stages: &[String]) {
-    let day = iso_date(today);
-    q.push("COALESCE((SELECT ls.stage FROM lifecycle_spans ls WHERE ls.customer_id = c.id AND ls.starts_on <= ")
-        .bind(SqlValue::Text(day.clone()))
-        .push(" AND (ls.ends_on IS NULL OR ls.ends_on > ")
-        .bind(SqlValue::Text(day))
-        .push(")), 'lead')")
-        .push(if negate { " NOT IN (" } else { " IN (" });
-    for (i, s) in stages.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(SqlValue::Text(s.clone()));
-    }
-    q.push(")");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 use crate::audit::service::{record, Change};
-use crate::auth::permissions::{may, may_log_work, may_see_customer, CustomerAction};
-use crate::auth::scope::scope_of;
+use crate::auth::permissions::{may, may_log_work, CustomerAction};
+use crate::auth::scope::visible_scope;
 use crate::auth::CurrentUser;
-use crate::customers::model::format_cents;
 use crate::db::{now, Db, Row};
 use crate::error::{AppError, AppResult};
+use crate::format::format_cents;
 use crate::ids::{CustomerId, OrderId};
 use crate::orders::model::OrderDraft;
 
@@ -16,12 +16,7 @@ pub async fn add(
     d: &OrderDraft,
 ) -> AppResult<OrderId> {
     let mut tx = db.begin_write().await?;
-    let scope = scope_of(&mut tx, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let scope = visible_scope(&mut tx, actor, customer).await?;
     if !may_log_work(actor, &scope) {
         return Err(AppError::Forbidden);
     }
@@ -59,12 +54,7 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: OrderId) -> AppResult<()> 
     .await?
     .ok_or(AppError::NotFound)?;
     let customer = CustomerId(row.try_get("customer_id")?);
-    let scope = scope_of(&mut tx, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let scope = visible_scope(&mut tx, actor, customer).await?;
     if !may(actor, CustomerAction::ChangeTier, &scope) {
         return Err(AppError::Forbidden);
     }
@@ -78,17 +68,15 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: OrderId) -> AppResult<()> 
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "customer",
-            entity_id: customer.0,
-            action: "delete_order",
-            field: Some("orders"),
-            before: Some(format!(
-                "{date} {currency} {}",
-                format_cents(row.try_get("amount_cents")?)
-            )),
-            after: None,
-        },
+        Change::new("customer", customer.0, "delete_order")
+            .on_field("orders")
+            .values(
+                Some(format!(
+                    "{date} {currency} {}",
+                    format_cents(row.try_get("amount_cents")?)
+                )),
+                None,
+            ),
     )
     .await?;
     tx.commit().await?;

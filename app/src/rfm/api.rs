@@ -7,8 +7,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::rfm::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::auth::session::require_user;
+    pub use crate::rfm::{runs, service};
+    pub use crate::state::app_state;
 }
 
 /// The page for a reference date and window (both empty: the current run). Empty
@@ -20,7 +21,7 @@ pub async fn rfm_page(as_of: String, window: String) -> Result<RfmPageData, AppE
     let as_of = Some(as_of.trim()).filter(|s| !s.is_empty());
     let window = match window.trim() {
         "default" => None,
-        w => Some(service::parse_window(w)?),
+        w => Some(runs::parse_window(w)?),
     };
     service::page_data(&app_state()?.db, &user, as_of, window).await
 }
@@ -29,7 +30,7 @@ pub async fn rfm_page(as_of: String, window: String) -> Result<RfmPageData, AppE
 pub async fn rfm_recompute(as_of: String, window: String) -> Result<RunInfo, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    let window = service::parse_window(&window)?;
+    let window = runs::parse_window(&window)?;
     service::request_recompute(&app_state()?.db, &user, &as_of, window).await
 }
 

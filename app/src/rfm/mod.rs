@@ -6,5 +6,7 @@ pub mod http;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod runs;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod value;

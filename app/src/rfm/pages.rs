@@ -3,8 +3,8 @@
 //! card. Runs are computed by the worker; the page polls every 2 s while one is pending.
 
 use crate::auth::pages::Protected;
-use crate::customers::model::{encode_component, format_cents};
 use crate::error::AppError;
+use crate::format::{encode_component, format_cents};
 use crate::i18n::{t, use_i18n, Key};
 use crate::rfm::api::*;
 use crate::rfm::model::*;

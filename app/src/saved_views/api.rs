@@ -4,8 +4,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
+    auth::session::require_user,
     saved_views::{model::ViewDraft, service},
-    state::{app_state, require_user},
+    state::app_state,
 };
 
 #[server(endpoint = "views/list")]

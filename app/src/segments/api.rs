@@ -7,9 +7,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::segments::model::{parse_rule_json, SegmentDraft};
     pub use crate::segments::service;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
 }
 
 /// The live count of the builder: the rule travels as JSON and is validated here.

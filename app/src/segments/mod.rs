@@ -2,6 +2,9 @@
 //! with a live count, member lists, export and task batches.
 
 pub mod api;
+pub mod check;
+pub mod editor;
+pub mod eval;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

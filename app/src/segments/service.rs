@@ -1,9 +1,11 @@
 //! Saved segments, live counts and members, and task batches. Every count and list goes
 //! through [`customer_visibility`]: a segment never counts a customer its viewer may not see.
 
+use super::check::CheckedRule;
+use super::eval::EvalContext;
 use super::model::{
-    BuilderOptions, CheckedRule, EvalContext, Segment, SegmentDraft, SegmentRule, SegmentSummary,
-    TaskBatchOutcome, RULE_VERSION, TASK_BATCH_MAX,
+    BuilderOptions, Segment, SegmentDraft, SegmentRule, SegmentSummary, TaskBatchOutcome,
+    RULE_VERSION, TASK_BATCH_MAX,
 };
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
@@ -57,7 +59,7 @@ pub fn rule_condition(rule: CheckedRule, ctx: EvalContext) -> Condition {
 }
 
 /// The conditions a customer-list filter's saved segment and lifecycle stage compile to,
-/// for `customers::service::list`. A segment the actor may not see is `NotFound`.
+/// for `customers::listing::list`. A segment the actor may not see is `NotFound`.
 pub async fn list_conditions(
     db: &Db,
     actor: &CurrentUser,
@@ -65,7 +67,7 @@ pub async fn list_conditions(
 ) -> AppResult<Vec<Condition>> {
     let mut conditions = Vec::new();
     if let Some(stage) = filter.stage {
-        conditions.push(crate::lifecycle::service::stage_condition(stage));
+        conditions.push(crate::lifecycle::sql::stage_condition(stage));
     }
     if let Some(segment) = filter.segment {
         let rule = checked_rule_of(db, actor, segment).await?;
@@ -86,7 +88,7 @@ pub async fn members(
         ..Default::default()
     };
     let condition = rule_condition(rule, eval_context(db).await?);
-    crate::customers::service::list(db, actor, &filter, &[condition]).await
+    crate::customers::listing::list(db, actor, &filter, &[condition]).await
 }
 
 const SEGMENT_SELECT: &str =
@@ -215,31 +217,13 @@ pub async fn save(
             record(
                 &mut tx,
                 Some(actor.id),
-                Change {
-                    entity: "segment",
-                    entity_id: id,
-                    action: "create",
-                    field: None,
-                    before: None,
-                    after: Some(draft.name.clone()),
-                },
+                Change::new("segment", id, "create").values(None, Some(draft.name.clone())),
             )
             .await?;
             id
         }
         Some(id) => {
-            let row = sqlx::query(&format!("{SEGMENT_SELECT} WHERE s.id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let scope = scope_of_row(&row)?;
-            if !may_see_segment(actor, &scope) {
-                return Err(AppError::NotFound);
-            }
-            if !may_delete_segment(actor, &scope) {
-                return Err(AppError::Forbidden);
-            }
+            let row = changeable_segment(&mut tx, actor, id).await?;
             let before: String = row.try_get("rule_json")?;
             sqlx::query(
                 "UPDATE segments SET name = $1, description = $2, rule_json = $3, rule_version = $4, shared = $5, updated_at = $6 WHERE id = $7",
@@ -257,14 +241,9 @@ pub async fn save(
                 record(
                     &mut tx,
                     Some(actor.id),
-                    Change {
-                        entity: "segment",
-                        entity_id: id,
-                        action: "update",
-                        field: Some("rule"),
-                        before: Some(before),
-                        after: Some(json),
-                    },
+                    Change::new("segment", id, "update")
+                        .on_field("rule")
+                        .values(Some(before), Some(json)),
                 )
                 .await?;
             }
@@ -275,11 +254,15 @@ pub async fn save(
     Ok(id)
 }
 
-pub async fn delete(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<()> {
-    let mut tx = db.begin_write().await?;
+/// A stored segment the actor may change (edit or delete); hidden is `NotFound`.
+async fn changeable_segment(
+    conn: &mut sqlx::AnyConnection,
+    actor: &CurrentUser,
+    id: i64,
+) -> AppResult<crate::db::DbRow> {
     let row = sqlx::query(&format!("{SEGMENT_SELECT} WHERE s.id = $1"))
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(AppError::NotFound)?;
     let scope = scope_of_row(&row)?;
@@ -289,6 +272,12 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<()> {
     if !may_delete_segment(actor, &scope) {
         return Err(AppError::Forbidden);
     }
+    Ok(row)
+}
+
+pub async fn delete(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    let row = changeable_segment(&mut tx, actor, id).await?;
     sqlx::query("DELETE FROM segments WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -296,14 +285,7 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: i64) -> AppResult<()> {
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "segment",
-            entity_id: id,
-            action: "delete",
-            field: None,
-            before: Some(row.try_get("name")?),
-            after: None,
-        },
+        Change::new("segment", id, "delete").values(Some(row.try_get("name")?), None),
     )
     .await?;
     tx.commit().await?;
@@ -372,14 +354,8 @@ pub async fn create_task_batch(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "segment",
-            entity_id: segment_id,
-            action: "task_batch",
-            field: None,
-            before: None,
-            after: Some(format!("{} × {title}", tasks.len())),
-        },
+        Change::new("segment", segment_id, "task_batch")
+            .values(None, Some(format!("{} × {title}", tasks.len()))),
     )
     .await?;
     tx.commit().await?;
@@ -408,7 +384,7 @@ pub async fn builder_options(db: &Db, actor: &CurrentUser) -> AppResult<BuilderO
         .into_iter()
         .map(|t| (t.id.0, t.name))
         .collect();
-    let tags = crate::customers::service::list_tags(db)
+    let tags = crate::customers::tags::list_tags(db)
         .await?
         .into_iter()
         .map(|t| (t.id, t.name))

@@ -16,7 +16,9 @@
 //! activity" is asked through the `(customer_id, happened_at)` index ("anything on or
 //! after day D?"); sums, and counts beyond the dates kept, group the window's orders.
 
-use super::model::{Attr, Check, CheckedNode, CheckedRule, Cmp, EvalContext, Measure};
+use super::check::{Check, CheckedNode, CheckedRule};
+use super::eval::EvalContext;
+use super::model::{Attr, Cmp, Measure};
 use crate::db::{Engine, SqlBuilder, SqlValue};
 use crate::orders::recency;
 
@@ -83,14 +85,7 @@ fn push_recency_open(q: &mut SqlBuilder, has: bool, engine: Engine) {
 }
 
 fn push_list(q: &mut SqlBuilder, values: impl IntoIterator<Item = SqlValue>) {
-    q.push("(");
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(v);
-    }
-    q.push(")");
+    q.push("(").bind_all(values).push(")");
 }
 
 fn column(attr: Attr) -> &'static str {
@@ -140,7 +135,7 @@ fn push_check(q: &mut SqlBuilder, check: &Check, ctx: &EvalContext) {
             attr: Attr::LifecycleStage,
             negate,
             values,
-        } => crate::lifecycle::service::push_stage_condition(q, ctx.today, *negate, values),
+        } => crate::lifecycle::sql::push_stage_condition(q, ctx.today, *negate, values),
         Check::Text {
             attr,
             negate,

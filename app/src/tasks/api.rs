@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::require_user;
     pub use crate::dates::user_offset_minutes;
-    pub use crate::state::{app_state, require_user};
+    pub use crate::state::app_state;
     pub use crate::tasks::model::{TaskDraft, TaskSource};
     pub use crate::tasks::service;
 }

@@ -1,9 +1,12 @@
 use crate::auth::pages::Protected;
 use crate::dates::{local_datetime_value, now_seconds, user_offset_minutes};
+use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
+use crate::ids::CustomerId;
 use crate::tasks::api::*;
 use crate::tasks::model::*;
-use crate::ui::{field_error, format_local_time, ErrorNotice};
+use crate::ui::{cleared_on_success, field_error, format_local_time, ErrorNotice};
+use crate::users::model::StaffMember;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -191,5 +194,65 @@ pub fn TaskRow(task: Task, status: ServerAction<SetTaskStatus>, overdue: bool) -
                 </ActionForm>
             })}
         </li>
+    }
+}
+
+/// The open follow-ups of one customer, with the form for a new one.
+#[component]
+pub fn TasksCard(
+    customer: CustomerId,
+    tasks: Vec<Task>,
+    create: ServerAction<CreateTask>,
+    status: ServerAction<SetTaskStatus>,
+    may_edit: bool,
+    staff: Resource<Result<Vec<StaffMember>, AppError>>,
+) -> impl IntoView {
+    let offset = user_offset_minutes();
+    let now = now_seconds();
+    let result = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let default_due = StoredValue::new(local_datetime_value(now + 86_400, offset));
+    view! {
+        <section class="card" data-testid="customer-tasks">
+            <h2>{t(Key::OpenTasks)}</h2>
+            {if tasks.is_empty() {
+                view! { <p class="empty">{t(Key::NothingHere)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="task-list">
+                        {tasks.into_iter().map(|task| {
+                            let overdue = task.due_at < now;
+                            view! { <TaskRow task=task status=status overdue=overdue /> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <Show when=move || may_edit>
+                <details>
+                    <summary>{t(Key::NewTask)}</summary>
+                    <ActionForm action=create node_ref=cleared_on_success(create) attr:class="stack compact">
+                        <input type="hidden" name="input[customer]" value=customer.to_string() />
+                        <label>{t(Key::TitleField)}<input name="input[title]" maxlength="200" required /></label>
+                        {field_error(move || result.get(), "title")}
+                        <label>{t(Key::DueAt)}<input type="datetime-local" name="input[due]" value=default_due.get_value() required /></label>
+                        {field_error(move || result.get(), "due")}
+                        <label>
+                            {t(Key::Assignee)}
+                            <select name="input[assignee]">
+                                <option value="">{t(Key::Myself)}</option>
+                                <Transition fallback=|| ()>
+                                    {move || Suspend::new(async move {
+                                        staff.await.unwrap_or_default().into_iter().map(|s| view! {
+                                            <option value=s.id.to_string()>{s.name}</option>
+                                        }).collect_view()
+                                    })}
+                                </Transition>
+                            </select>
+                        </label>
+                        {field_error(move || result.get(), "assignee")}
+                        <button type="submit">{t(Key::AddTask)}</button>
+                    </ActionForm>
+                </details>
+            </Show>
+        </section>
     }
 }

@@ -4,14 +4,13 @@
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     may_assign_task, may_change_task, may_create_tasks, may_log_work, may_see_customer,
-    CustomerScope,
 };
-use crate::auth::scope::scope_of;
+use crate::auth::scope::{optional_scope_from_row, visible_scope};
 use crate::auth::CurrentUser;
 use crate::db::{now, Db, DbRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
-use crate::ids::{CustomerId, TaskId, TeamId, UserId};
+use crate::ids::{CustomerId, TaskId, UserId};
 use crate::tasks::model::*;
 use crate::users::service::load_assignee;
 use sqlx::AnyConnection;
@@ -21,22 +20,8 @@ const TASK_SELECT: &str = "SELECT t.id, t.customer_id, t.title, t.assignee_id, t
      c.level, c.owner_id, c.service_manager_id, c.team_id \
      FROM tasks t JOIN users a ON a.id = t.assignee_id LEFT JOIN customers c ON c.id = t.customer_id";
 
-fn scope_from_row(r: &DbRow) -> AppResult<Option<CustomerScope>> {
-    let Some(owner) = r.try_get::<Option<i64>, _>("owner_id")? else {
-        return Ok(None);
-    };
-    Ok(Some(CustomerScope {
-        level: r.try_get("level")?,
-        owner_id: UserId(owner),
-        service_manager_id: r
-            .try_get::<Option<i64>, _>("service_manager_id")?
-            .map(UserId),
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-    }))
-}
-
 fn task_from_row(actor: &CurrentUser, r: &DbRow) -> AppResult<Task> {
-    let scope = scope_from_row(r)?;
+    let scope = optional_scope_from_row(r)?;
     let visible = scope.as_ref().is_some_and(|s| may_see_customer(actor, s));
     let assignee = UserId(r.try_get("assignee_id")?);
     let created_by = r.try_get::<Option<i64>, _>("created_by")?.map(UserId);
@@ -77,10 +62,7 @@ pub async fn create_in(
     }
     let scope = match draft.customer {
         Some(id) => {
-            let scope = scope_of(conn, id).await?.ok_or(AppError::NotFound)?;
-            if !may_see_customer(actor, &scope) {
-                return Err(AppError::NotFound);
-            }
+            let scope = visible_scope(conn, actor, id).await?;
             if !may_log_work(actor, &scope) {
                 return Err(AppError::Forbidden);
             }
@@ -180,12 +162,7 @@ pub async fn open_for_customer(
     customer: CustomerId,
 ) -> AppResult<Vec<Task>> {
     let mut conn = db.pool.acquire().await?;
-    let scope = scope_of(&mut conn, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let _scope = visible_scope(&mut conn, actor, customer).await?;
     let rows = sqlx::query(&format!(
         "{TASK_SELECT} WHERE t.customer_id = $1 AND t.status = 'open' ORDER BY t.due_at, t.id LIMIT 200"
     ))
@@ -209,7 +186,7 @@ pub async fn set_status(
         .await?
         .ok_or(AppError::NotFound)?;
     let task = task_from_row(actor, &row)?;
-    let scope = scope_from_row(&row)?;
+    let scope = optional_scope_from_row(&row)?;
     let sees = task.assignee_id == actor.id
         || scope.as_ref().is_some_and(|s| may_see_customer(actor, s))
         || task.may_change;
@@ -232,14 +209,12 @@ pub async fn set_status(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "task",
-            entity_id: id.0,
-            action: "status",
-            field: Some("status"),
-            before: Some(task.status.as_str().into()),
-            after: Some(status.as_str().into()),
-        },
+        Change::new("task", id.0, "status")
+            .on_field("status")
+            .values(
+                Some(task.status.as_str().into()),
+                Some(status.as_str().into()),
+            ),
     )
     .await?;
     tx.commit().await?;

@@ -1,15 +1,13 @@
 use crate::error::AppError;
-use crate::ids::CustomerId;
-use crate::tiers::model::{
-    ApproveInput, NotesThread, RunCounts, TierConfigInput, TierQueue, WorkloadRow,
-};
+use crate::tiers::model::{ApproveInput, RunCounts, TierConfigInput, TierQueue, WorkloadRow};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::state::{app_state, require_user};
+    pub use crate::auth::session::require_user;
+    pub use crate::state::app_state;
     pub use crate::tiers::model::{Approval, Direction, TierConfig};
-    pub use crate::tiers::service;
+    pub use crate::tiers::{service, workload};
 }
 
 /// The queue page. `direction` is "promotion", "demotion" or empty (both).
@@ -60,23 +58,9 @@ pub async fn save_tier_settings(input: TierConfigInput) -> Result<(), AppError> 
     service::save_config(&app_state()?.db, &user, &cfg).await
 }
 
-#[server(endpoint = "notes/list")]
-pub async fn customer_notes(customer: CustomerId) -> Result<NotesThread, AppError> {
-    use ssr::*;
-    let user = require_user().await?;
-    service::notes(&app_state()?.db, &user, customer).await
-}
-
-#[server(endpoint = "notes/add")]
-pub async fn add_customer_note(customer: CustomerId, body: String) -> Result<i64, AppError> {
-    use ssr::*;
-    let user = require_user().await?;
-    service::add_note(&app_state()?.db, &user, customer, &body).await
-}
-
 #[server(endpoint = "workload")]
 pub async fn load_workload() -> Result<Vec<WorkloadRow>, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::workload(&app_state()?.db, &user).await
+    workload::workload(&app_state()?.db, &user).await
 }

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_KEY: &str = "tiers.config";
 /// The `settings` key holding the last re-evaluation ([`LastRun`]) as JSON.
 pub const LAST_RUN_KEY: &str = "tiers.last_run";
-/// Longest note or decision comment.
-pub const TEXT_MAX: usize = 4_000;
+/// Longest decision comment, and of the note written with a decision (a note like any
+/// other).
+pub const TEXT_MAX: usize = crate::notes::model::BODY_MAX;
 /// Hand-over tasks are due this many days after the approval.
 pub const HANDOVER_DUE_DAYS: i64 = 3;
 /// Decided proposals shown under the queue.
@@ -68,18 +69,9 @@ pub struct TierConfigInput {
     pub enabled: String,
 }
 
+/// A whole number of this form within `min..=max`.
 fn int_in(field: &str, raw: &str, min: i64, max: i64) -> Result<i64, FieldError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(FieldError::new(field, Key::ErrRequired));
-    }
-    let v: i64 = s
-        .parse()
-        .map_err(|_| FieldError::new(field, Key::ErrInvalidNumber))?;
-    if v < min || v > max {
-        return Err(FieldError::new(field, Key::TierErrOutOfRange));
-    }
-    Ok(v)
+    crate::auth::model::int_in(field, raw, min, max, Key::TierErrOutOfRange)
 }
 
 impl TierConfig {
@@ -457,37 +449,6 @@ pub fn parse_reject_comment(raw: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Validation(vec![e]))
 }
 
-/// A note body: required, at most [`TEXT_MAX`] characters.
-pub fn parse_note_body(raw: &str) -> Result<String, AppError> {
-    crate::auth::model::required_text("body", raw, TEXT_MAX)
-        .map_err(|e| AppError::Validation(vec![e]))
-}
-
-/// One note of the thread on a customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Note {
-    pub id: i64,
-    pub author: String,
-    pub body: String,
-    pub created_at: i64,
-    /// Written with a tier decision: that proposal's id, direction and levels.
-    pub proposal: Option<NoteContext>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteContext {
-    pub proposal_id: i64,
-    pub direction: Option<Direction>,
-    pub from_level: i64,
-    pub to_level: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotesThread {
-    pub notes: Vec<Note>,
-    pub may_write: bool,
-}
-
 /// One manager's row on the workload page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkloadRow {
@@ -614,7 +575,7 @@ pub fn figures_pairs(json: &str) -> Vec<(String, String)> {
             let text = match (&k[..], &v) {
                 ("monetary_cents", serde_json::Value::Number(n)) => n
                     .as_i64()
-                    .map(crate::customers::model::format_cents)
+                    .map(crate::format::format_cents)
                     .unwrap_or_else(|| n.to_string()),
                 (_, serde_json::Value::String(s)) => s.clone(),
                 (_, serde_json::Value::Null) => "—".to_string(),
@@ -813,7 +774,7 @@ mod tests {
     fn figures_read_as_pairs_and_workload_sorts() {
         let pairs = figures_pairs(r#"{"r":5,"f":4,"monetary_cents":123456}"#);
         assert_eq!(pairs[0], ("r".to_string(), "5".to_string()));
-        assert_eq!(pairs[2].1, crate::customers::model::format_cents(123456));
+        assert_eq!(pairs[2].1, crate::format::format_cents(123456));
         assert!(figures_pairs("[1]").is_empty());
         let mut rows = vec![
             WorkloadRow {

@@ -7,10 +7,9 @@ use crate::customers::model::level_short_label;
 use crate::dates::now_seconds;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
-use crate::ids::CustomerId;
 use crate::tiers::api::*;
 use crate::tiers::model::*;
-use crate::ui::{cleared_on_success, field_error, format_local_time, ErrorNotice};
+use crate::ui::{field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -314,84 +313,6 @@ fn HistoryTable(rows: Vec<ProposalView>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-    }
-}
-
-/// The note form's action and the thread it refreshes, made by the customer page outside
-/// its `Suspense` so the thread is fetched once (see `auth::pages::Protected`).
-#[derive(Clone, Copy)]
-pub struct NotesData {
-    add: ServerAction<AddCustomerNote>,
-    thread: Resource<Result<NotesThread, AppError>>,
-}
-
-impl NotesData {
-    pub fn new(customer: Memo<Option<CustomerId>>) -> Self {
-        let add = ServerAction::<AddCustomerNote>::new();
-        let thread = Resource::new(
-            move || (customer.get(), add.version().get()),
-            |(id, _)| async move {
-                match id {
-                    Some(id) => customer_notes(id).await,
-                    None => Err(AppError::NotFound),
-                }
-            },
-        );
-        NotesData { add, thread }
-    }
-}
-
-/// The internal notes thread on a customer: newest first, with a form for those who may
-/// work on the customer. Notes written with a tier decision show that context.
-#[component]
-pub fn CustomerNotes(customer: CustomerId, data: NotesData) -> impl IntoView {
-    let NotesData { add, thread } = data;
-    let add_err = Signal::derive(move || add.value().get().and_then(|r| r.err()));
-    view! {
-        <section class="card notes" data-testid="customer-notes">
-            <h2>{t(Key::NotesTitle)}</h2>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
-                {move || Suspend::new(async move {
-                    match thread.await {
-                        Ok(th) => view! {
-                            <Show when=move || th.may_write>
-                                <ActionForm action=add node_ref=cleared_on_success(add) attr:class="note-form">
-                                    <input type="hidden" name="customer" value=customer.to_string() />
-                                    <label>
-                                        {t(Key::NoteBody)}
-                                        <textarea name="body" rows=2 required=true maxlength=TEXT_MAX data-testid="note-body"></textarea>
-                                        {field_error(move || add_err.get(), "body")}
-                                    </label>
-                                    <button type="submit" data-testid="note-add" disabled=move || add.pending().get()>{t(Key::NoteAdd)}</button>
-                                </ActionForm>
-                            </Show>
-                            {if th.notes.is_empty() {
-                                view! { <p class="empty">{t(Key::NoteEmpty)}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="note-list">
-                                        {th.notes.into_iter().map(|n| view! {
-                                            <li class="note" data-testid="note">
-                                                <div class="muted">
-                                                    <time>{format_local_time(n.created_at)}</time> " · " {n.author}
-                                                    {n.proposal.map(|c| view! {
-                                                        " · " <span class="badge">{t(Key::NoteFromHandover)}
-                                                        {c.direction.map(|d| view! { " · " {t(d.label())} })}
-                                                        " · " {t(level_short_label(c.from_level))} " → " {t(level_short_label(c.to_level))}</span>
-                                                    })}
-                                                </div>
-                                                <p class="note-body">{n.body}</p>
-                                            </li>
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                        }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
     }
 }
 

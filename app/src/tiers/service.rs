@@ -1,13 +1,11 @@
-//! Tier settings, re-evaluation, decisions (approval = hand-over), notes and workload.
+//! Tier settings, re-evaluation, decisions (approval = hand-over) and workload.
 //! Every entry point takes the acting user and asks the permission module first.
 
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{
     check_assignment, customer_visibility, may_assign_to, may_configure_tiers,
-    may_decide_tier_change, may_open_tier_queue, may_see_customer, may_write_note, workload_scope,
-    Assignee, WorkloadScope,
+    may_decide_tier_change, may_open_tier_queue, Assignee,
 };
-use crate::auth::scope::scope_of;
 use crate::auth::{CurrentUser, Role};
 use crate::customers::model::Grade;
 use crate::db::{insert_rows, now, Db, DbRow, Row, SqlBuilder, SqlValue};
@@ -31,7 +29,7 @@ pub type Values = HashMap<i64, (i64, serde_json::Value)>;
 /// credit rating and tenure — with the figures behind it.
 pub async fn current_values(db: &Db) -> AppResult<Values> {
     // Before the first RFM run there is nothing to judge by.
-    if crate::rfm::service::current_run(db).await?.is_none() {
+    if crate::rfm::runs::current_run(db).await?.is_none() {
         return Ok(Values::new());
     }
     let scores = crate::rfm::service::value_scores(db, None).await?;
@@ -58,42 +56,30 @@ pub async fn current_values(db: &Db) -> AppResult<Values> {
 
 /// The stored settings, or the defaults (also when the stored JSON no longer parses).
 pub async fn config(db: &Db) -> AppResult<TierConfig> {
-    let mut conn = db.pool.acquire().await?;
-    Ok(crate::settings::read(&mut conn, CONFIG_KEY)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    crate::settings::load_or_default(db, CONFIG_KEY).await
 }
 
 pub async fn save_config(db: &Db, actor: &CurrentUser, cfg: &TierConfig) -> AppResult<()> {
     if !may_configure_tiers(actor) {
         return Err(AppError::Forbidden);
     }
-    let value = serde_json::to_string(cfg).map_err(|_| AppError::Internal)?;
-    let mut tx = db.begin_write().await?;
-    crate::settings::save_audited(&mut tx, CONFIG_KEY, value, actor.id).await?;
-    tx.commit().await?;
-    Ok(())
+    crate::settings::save(db, CONFIG_KEY, cfg, actor.id).await
 }
 
 pub async fn last_run(db: &Db) -> AppResult<Option<LastRun>> {
-    let mut conn = db.pool.acquire().await?;
-    Ok(crate::settings::read(&mut conn, LAST_RUN_KEY)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok()))
+    crate::settings::load(db, LAST_RUN_KEY).await
 }
 
 /// Records a run as the last one (also used by the demo loader).
 pub async fn set_last_run(conn: &mut AnyConnection, run: &LastRun) -> AppResult<()> {
-    let value = serde_json::to_string(run).map_err(|_| AppError::Internal)?;
-    crate::settings::write(conn, LAST_RUN_KEY, &value, None).await
+    crate::settings::write_json(conn, LAST_RUN_KEY, run).await
 }
 
 // ---------------------------------------------------------------------------------------
 // Re-evaluation
 // ---------------------------------------------------------------------------------------
 
-fn grade_of(s: &str) -> Grade {
+pub(super) fn grade_of(s: &str) -> Grade {
     Grade::parse(s).unwrap_or(Grade::General)
 }
 
@@ -195,12 +181,7 @@ pub async fn run_reevaluation(db: &Db, actor: Option<&CurrentUser>) -> AppResult
             SqlBuilder::new("UPDATE tier_proposals SET status = 'superseded', decided_at = ");
         q.bind(SqlValue::Int(t))
             .push(" WHERE status = 'pending' AND id IN (");
-        for (i, id) in part.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(SqlValue::Int(*id));
-        }
+        q.bind_all(part.iter().map(|id| SqlValue::Int(*id)));
         q.push(")");
         q.query().execute(&mut *tx).await?;
     }
@@ -452,10 +433,7 @@ async fn load_for_decision(
     .await?
     .ok_or(AppError::NotFound)?;
     let customer = CustomerId(r.try_get("customer_id")?);
-    let scope = scope_of(conn, customer).await?.ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let scope = crate::auth::scope::visible_scope(conn, actor, customer).await?;
     if !may_decide_tier_change(actor, &scope) {
         return Err(AppError::Forbidden);
     }
@@ -526,14 +504,23 @@ async fn insert_handover_task(
 /// Approves a proposal and hands the account over, all in one transaction: new level,
 /// grade, owner (and team), optionally the previous owner kept as service manager; the
 /// decision; a tier history row; audit rows; hand-over tasks for both managers; the note.
-pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()> {
-    let mut tx = db.begin_write().await?;
-    let p = load_for_decision(&mut tx, actor, a.proposal).await?;
-    debug_assert_eq!(p.status, ProposalStatus::Pending);
-    if (p.level, p.grade) != (p.from_level, p.from_grade) {
-        return Err(AppError::field("proposal", Key::TierErrStale));
-    }
-    let new_owner = assignee_in(&mut tx, a.new_owner)
+/// The managers an approval leaves on the customer.
+struct Managers {
+    owner: Assignee,
+    service_manager: Option<Assignee>,
+    /// The owner before, if the account exists.
+    previous: Option<Assignee>,
+}
+
+/// Checks the approval's new owner (and, when asked, the previous owner kept as service
+/// manager) against the two-level rules for the new level.
+async fn managers_after(
+    conn: &mut AnyConnection,
+    actor: &CurrentUser,
+    p: &Loaded,
+    a: &Approval,
+) -> AppResult<Managers> {
+    let new_owner = assignee_in(&mut *conn, a.new_owner)
         .await?
         .filter(|o| o.active)
         .ok_or_else(|| AppError::field("new_owner", Key::ErrInvalidChoice))?;
@@ -549,7 +536,7 @@ pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()
     if !owner_fits(&option, p.to_level, p.scope.team_id) {
         return Err(AppError::field("new_owner", Key::TierErrOwnerDoesNotFit));
     }
-    let previous = assignee_in(&mut tx, p.scope.owner_id).await?;
+    let previous = assignee_in(&mut *conn, p.scope.owner_id).await?;
     let service_manager = if a.keep_previous {
         match &previous {
             Some(prev)
@@ -562,13 +549,101 @@ pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()
     } else {
         // The current service manager stays if they still fit next to the new owner.
         match p.scope.service_manager_id {
-            Some(sm) => assignee_in(&mut tx, sm)
+            Some(sm) => assignee_in(&mut *conn, sm)
                 .await?
                 .filter(|sm| check_assignment(p.to_level, &new_owner, Some(sm)).is_ok()),
             None => None,
         }
     };
     check_assignment(p.to_level, &new_owner, service_manager.as_ref())?;
+    Ok(Managers {
+        owner: new_owner,
+        service_manager,
+        previous,
+    })
+}
+
+/// The tier history row and the audit rows of an approved change.
+async fn record_tier_change(
+    conn: &mut AnyConnection,
+    actor: &CurrentUser,
+    p: &Loaded,
+    a: &Approval,
+    managers: &Managers,
+    t: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO tier_changes (customer_id, proposal_id, at, actor_id, from_level, to_level, \
+         from_grade, to_grade, from_owner_id, to_owner_id, comment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(p.customer.0)
+    .bind(a.proposal)
+    .bind(t)
+    .bind(actor.id.0)
+    .bind(p.from_level)
+    .bind(p.to_level)
+    .bind(p.from_grade.as_str())
+    .bind(p.to_grade.as_str())
+    .bind(p.scope.owner_id.0)
+    .bind(managers.owner.id.0)
+    .bind(a.comment.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    let team = managers.owner.team_id;
+    let id_text = |v: Option<i64>| v.map(|v| v.to_string());
+    let changes: [(&str, Option<String>, Option<String>); 5] = [
+        (
+            "level",
+            Some(p.from_level.to_string()),
+            Some(p.to_level.to_string()),
+        ),
+        (
+            "grade",
+            Some(p.from_grade.as_str().into()),
+            Some(p.to_grade.as_str().into()),
+        ),
+        (
+            "owner_id",
+            Some(p.scope.owner_id.to_string()),
+            Some(managers.owner.id.to_string()),
+        ),
+        (
+            "service_manager_id",
+            id_text(p.scope.service_manager_id.map(|s| s.0)),
+            id_text(managers.service_manager.map(|s| s.id.0)),
+        ),
+        (
+            "team_id",
+            id_text(p.scope.team_id.map(|t| t.0)),
+            id_text(team.map(|t| t.0)),
+        ),
+    ];
+    for (field, before, after) in changes {
+        if before != after {
+            record(
+                &mut *conn,
+                Some(actor.id),
+                Change::new("customer", p.customer.0, "tier_change")
+                    .on_field(field)
+                    .values(before, after),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    let p = load_for_decision(&mut tx, actor, a.proposal).await?;
+    debug_assert_eq!(p.status, ProposalStatus::Pending);
+    if (p.level, p.grade) != (p.from_level, p.from_grade) {
+        return Err(AppError::field("proposal", Key::TierErrStale));
+    }
+    let managers = managers_after(&mut tx, actor, &p, a).await?;
+    let new_owner = managers.owner;
+    let service_manager = managers.service_manager;
     let team = new_owner.team_id;
     let t = now();
     sqlx::query(
@@ -602,69 +677,7 @@ pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()
     if done.rows_affected() != 1 {
         return Err(AppError::Conflict("status".into()));
     }
-    sqlx::query(
-        "INSERT INTO tier_changes (customer_id, proposal_id, at, actor_id, from_level, to_level, \
-         from_grade, to_grade, from_owner_id, to_owner_id, comment) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(p.customer.0)
-    .bind(a.proposal)
-    .bind(t)
-    .bind(actor.id.0)
-    .bind(p.from_level)
-    .bind(p.to_level)
-    .bind(p.from_grade.as_str())
-    .bind(p.to_grade.as_str())
-    .bind(p.scope.owner_id.0)
-    .bind(new_owner.id.0)
-    .bind(a.comment.as_deref())
-    .execute(&mut *tx)
-    .await?;
-    let id_text = |v: Option<i64>| v.map(|v| v.to_string());
-    let changes: [(&str, Option<String>, Option<String>); 5] = [
-        (
-            "level",
-            Some(p.from_level.to_string()),
-            Some(p.to_level.to_string()),
-        ),
-        (
-            "grade",
-            Some(p.from_grade.as_str().into()),
-            Some(p.to_grade.as_str().into()),
-        ),
-        (
-            "owner_id",
-            Some(p.scope.owner_id.to_string()),
-            Some(new_owner.id.to_string()),
-        ),
-        (
-            "service_manager_id",
-            id_text(p.scope.service_manager_id.map(|s| s.0)),
-            id_text(service_manager.map(|s| s.id.0)),
-        ),
-        (
-            "team_id",
-            id_text(p.scope.team_id.map(|t| t.0)),
-            id_text(team.map(|t| t.0)),
-        ),
-    ];
-    for (field, before, after) in changes {
-        if before != after {
-            record(
-                &mut tx,
-                Some(actor.id),
-                Change {
-                    entity: "customer",
-                    entity_id: p.customer.0,
-                    action: "tier_change",
-                    field: Some(field),
-                    before,
-                    after,
-                },
-            )
-            .await?;
-        }
-    }
+    record_tier_change(&mut tx, actor, &p, a, &managers, t).await?;
     let lang = actor.language;
     insert_handover_task(
         &mut tx,
@@ -680,7 +693,10 @@ pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()
         t,
     )
     .await?;
-    if let Some(prev) = previous.filter(|prev| prev.active && prev.id != new_owner.id) {
+    if let Some(prev) = managers
+        .previous
+        .filter(|prev| prev.active && prev.id != new_owner.id)
+    {
         insert_handover_task(
             &mut tx,
             actor,
@@ -697,17 +713,8 @@ pub async fn approve(db: &Db, actor: &CurrentUser, a: &Approval) -> AppResult<()
         .await?;
     }
     if let Some(note) = &a.note {
-        sqlx::query(
-            "INSERT INTO customer_notes (customer_id, author_id, proposal_id, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(p.customer.0)
-        .bind(actor.id.0)
-        .bind(a.proposal)
-        .bind(note)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?;
+        crate::notes::service::insert(&mut tx, p.customer, actor.id, Some(a.proposal), note, t)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -735,235 +742,14 @@ pub async fn reject(db: &Db, actor: &CurrentUser, proposal: i64, comment: &str) 
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "tier_proposal",
-            entity_id: proposal,
-            action: "reject",
-            field: Some("status"),
-            before: Some(ProposalStatus::Pending.as_str().into()),
-            after: Some(format!("{}: {comment}", ProposalStatus::Rejected.as_str())),
-        },
+        Change::new("tier_proposal", proposal, "reject")
+            .on_field("status")
+            .values(
+                Some(ProposalStatus::Pending.as_str().into()),
+                Some(format!("{}: {comment}", ProposalStatus::Rejected.as_str())),
+            ),
     )
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// Notes
-// ---------------------------------------------------------------------------------------
-
-/// Newest notes shown on the customer page.
-const NOTES_SHOWN: i64 = 100;
-
-pub async fn notes(db: &Db, actor: &CurrentUser, customer: CustomerId) -> AppResult<NotesThread> {
-    let mut conn = db.pool.acquire().await?;
-    let scope = scope_of(&mut conn, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
-    let rows = sqlx::query(
-        "SELECT n.id, n.body, n.created_at, n.proposal_id, u.name AS author, p.direction, \
-         p.from_level, p.to_level FROM customer_notes n JOIN users u ON u.id = n.author_id \
-         LEFT JOIN tier_proposals p ON p.id = n.proposal_id WHERE n.customer_id = $1 \
-         ORDER BY n.created_at DESC, n.id DESC LIMIT $2",
-    )
-    .bind(customer.0)
-    .bind(NOTES_SHOWN)
-    .fetch_all(&mut *conn)
-    .await?;
-    let notes = rows
-        .iter()
-        .map(|r| {
-            let proposal: Option<i64> = r.try_get("proposal_id")?;
-            let direction: Option<String> = r.try_get("direction")?;
-            Ok(Note {
-                id: r.try_get("id")?,
-                author: r.try_get("author")?,
-                body: r.try_get("body")?,
-                created_at: r.try_get("created_at")?,
-                proposal: match proposal {
-                    Some(pid) => Some(NoteContext {
-                        proposal_id: pid,
-                        direction: direction.as_deref().and_then(Direction::parse),
-                        from_level: r
-                            .try_get::<Option<i64>, _>("from_level")?
-                            .unwrap_or_default(),
-                        to_level: r.try_get::<Option<i64>, _>("to_level")?.unwrap_or_default(),
-                    }),
-                    None => None,
-                },
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(NotesThread {
-        notes,
-        may_write: may_write_note(actor, &scope),
-    })
-}
-
-pub async fn add_note(
-    db: &Db,
-    actor: &CurrentUser,
-    customer: CustomerId,
-    body: &str,
-) -> AppResult<i64> {
-    let mut tx = db.begin_write().await?;
-    let scope = scope_of(&mut tx, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
-    if !may_write_note(actor, &scope) {
-        return Err(AppError::Forbidden);
-    }
-    let body = parse_note_body(body)?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO customer_notes (customer_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) \
-         RETURNING id",
-    )
-    .bind(customer.0)
-    .bind(actor.id.0)
-    .bind(&body)
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-// ---------------------------------------------------------------------------------------
-// Workload
-// ---------------------------------------------------------------------------------------
-
-/// Appends "`col` is one of the managers this scope shows".
-fn push_managers(q: &mut SqlBuilder, col: &str, scope: WorkloadScope, actor: &CurrentUser) {
-    q.push(&format!(
-        " AND {col} IN (SELECT u.id FROM users u WHERE u.active = 1 AND u.role IN ('tier1', 'tier2')"
-    ));
-    match scope {
-        WorkloadScope::All => {}
-        WorkloadScope::Team(Some(team)) => {
-            q.push(" AND (u.id = ")
-                .bind(SqlValue::Int(actor.id.0))
-                .push(" OR u.team_id = ")
-                .bind(SqlValue::Int(team.0))
-                .push(")");
-        }
-        WorkloadScope::Team(None) | WorkloadScope::OnlySelf => {
-            q.push(" AND u.id = ").bind(SqlValue::Int(actor.id.0));
-        }
-    }
-    q.push(")");
-}
-
-/// Per manager: accounts by level and grade, open and overdue tasks, activities in the
-/// last 30 days, pending tier proposals of their customers. One grouped query per measure.
-pub async fn workload(db: &Db, actor: &CurrentUser) -> AppResult<Vec<WorkloadRow>> {
-    let scope = workload_scope(actor).ok_or(AppError::Forbidden)?;
-    let t = now();
-    let mut conn = db.pool.acquire().await?;
-
-    let mut q = SqlBuilder::new(
-        "SELECT m.id, m.name, m.role, t.name AS team_name FROM users m LEFT JOIN teams t ON t.id = m.team_id \
-         WHERE 1 = 1",
-    );
-    push_managers(&mut q, "m.id", scope, actor);
-    q.push(" ORDER BY m.name, m.id");
-    let mut rows: Vec<WorkloadRow> = Vec::new();
-    let mut index: HashMap<i64, usize> = HashMap::new();
-    for r in q.query().fetch_all(&mut *conn).await? {
-        let id: i64 = r.try_get("id")?;
-        let role: String = r.try_get("role")?;
-        index.insert(id, rows.len());
-        rows.push(WorkloadRow {
-            user_id: UserId(id),
-            name: r.try_get("name")?,
-            role: Role::parse(&role),
-            team: r.try_get("team_name")?,
-            ..Default::default()
-        });
-    }
-
-    let mut q = SqlBuilder::new(
-        "SELECT c.owner_id AS uid, c.level, c.grade, COUNT(*) AS n FROM customers c WHERE 1 = 1",
-    );
-    push_managers(&mut q, "c.owner_id", scope, actor);
-    q.push(" GROUP BY c.owner_id, c.level, c.grade");
-    for r in q.query().fetch_all(&mut *conn).await? {
-        let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) else {
-            continue;
-        };
-        let n: i64 = r.try_get("n")?;
-        let level: i64 = r.try_get("level")?;
-        let grade: String = r.try_get("grade")?;
-        let row = &mut rows[i];
-        if level == crate::auth::permissions::LEVEL_KEY {
-            row.level1 += n;
-        } else {
-            row.level2 += n;
-        }
-        match grade_of(&grade) {
-            Grade::Vip => row.vip += n,
-            Grade::Key => row.key += n,
-            Grade::General => row.general += n,
-        }
-    }
-
-    let mut q = SqlBuilder::new(
-        "SELECT tk.assignee_id AS uid, COUNT(*) AS n, \
-         CAST(SUM(CASE WHEN tk.due_at < ",
-    );
-    q.bind(SqlValue::Int(t))
-        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS overdue FROM tasks tk WHERE tk.status = 'open'");
-    push_managers(&mut q, "tk.assignee_id", scope, actor);
-    q.push(" GROUP BY tk.assignee_id");
-    for r in q.query().fetch_all(&mut *conn).await? {
-        if let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) {
-            rows[i].open_tasks = r.try_get("n")?;
-            rows[i].overdue_tasks = r.try_get("overdue")?;
-        }
-    }
-
-    let mut q = SqlBuilder::new(
-        "SELECT a.user_id AS uid, COUNT(*) AS n FROM activities a WHERE a.happened_at >= ",
-    );
-    q.bind(SqlValue::Int(t - 30 * 86_400));
-    push_managers(&mut q, "a.user_id", scope, actor);
-    q.push(" GROUP BY a.user_id");
-    for r in q.query().fetch_all(&mut *conn).await? {
-        if let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) {
-            rows[i].activities_30d = r.try_get("n")?;
-        }
-    }
-
-    let mut q = SqlBuilder::new(
-        "SELECT c.owner_id AS uid, COUNT(*) AS n FROM tier_proposals p JOIN customers c ON c.id = p.customer_id \
-         WHERE p.status = 'pending'",
-    );
-    push_managers(&mut q, "c.owner_id", scope, actor);
-    q.push(" GROUP BY c.owner_id");
-    for r in q.query().fetch_all(&mut *conn).await? {
-        if let Some(&i) = index.get(&r.try_get::<i64, _>("uid")?) {
-            rows[i].pending_proposals = r.try_get("n")?;
-        }
-    }
-
-    // NPS and CSAT of each manager's own customers (the KPI the feedback forms feed).
-    let mut q = SqlBuilder::new(crate::feedback::service::OWNER_SCORES_SELECT);
-    push_managers(&mut q, "c.owner_id", scope, actor);
-    q.push(" GROUP BY c.owner_id");
-    for r in q.query().fetch_all(&mut *conn).await? {
-        if let Some(&i) = index.get(&r.try_get::<i64, _>("owner_id")?) {
-            let scores = crate::feedback::service::owner_scores_from_row(&r)?;
-            rows[i].feedback_responses = scores.responses;
-            rows[i].nps = scores.nps;
-            rows[i].csat = scores.csat;
-        }
-    }
-    Ok(rows)
 }

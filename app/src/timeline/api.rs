@@ -8,7 +8,8 @@ pub async fn customer_timeline(
     customer: CustomerId,
     query: TimelineQuery,
 ) -> Result<TimelinePage, AppError> {
-    use crate::state::{app_state, require_user};
+    use crate::auth::session::require_user;
+    use crate::state::app_state;
     let user = require_user().await?;
     crate::timeline::service::page(&app_state()?.db, &user, customer, &query).await
 }

@@ -1,8 +1,8 @@
-use crate::customers::model::format_cents;
 use crate::dates::{now_seconds, parse_date};
 use crate::error::AppError;
 use crate::finance::credit::payment_status;
 use crate::finance::model::payment_status_label;
+use crate::format::format_cents;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
 use crate::timeline::api::customer_timeline;

@@ -1,6 +1,6 @@
 use crate::activities::model::ActivityKind;
-use crate::auth::permissions::{may_see_customer, may_see_financials};
-use crate::auth::scope::scope_of;
+use crate::auth::permissions::may_see_financials;
+use crate::auth::scope::visible_scope;
 use crate::auth::CurrentUser;
 use crate::complaints::model::{Severity, Status as ComplaintStatus};
 use crate::db::{now, Db, DbRow, Row, SqlBuilder, SqlValue};
@@ -256,12 +256,7 @@ pub async fn page(
     query: &TimelineQuery,
 ) -> AppResult<TimelinePage> {
     let mut conn = db.pool.acquire().await?;
-    let scope = scope_of(&mut conn, customer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see_customer(actor, &scope) {
-        return Err(AppError::NotFound);
-    }
+    let scope = visible_scope(&mut conn, actor, customer).await?;
     let financial = may_see_financials(actor, &scope);
     let allowed: Vec<TimelineKind> = TimelineKind::ALL
         .into_iter()

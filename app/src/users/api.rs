@@ -4,10 +4,7 @@ use crate::users::model::{NewUserInput, StaffMember, Team, UserUpdateInput};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{
-    state::{app_state, require_user},
-    users::service,
-};
+use crate::{auth::session::require_user, state::app_state, users::service};
 
 #[server(endpoint = "users/list")]
 pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
@@ -83,4 +80,25 @@ pub async fn create_team(name: String) -> Result<TeamId, AppError> {
 pub async fn rename_team(id: TeamId, name: String) -> Result<(), AppError> {
     let user = require_user().await?;
     service::rename_team(&app_state()?.db, &user, id, &name).await
+}
+
+/// Creates the first admin. Refused once any user exists.
+#[server(endpoint = "auth/setup")]
+pub async fn setup_first_admin(
+    name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    let state = app_state()?;
+    let input = NewUserInput {
+        name,
+        email,
+        password,
+        role: "admin".into(),
+        team_id: String::new(),
+        language: String::new(),
+    };
+    crate::users::service::create_first_admin(&state.db, input).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }

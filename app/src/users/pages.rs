@@ -6,6 +6,7 @@ use crate::ui::{field_error, ErrorNotice};
 use crate::users::api::*;
 use crate::users::model::{StaffMember, Team};
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -215,5 +216,37 @@ fn LangSelect(
                 <option value=l.code() selected=l == selected>{l.native_name()}</option>
             }).collect_view()}
         </select>
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let action = ServerAction::<SetupFirstAdmin>::new();
+    let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
+    let result = move || action.value().get().and_then(|r| r.err());
+    view! {
+        <section class="page narrow card">
+            <h1>{t(Key::SetupTitle)}</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match needs_setup.await {
+                        Ok(true) => view! {
+                            <p>{t(Key::SetupIntro)}</p>
+                            {move || result().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
+                            <ActionForm action=action attr:class="stack">
+                                <label>{t(Key::Name)}<input name="name" required maxlength="120" /></label>
+                                {field_error(result, "name")}
+                                <label>{t(Key::Email)}<input type="email" name="email" required /></label>
+                                {field_error(result, "email")}
+                                <label>{t(Key::Password)}<input type="password" name="password" required minlength="8" autocomplete="new-password" /></label>
+                                {field_error(result, "password")}
+                                <button type="submit" class="primary">{t(Key::CreateAdmin)}</button>
+                            </ActionForm>
+                        }.into_any(),
+                        _ => view! { <Redirect path="/login" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -8,13 +8,6 @@ use crate::i18n::Lang;
 use crate::ids::{TeamId, UserId};
 use crate::users::model::{NewUser, NewUserInput, StaffMember, Team, UserUpdate};
 
-pub async fn count_users(db: &Db) -> AppResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("n")?)
-}
-
 fn require_admin(actor: &CurrentUser) -> AppResult<()> {
     if may_manage_users(actor) {
         Ok(())
@@ -76,19 +69,15 @@ async fn insert_user(
     record(
         &mut tx,
         actor,
-        Change {
-            entity: "user",
-            entity_id: id,
-            action: "create",
-            field: None,
-            before: None,
-            after: Some(format!(
+        Change::new("user", id, "create").values(
+            None,
+            Some(format!(
                 "{} <{}> {}",
                 user.name,
                 user.email.as_str(),
                 user.role.as_str()
             )),
-        },
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -108,7 +97,7 @@ async fn team_exists(conn: &mut sqlx::AnyConnection, team: TeamId) -> AppResult<
 pub async fn create_first_admin(db: &Db, input: NewUserInput) -> AppResult<UserId> {
     // Validate first, so a bad form reports its fields rather than "forbidden".
     NewUser::try_from(input.clone())?;
-    if count_users(db).await? > 0 {
+    if crate::auth::service::count_users(db).await? > 0 {
         return Err(AppError::Forbidden);
     }
     insert_admin(db, input, Setup::FirstUserOnly).await
@@ -227,14 +216,9 @@ pub async fn create_team(db: &Db, actor: &CurrentUser, name: &str) -> AppResult<
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "team",
-            entity_id: id,
-            action: "create",
-            field: Some("name"),
-            before: None,
-            after: Some(name),
-        },
+        Change::new("team", id, "create")
+            .on_field("name")
+            .values(None, Some(name)),
     )
     .await?;
     tx.commit().await?;
@@ -262,14 +246,9 @@ pub async fn rename_team(db: &Db, actor: &CurrentUser, id: TeamId, name: &str) -
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "team",
-            entity_id: id.0,
-            action: "update",
-            field: Some("name"),
-            before: Some(before),
-            after: Some(name),
-        },
+        Change::new("team", id.0, "update")
+            .on_field("name")
+            .values(Some(before), Some(name)),
     )
     .await?;
     tx.commit().await?;
@@ -342,14 +321,9 @@ pub async fn update_user(
             record(
                 &mut tx,
                 Some(actor.id),
-                Change {
-                    entity: "user",
-                    entity_id: id.0,
-                    action: "update",
-                    field: Some(field),
-                    before: Some(old),
-                    after: Some(new),
-                },
+                Change::new("user", id.0, "update")
+                    .on_field(field)
+                    .values(Some(old), Some(new)),
             )
             .await?;
         }
@@ -385,14 +359,7 @@ pub async fn reset_password(
     record(
         &mut tx,
         Some(actor.id),
-        Change {
-            entity: "user",
-            entity_id: id.0,
-            action: "reset_password",
-            field: None,
-            before: None,
-            after: None,
-        },
+        Change::new("user", id.0, "reset_password"),
     )
     .await?;
     tx.commit().await?;
@@ -430,26 +397,5 @@ pub async fn reset_signin(
         }
     };
     let mut conn = db.pool.acquire().await?;
-    record(
-        &mut conn,
-        Some(actor.id),
-        Change {
-            entity: "user",
-            entity_id: id.0,
-            action,
-            field: None,
-            before: None,
-            after: None,
-        },
-    )
-    .await
-}
-
-pub async fn set_own_language(db: &Db, id: UserId, lang: Lang) -> AppResult<()> {
-    sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
-        .bind(lang.code())
-        .bind(id.0)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    record(&mut conn, Some(actor.id), Change::new("user", id.0, action)).await
 }

@@ -156,3 +156,53 @@ impl Rng {
         &items[self.below(items.len() as u64) as usize]
     }
 }
+
+/// The one value a one-row, one-column query answers.
+pub async fn scalar<T>(db: &Db, sql: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    sqlx::query(sql)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+/// The number a `SELECT COUNT(*) …` answers.
+pub async fn count(db: &Db, sql: &str) -> i64 {
+    scalar(db, sql).await
+}
+
+/// A customer created through the service by `admin`, as the form would.
+pub async fn create_customer(
+    db: &Db,
+    admin: &CurrentUser,
+    input: app::customers::model::CustomerInput,
+) -> app::ids::CustomerId {
+    let draft = app::customers::service::parse_draft(&input).unwrap();
+    app::customers::service::create(db, admin, draft)
+        .await
+        .unwrap()
+}
+
+/// A customer of `level` and `grade` owned by `owner`, served by `sm`.
+pub async fn managed_customer(
+    db: &Db,
+    admin: &CurrentUser,
+    name: &str,
+    (level, grade): (&str, &str),
+    owner: &CurrentUser,
+    sm: Option<&CurrentUser>,
+) -> app::ids::CustomerId {
+    let input = app::customers::model::CustomerInput {
+        name: name.into(),
+        level: level.into(),
+        grade: grade.into(),
+        owner_id: owner.id.to_string(),
+        service_manager_id: sm.map(|s| s.id.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    create_customer(db, admin, input).await
+}
