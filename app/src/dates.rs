@@ -76,16 +76,20 @@ pub fn parse_local_datetime(raw: &str, offset_minutes: i64) -> Option<i64> {
     Some(days * 86_400 + h * 3_600 + m * 60 + sec - offset_minutes * 60)
 }
 
-/// Unix seconds as a `datetime-local` value in the given zone.
-pub fn local_datetime_value(ts: i64, offset_minutes: i64) -> String {
-    let local = ts + offset_minutes * 60;
-    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
-    let secs = local.rem_euclid(86_400);
+/// Unix seconds as `YYYY-MM-DD<sep>HH:MM` (UTC).
+pub fn date_and_time(ts: i64, sep: char) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let secs = ts.rem_euclid(86_400);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}",
+        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}",
         secs / 3600,
         secs % 3600 / 60
     )
+}
+
+/// Unix seconds as a `datetime-local` value in the given zone.
+pub fn local_datetime_value(ts: i64, offset_minutes: i64) -> String {
+    date_and_time(ts + offset_minutes * 60, 'T')
 }
 
 /// The local day (count since 1970-01-01) that `ts` falls on.

@@ -110,8 +110,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The security-header middleware minted a nonce for this response; the hydration
     // scripts must carry the same one.
     #[cfg(feature = "ssr")]
-    if let Some(nonce) =
-        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<request::CspNonce>().cloned())
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
@@ -137,10 +137,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
-
-/// The per-response CSP nonce, placed in request extensions by the server's middleware.
-#[derive(Clone, Debug)]
-pub struct CspNonce(pub String);
 
 #[component]
 pub fn App() -> impl IntoView {

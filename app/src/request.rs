@@ -7,6 +7,10 @@ use http::HeaderValue;
 use leptos::prelude::use_context;
 use std::net::IpAddr;
 
+/// The per-response CSP nonce, placed in request extensions by the server's middleware.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
 pub fn request_parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
 }

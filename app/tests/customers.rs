@@ -4,7 +4,8 @@ mod support;
 
 use app::auth::permissions::{may_see_customer, CustomerScope};
 use app::auth::{CurrentUser, Role};
-use app::customers::model::{CustomerFilter, CustomerInput, ParsedFilter};
+use app::customers::filter::{CustomerFilter, ParsedFilter};
+use app::customers::model::CustomerInput;
 use app::customers::service as customers;
 use app::customers::{contacts, listing, tags};
 use app::db::{Db, Row};

@@ -4,7 +4,8 @@
 mod support;
 
 use app::auth::{CurrentUser, Role};
-use app::customers::model::{CustomerInput, ParsedFilter};
+use app::customers::filter::ParsedFilter;
+use app::customers::model::CustomerInput;
 use app::db::{Db, Row};
 use app::error::AppError;
 use app::exports::service::{export_customers, Selection};

@@ -1,6 +1,8 @@
 //! Keeps the direction of imports true (ARCHITECTURE.md, "Layers"): no file of `app/src`
-//! imports another in a circle, no `model.rs` imports a service, no service imports another
-//! feature's pages, and the logic of feature folders never goes round in a circle. Paths are read
+//! imports another in a circle, no `model.rs` imports a service, no logic (services, SQL,
+//! models) imports another feature's components, and the logic of feature folders never
+//! goes round in a circle. What a file is comes from what it defines (`#[component]`,
+//! `#[server]`), not from its name. Paths are read
 //! wherever they are written — `use` lines and inline paths such as
 //! `crate::tasks::pages::TaskBadge` inside `view!` — with comments left out.
 
@@ -120,16 +122,30 @@ fn folder_of(file: &str) -> Option<&str> {
     file.split_once('/').map(|(folder, _)| folder)
 }
 
-/// Services, SQL and models: not components (`pages.rs`, `detail.rs`, `*_page.rs`,
-/// `public.rs`), server functions (`api.rs`) or plain routes (`http.rs`, `upload.rs`).
-fn is_logic(file: &str) -> bool {
-    let name = file_name(file);
-    !(name.ends_with("pages.rs")
-        || name.ends_with("_page.rs")
+/// What a file is, read from what it defines.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Components (`#[component]`): pages, cards, forms, the frame.
+    Component,
+    /// The edge: server functions, plain routes, module lists.
+    Edge,
+    /// Services, SQL and models.
+    Logic,
+}
+
+fn role(path: &str, code: &str) -> Role {
+    if code.contains("#[component]") {
+        Role::Component
+    } else if code.contains("#[server")
         || matches!(
-            name,
-            "detail.rs" | "public.rs" | "api.rs" | "http.rs" | "upload.rs" | "mod.rs"
-        ))
+            file_name(path),
+            "http.rs" | "upload.rs" | "public.rs" | "mod.rs" | "lib.rs"
+        )
+    {
+        Role::Edge
+    } else {
+        Role::Logic
+    }
 }
 
 fn file_name(file: &str) -> &str {
@@ -139,6 +155,11 @@ fn file_name(file: &str) -> &str {
 /// Every violation of the direction rules in a tree, in words.
 fn violations(sources: &[Source]) -> Vec<String> {
     let files: BTreeSet<String> = sources.iter().map(|s| s.path.clone()).collect();
+    let roles: BTreeMap<&str, Role> = sources
+        .iter()
+        .map(|s| (s.path.as_str(), role(&s.path, &code_of(&s.text))))
+        .collect();
+    let is_logic = |file: &str| roles.get(file) == Some(&Role::Logic);
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for source in sources {
@@ -158,12 +179,12 @@ fn violations(sources: &[Source]) -> Vec<String> {
                 ));
             }
             let other_feature = folder_of(&target) != folder_of(&source.path);
-            if file_name(&source.path) == "service.rs"
-                && file_name(&target) == "pages.rs"
+            if is_logic(&source.path)
+                && roles.get(target.as_str()) == Some(&Role::Component)
                 && other_feature
             {
                 out.push(format!(
-                    "{} (a service) imports another feature's pages {target}",
+                    "{} (logic) imports another feature's components {target}",
                     source.path
                 ));
             }
@@ -282,7 +303,7 @@ fn a_planted_violation_is_found() {
         "{found:#?}"
     );
     assert!(
-        has("segments/service.rs (a service) imports another feature's pages tasks/pages.rs"),
+        has("segments/service.rs (logic) imports another feature's components tasks/pages.rs"),
         "{found:#?}"
     );
     assert!(has("files import each other in a circle"), "{found:#?}");

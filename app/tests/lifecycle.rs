@@ -423,8 +423,8 @@ async fn order_writes_update_stage_and_history_at_once() {
             let db = db.clone();
             let admin = w.admin.clone();
             async move {
-                let f = app::customers::model::ParsedFilter::try_from(
-                    &app::customers::model::CustomerFilter {
+                let f = app::customers::filter::ParsedFilter::try_from(
+                    &app::customers::filter::CustomerFilter {
                         stage: stage.into(),
                         ..Default::default()
                     },
@@ -443,8 +443,8 @@ async fn order_writes_update_stage_and_history_at_once() {
         assert!(reactivated.iter().any(|c| c.id == id));
         assert!(reactivated.iter().all(|c| c.stage == Stage::Reactivated));
         assert!(!listed("churned").await.iter().any(|c| c.id == id));
-        assert!(app::customers::model::ParsedFilter::try_from(
-            &app::customers::model::CustomerFilter {
+        assert!(app::customers::filter::ParsedFilter::try_from(
+            &app::customers::filter::CustomerFilter {
                 stage: "dormant".into(),
                 ..Default::default()
             }

@@ -6,9 +6,8 @@ mod support;
 use app::auth::{CurrentUser, Role};
 use app::custom_fields::model::{FieldDraft, FieldInput};
 use app::custom_fields::service as fields;
-use app::customers::model::{
-    encode_custom_pairs, BulkCommand, CustomerFilter, CustomerInput, ParsedFilter,
-};
+use app::customers::filter::{encode_custom_pairs, CustomerFilter, ParsedFilter};
+use app::customers::model::{BulkCommand, CustomerInput};
 use app::customers::service as customers;
 use app::customers::{listing, tags};
 use app::db::{Db, Row};
@@ -220,7 +219,7 @@ async fn list_filters_match_expected_customers_within_visibility() {
         let c = create(&db, &w.admin, mk("Gamma", w.t1_west.id, "company", "Hangzhou", "Retail", "5000", "2025-01-01", "vip LOUNGE")).await.unwrap();
         let today_days = app::db::now() / 86_400;
         let iso = |d: i64| {
-            let (y, m, dd) = app::ui::civil_from_days(d);
+            let (y, m, dd) = app::dates::civil_from_days(d);
             format!("{y:04}-{m:02}-{dd:02}")
         };
         // Alpha: an unpaid payment past due; Beta: unpaid but not yet due; Gamma: paid late.

@@ -7,7 +7,7 @@ mod support;
 use app::auth::permissions::{may_see_customer, CustomerScope};
 use app::auth::{CurrentUser, Role};
 use app::custom_fields::model::{FieldDraft, FieldInput};
-use app::customers::model::{CustomerFilter, ParsedFilter};
+use app::customers::filter::{CustomerFilter, ParsedFilter};
 use app::db::{Db, Row, SqlBuilder, SqlValue};
 use app::error::AppError;
 use app::ids::{CustomerId, TeamId, UserId};
@@ -707,7 +707,7 @@ async fn a_segment_never_counts_a_customer_the_viewer_may_not_see() {
                 }
                 seen += page.items.len() as i64;
                 match page.next_after {
-                    Some(c) => after = app::customers::model::Cursor::decode(&c),
+                    Some(c) => after = app::customers::filter::Cursor::decode(&c),
                     None => break,
                 }
             }

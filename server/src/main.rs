@@ -363,7 +363,7 @@ async fn run_export(
     use app::exports::service::{export_customers, Selection};
     let csv = match what {
         ExportTarget::Customers => {
-            let everything = app::customers::model::ParsedFilter::default();
+            let everything = app::customers::filter::ParsedFilter::default();
             export_customers(
                 db,
                 &app::imports::service::operator(),

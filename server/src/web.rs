@@ -2,8 +2,9 @@
 //! the middleware every response passes through (security headers, same-origin writes,
 //! request ids and logs, body limits).
 
+use app::request::CspNonce;
 use app::state::{AppConfig, AppState};
-use app::{shell, App, CspNonce};
+use app::{shell, App};
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};

@@ -45,7 +45,7 @@ async fn demo_and_backup_on_both_engines() {
         assert_eq!(count(&db, "customers").await, 200);
         // The sample form at /f/satisfaction, its answers (some tied to customers through
         // personal links) and the complaints its low scores opened.
-        let form = app::feedback::service::public_form(&db, "satisfaction")
+        let form = app::feedback::forms::public_form(&db, "satisfaction")
             .await
             .unwrap()
             .expect("the demo form");

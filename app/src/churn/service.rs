@@ -503,7 +503,9 @@ async fn open_warning(
 
 /// The scan under the `churn` lease: `Ok(None)` when another instance is running it.
 pub async fn scan_exclusive(db: &Db) -> AppResult<Option<ScanCounts>> {
-    crate::jobs::run_exclusive(db, JOB_NAME, SCAN_TTL, || run_churn_scan(db, today())).await
+    crate::jobs::runner()
+        .run_exclusive(db, JOB_NAME, SCAN_TTL, || run_churn_scan(db, today()))
+        .await
 }
 
 /// Runs the daily scan per the stored settings for as long as the server runs. Spawned by

@@ -207,7 +207,7 @@ pub fn parse_iso_date(raw: &str) -> Option<i64> {
     }
     let days = crate::dates::days_from_civil(y, m, d);
     // Round-trip through the calendar rejects 2023-02-30 and friends.
-    (crate::ui::civil_from_days(days) == (y, m, d)).then_some(days)
+    (crate::dates::civil_from_days(days) == (y, m, d)).then_some(days)
 }
 
 /// A decimal number with at most four decimals, scaled by 10^4. Accepts `1,234.5`.

@@ -1,7 +1,5 @@
-use crate::customers::model::{
-    BulkInput, BulkOutcome, ContactInput, Customer, CustomerFilter, CustomerInput, CustomerPage,
-    Tag,
-};
+use crate::customers::filter::{CustomerFilter, CustomerPage};
+use crate::customers::model::{BulkInput, BulkOutcome, ContactInput, Customer, CustomerInput, Tag};
 use crate::error::AppError;
 use crate::ids::{ContactId, CustomerId};
 use leptos::prelude::*;
@@ -9,7 +7,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::auth::session::require_user;
-    pub use crate::customers::model::{ContactDraft, ParsedFilter};
+    pub use crate::customers::filter::ParsedFilter;
+    pub use crate::customers::model::ContactDraft;
     pub use crate::customers::{contacts, listing, service, tags};
     pub use crate::state::app_state;
 }

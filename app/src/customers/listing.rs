@@ -3,6 +3,7 @@
 
 use crate::auth::permissions::{customer_visibility, financial_visibility, may_list_customers};
 use crate::auth::CurrentUser;
+use crate::customers::filter::*;
 use crate::customers::model::*;
 use crate::db::{now, Condition, Db, DbRow, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
@@ -169,7 +170,7 @@ pub async fn list(
 
 /// Today's date in UTC, ISO.
 pub fn today_iso() -> String {
-    let (y, m, d) = crate::ui::civil_from_days(now().div_euclid(86_400));
+    let (y, m, d) = crate::dates::civil_from_days(now().div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -7,6 +7,7 @@ pub mod bulk;
 #[cfg(feature = "ssr")]
 pub mod contacts;
 pub mod detail;
+pub mod filter;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod listing;

@@ -2,6 +2,7 @@ use crate::auth::pages::Protected;
 use crate::custom_fields::api::list_active_fields;
 use crate::custom_fields::model::{CustomField, FieldKind};
 use crate::customers::api::*;
+use crate::customers::filter::*;
 use crate::customers::model::*;
 use crate::error::AppError;
 use crate::format::encode_component;

@@ -17,7 +17,7 @@ use crate::ids::{ContactId, CustomerId, TeamId, UserId};
 use crate::users::service::load_assignee;
 
 fn current_year() -> i64 {
-    crate::ui::civil_from_days(now().div_euclid(86_400)).0
+    crate::dates::civil_from_days(now().div_euclid(86_400)).0
 }
 
 pub fn parse_draft(input: &CustomerInput) -> AppResult<CustomerDraft> {

@@ -145,6 +145,33 @@ const MOVED_TABLES: [&str; 6] = [
     "contracts",
 ];
 
+/// The profile values the survivor takes from the other customer: those empty on the
+/// survivor (every customer has a name and a kind of its own), as (column, value, text).
+fn profile_fills(
+    s_row: &DbRow,
+    o_row: &DbRow,
+) -> Result<Vec<(&'static str, SqlValue, String)>, sqlx::Error> {
+    let mut fills: Vec<(&'static str, SqlValue, String)> = Vec::new();
+    let profile = TEXT_COLUMNS
+        .into_iter()
+        .filter(|c| !matches!(*c, "name" | "kind"));
+    for col in profile {
+        let mine: Option<String> = s_row.try_get(col)?;
+        let theirs: Option<String> = o_row.try_get(col)?;
+        if mine.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            if let Some(v) = theirs.filter(|v| !v.trim().is_empty()) {
+                fills.push((col, SqlValue::Text(v.clone()), v));
+            }
+        }
+    }
+    let (mine, theirs): (Option<i64>, Option<i64>) =
+        (s_row.try_get("birth_year")?, o_row.try_get("birth_year")?);
+    if let (None, Some(y)) = (mine, theirs) {
+        fills.push(("birth_year", SqlValue::Int(y), y.to_string()));
+    }
+    Ok(fills)
+}
+
 /// Merges `other` into `survivor`: moves every related record, fills empty profile fields,
 /// audits, deletes `other`. One write transaction; nothing changes if any step fails.
 pub async fn merge(
@@ -170,26 +197,7 @@ pub async fn merge(
     let load = |id: CustomerId| sqlx::query("SELECT * FROM customers WHERE id = $1").bind(id.0);
     let s_row = load(survivor).fetch_one(&mut *tx).await?;
     let o_row = load(other).fetch_one(&mut *tx).await?;
-    let mut fills: Vec<(&str, SqlValue, String)> = Vec::new();
-    // Profile text filled on the survivor from the other when empty there; every
-    // customer has a name and a kind of its own.
-    let profile = TEXT_COLUMNS
-        .into_iter()
-        .filter(|c| !matches!(*c, "name" | "kind"));
-    for col in profile {
-        let mine: Option<String> = s_row.try_get(col)?;
-        let theirs: Option<String> = o_row.try_get(col)?;
-        if mine.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            if let Some(v) = theirs.filter(|v| !v.trim().is_empty()) {
-                fills.push((col, SqlValue::Text(v.clone()), v));
-            }
-        }
-    }
-    let (mine, theirs): (Option<i64>, Option<i64>) =
-        (s_row.try_get("birth_year")?, o_row.try_get("birth_year")?);
-    if let (None, Some(y)) = (mine, theirs) {
-        fills.push(("birth_year", SqlValue::Int(y), y.to_string()));
-    }
+    let fills = profile_fills(&s_row, &o_row)?;
     let s_name: String = s_row.try_get("name")?;
     let o_name: String = o_row.try_get("name")?;
 

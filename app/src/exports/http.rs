@@ -2,7 +2,7 @@
 //! team, tag, sort) or `ids=1,2,3`; signed in by the session cookie.
 
 use crate::auth::session::cookie_user;
-use crate::customers::model::{CustomerFilter, ParsedFilter};
+use crate::customers::filter::{CustomerFilter, ParsedFilter};
 use crate::downloads::csv_download;
 use crate::error::AppError;
 use crate::exports::service::{export_customers, Selection};
@@ -17,7 +17,7 @@ pub async fn export_customers_csv(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let day = &crate::ui::format_time(crate::db::now())[..10];
+    let day = crate::dates::iso_date(crate::db::now().div_euclid(86_400));
     csv_download(
         &format!("customers-{day}.csv"),
         export(&state, &headers, &query).await,

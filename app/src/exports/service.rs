@@ -4,7 +4,8 @@
 use crate::auth::permissions::{customer_visibility, may_list_customers, may_see_financials};
 use crate::auth::CurrentUser;
 use crate::csv_writer::CsvWriter;
-use crate::customers::model::{ParsedFilter, FILE_COLUMNS};
+use crate::customers::filter::ParsedFilter;
+use crate::customers::model::FILE_COLUMNS;
 use crate::db::{Db, DbRow, Row, SqlBuilder};
 use crate::error::{AppError, AppResult};
 use crate::finance::credit::{figures, rating, CreditRating, PaymentFacts};
@@ -46,7 +47,9 @@ fn cell(r: &DbRow, tags: &HashMap<i64, Vec<String>>, column: &str) -> Result<Str
             .get(&r.try_get::<i64, _>("id")?)
             .map(|t| t.join(", "))
             .unwrap_or_default(),
-        "created_at" => crate::ui::format_time(r.try_get("created_at")?)[..10].to_string(),
+        "created_at" => {
+            crate::dates::iso_date(r.try_get::<i64, _>("created_at")?.div_euclid(86_400))
+        }
         "lifetime_value" => {
             let cents: i64 = r.try_get("lifetime_value_cents")?;
             let sign = if cents < 0 { "-" } else { "" };
@@ -93,7 +96,7 @@ async fn visible_ids(
                 match page
                     .next_after
                     .as_deref()
-                    .and_then(crate::customers::model::Cursor::decode)
+                    .and_then(crate::customers::filter::Cursor::decode)
                 {
                     Some(next) => filter.after = Some(next),
                     None => break,

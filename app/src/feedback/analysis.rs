@@ -3,8 +3,8 @@
 //! the analysis page and the actor's scope.
 
 use super::answers::{answer_text, parse_answers_json};
+use super::forms::{definition, get_form, list_forms};
 use super::model::*;
-use super::service::{definition, get_form, list_forms};
 use crate::auth::permissions::{customer_visibility, may_read_feedback_comments, may_see_feedback};
 use crate::auth::{CurrentUser, Role};
 use crate::complaints::service as complaints;
@@ -430,7 +430,7 @@ pub async fn export_csv(
         let answers = parse_answers_json(&r.try_get::<String, _>("answers_json")?);
         let mut line = vec![
             r.try_get::<i64, _>("id")?.to_string(),
-            crate::ui::format_time(r.try_get("submitted_at")?),
+            crate::dates::date_and_time(r.try_get("submitted_at")?, ' '),
             version.to_string(),
             r.try_get::<String, _>("language")?,
             r.try_get::<Option<String>, _>("external_id")?

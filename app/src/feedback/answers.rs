@@ -3,9 +3,9 @@
 //! [`store_batch`] is what the group-commit writer (`feedback::writer`) calls: many
 //! answers share one durable commit.
 
+use super::forms::definition;
 use super::links::LinkClaim;
 use super::model::*;
-use super::service::definition;
 use crate::auth::CurrentUser;
 use crate::complaints::service as complaints;
 use crate::db::{now, Db, Row};

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 mod ssr {
     pub use crate::auth::session::require_user;
     pub use crate::feedback::model::FormInput;
-    pub use crate::feedback::{analysis, links, service};
+    pub use crate::feedback::{analysis, forms, links};
     pub use crate::state::app_state;
 }
 
@@ -16,14 +16,14 @@ mod ssr {
 pub async fn list_feedback_forms() -> Result<Vec<FormSummary>, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::list_forms(&app_state()?.db, &user).await
+    forms::list_forms(&app_state()?.db, &user).await
 }
 
 #[server(endpoint = "feedback/form")]
 pub async fn load_feedback_form(id: i64) -> Result<FormView, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::get_form(&app_state()?.db, &user, id).await
+    forms::get_form(&app_state()?.db, &user, id).await
 }
 
 /// Creates (`id` 0) or saves a form; returns its id. The definition travels as JSON (it
@@ -45,7 +45,7 @@ pub async fn save_feedback_form(
         definition,
     };
     let id = (id > 0).then_some(id);
-    service::save_form(&app_state()?.db, &user, id, &input).await
+    forms::save_form(&app_state()?.db, &user, id, &input).await
 }
 
 #[server(endpoint = "feedback/links/create")]

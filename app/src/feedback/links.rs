@@ -1,8 +1,8 @@
 //! Personal links: `<id>.<signature>`, the signature an HMAC of the link's id, form and
 //! customer under a secret kept in the database (so every app server checks the same way).
 
+use super::forms::{database_key, get_form};
 use super::model::*;
-use super::service::{database_key, get_form};
 use crate::audit::service::{record, Change};
 use crate::auth::permissions::{customer_visibility, may_send_feedback_links};
 use crate::auth::CurrentUser;

@@ -8,6 +8,8 @@ pub mod analysis_page;
 pub mod answers;
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod forms;
+#[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod limits;
@@ -20,7 +22,5 @@ pub mod pages;
 pub mod public;
 #[cfg(feature = "ssr")]
 mod public_page;
-#[cfg(feature = "ssr")]
-pub mod service;
 #[cfg(feature = "ssr")]
 pub mod writer;

@@ -5,17 +5,17 @@
 //! browser while offline. Every text it prints passes through `public_page::esc`.
 
 use super::answers::{self, Stored};
+use super::forms::{self, PublicForm};
 use super::limits::RateLimiter;
 use super::links::{self, LinkClaim, LinkProblem};
 use super::model::*;
 use super::public_page::{form_page, message_page, PageCtx, Refill, HONEYPOT, WORKER_SCRIPT};
-use super::service::{self, PublicForm};
 use super::writer::Writer;
 use crate::db::Db;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::{Key, Lang, LANG_COOKIE};
 use crate::request::client_address;
-use crate::CspNonce;
+use crate::request::CspNonce;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -199,7 +199,7 @@ async fn show(
         nonce: nonce_of(nonce),
         token: query.t.clone().filter(|t| !t.is_empty()),
     };
-    let form = match service::public_form(&state.db, &slug).await {
+    let form = match forms::public_form(&state.db, &slug).await {
         Ok(Some(f)) => f,
         Ok(None) => {
             let text = Key::FbNotFound.text(ctx.lang);
@@ -277,8 +277,8 @@ async fn answered_version(
     form: &PublicForm,
     seen: Option<i64>,
 ) -> AppResult<(Arc<FormDefinition>, i64)> {
-    let version = service::answerable_version(&state.db, form.id, form.version, seen).await?;
-    let def = service::definition(&state.db, form.id, version)
+    let version = forms::answerable_version(&state.db, form.id, form.version, seen).await?;
+    let def = forms::definition(&state.db, form.id, version)
         .await?
         .unwrap_or_else(|| form.definition.clone());
     let version = if Arc::ptr_eq(&def, &form.definition) {
@@ -350,7 +350,7 @@ async fn open_form(
             text,
         ));
     }
-    let form = match service::public_form(&state.db, slug).await {
+    let form = match forms::public_form(&state.db, slug).await {
         Ok(Some(f)) => f,
         Ok(None) => {
             let text = Key::FbNotFound.text(ctx.lang);

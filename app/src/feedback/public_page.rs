@@ -2,8 +2,8 @@
 //! with its inline style and script (under the request's CSP nonce), each question kind,
 //! and the form refilled with a submission's values and errors.
 
+use super::forms::PublicForm;
 use super::model::*;
-use super::service::PublicForm;
 use crate::error::FieldError;
 use crate::i18n::{Key, Lang};
 

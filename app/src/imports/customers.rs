@@ -248,7 +248,7 @@ pub(super) async fn import_customers(
     conn: &mut AnyConnection,
     rows: &[CsvRow],
 ) -> AppResult<()> {
-    let year = crate::ui::civil_from_days(now().div_euclid(86_400)).0;
+    let year = crate::dates::civil_from_days(now().div_euclid(86_400)).0;
     let staff = load_staff(conn).await?;
     let (mut pending, mut maps) = load_matches(run, conn, rows).await?;
     let stored_count = pending.len();

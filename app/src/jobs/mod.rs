@@ -189,23 +189,10 @@ fn ttl_secs(ttl: Duration) -> i64 {
     (ttl.as_secs() as i64).max(1)
 }
 
-/// This server instance's runner (one random holder id per process).
+/// This server instance's runner (one random holder id per process); its
+/// [`JobRunner::run_exclusive`] answers `Ok(None)` when another instance (or another task
+/// of this one) is running the job.
 pub fn runner() -> &'static JobRunner {
     static RUNNER: OnceLock<JobRunner> = OnceLock::new();
     RUNNER.get_or_init(JobRunner::new)
-}
-
-/// [`JobRunner::run_exclusive`] with this process's runner: `Ok(None)` when another
-/// instance (or another task of this one) is running the job.
-pub async fn run_exclusive<T, F, Fut>(
-    db: &Db,
-    name: &str,
-    ttl: Duration,
-    job: F,
-) -> AppResult<Option<T>>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = AppResult<T>>,
-{
-    runner().run_exclusive(db, name, ttl, job).await
 }

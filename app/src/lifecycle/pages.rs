@@ -7,7 +7,7 @@ use crate::format::encode_component;
 use crate::i18n::{t, use_i18n, Key};
 use crate::lifecycle::api::*;
 use crate::lifecycle::model::*;
-use crate::ui::{field_error, ErrorNotice};
+use crate::ui::{number_setting, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -349,14 +349,16 @@ fn ThresholdsForm(
 ) -> impl IntoView {
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let field = move |name: &'static str, label: Key, value: i64| {
-        view! {
-            <label>
-                {t(label)}
-                <input type="number" name=name value=value.to_string() min="1" max=MAX_THRESHOLD_DAYS.to_string() required=true
-                    data-testid=format!("lc-{name}") />
-                {field_error(move || result.get(), name)}
-            </label>
-        }
+        let range = (1, MAX_THRESHOLD_DAYS);
+        number_setting(
+            name.into(),
+            name,
+            label,
+            value.to_string(),
+            range,
+            result,
+            format!("lc-{name}"),
+        )
     };
     view! {
         <details class="card lc-thresholds" data-testid="lc-thresholds">

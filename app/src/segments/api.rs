@@ -1,4 +1,4 @@
-use crate::customers::model::CustomerPage;
+use crate::customers::filter::CustomerPage;
 use crate::error::AppError;
 use crate::segments::model::{
     BuilderOptions, Segment, SegmentInput, SegmentSummary, TaskBatchOutcome,
@@ -33,7 +33,7 @@ pub async fn segment_members(rule_json: String, after: String) -> Result<Custome
         None
     } else {
         Some(
-            crate::customers::model::Cursor::decode(&after)
+            crate::customers::filter::Cursor::decode(&after)
                 .ok_or_else(|| AppError::field("after", crate::i18n::Key::ErrInvalidChoice))?,
         )
     };

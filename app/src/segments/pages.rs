@@ -2,7 +2,8 @@
 //! count and the member list below it.
 
 use crate::auth::pages::Protected;
-use crate::customers::model::{level_short_label, CustomerPage};
+use crate::customers::filter::CustomerPage;
+use crate::customers::model::level_short_label;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use crate::segments::api::*;

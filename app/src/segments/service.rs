@@ -13,7 +13,7 @@ use crate::auth::permissions::{
     may_see_segment, Assignee, SegmentScope,
 };
 use crate::auth::{CurrentUser, Role};
-use crate::customers::model::{CustomerPage, ParsedFilter};
+use crate::customers::filter::{CustomerPage, ParsedFilter};
 use crate::db::{insert_rows, now, Condition, Db, Row, SqlBuilder, SqlValue};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
@@ -81,7 +81,7 @@ pub async fn members(
     db: &Db,
     actor: &CurrentUser,
     rule: CheckedRule,
-    after: Option<crate::customers::model::Cursor>,
+    after: Option<crate::customers::filter::Cursor>,
 ) -> AppResult<CustomerPage> {
     let filter = ParsedFilter {
         after,

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use crate::tiers::api::*;
 use crate::tiers::model::*;
-use crate::ui::{field_error, format_local_time, ErrorNotice};
+use crate::ui::{field_error, format_local_time, number_setting, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -151,13 +151,8 @@ fn SettingsForm(
 ) -> impl IntoView {
     let input = cfg.to_input();
     let field = move |name: &'static str, label: Key, value: String, min: i64, max: i64| {
-        view! {
-            <label>
-                {t(label)}
-                <input type="number" name=format!("input[{name}]") value=value min=min max=max required=true />
-                {field_error(move || result.get(), name)}
-            </label>
-        }
+        let (form_name, testid) = (format!("input[{name}]"), format!("tier-setting-{name}"));
+        number_setting(form_name, name, label, value, (min, max), result, testid)
     };
     view! {
         <details class="card tier-settings" data-testid="tier-settings">

@@ -40,17 +40,29 @@ pub fn field_error(
     }
 }
 
-pub use crate::dates::civil_from_days;
+/// One whole-number field of a settings page: its form name, the field its errors name,
+/// label, current value, range, and test id.
+pub fn number_setting(
+    form_name: String,
+    field: &'static str,
+    label: Key,
+    value: String,
+    (min, max): (i64, i64),
+    result: Signal<Option<AppError>>,
+    testid: String,
+) -> impl IntoView {
+    view! {
+        <label>
+            {t(label)}
+            <input type="number" name=form_name value=value min=min max=max required=true data-testid=testid />
+            {field_error(move || result.get(), field)}
+        </label>
+    }
+}
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` (UTC).
 pub fn format_time(ts: i64) -> String {
-    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
-    let secs = ts.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60
-    )
+    crate::dates::date_and_time(ts, ' ')
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` on the user's clock.
@@ -106,7 +118,7 @@ mod tests {
         assert_eq!(format_time(0), "1970-01-01 00:00");
         assert_eq!(format_time(951_782_400), "2000-02-29 00:00");
         assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06");
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(20_758), (2026, 11, 1));
+        assert_eq!(crate::dates::civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(crate::dates::civil_from_days(20_758), (2026, 11, 1));
     }
 }

@@ -227,7 +227,7 @@ pub(super) async fn demo_feedback(
     let admin = demo_user(db, "admin@rapport.local").await?;
     let support = demo_user(db, "support@rapport.local").await?;
     let definition = satisfaction_form(support.id);
-    let form_id = app::feedback::service::save_form(
+    let form_id = app::feedback::forms::save_form(
         db,
         &admin,
         None,

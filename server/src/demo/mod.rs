@@ -192,7 +192,7 @@ const TAGS: [(&str, &str); 5] = [
 
 /// The ISO date of a day number (days since 1970-01-01).
 pub fn iso_date(days_since_epoch: i64) -> String {
-    let (y, m, d) = app::ui::civil_from_days(days_since_epoch);
+    let (y, m, d) = app::dates::civil_from_days(days_since_epoch);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

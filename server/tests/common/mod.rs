@@ -153,7 +153,7 @@ pub async fn save_survey(db: &app::db::Db, admin: &app::auth::CurrentUser, slug:
         open: true,
         definition: survey_definition(),
     };
-    app::feedback::service::save_form(db, admin, None, &input)
+    app::feedback::forms::save_form(db, admin, None, &input)
         .await
         .unwrap()
 }

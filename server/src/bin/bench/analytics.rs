@@ -14,13 +14,7 @@ async fn top_up_orders(db: &Db, target: i64) -> i64 {
         .unwrap()
         .try_get("n")
         .unwrap();
-    let ids: Vec<i64> = sqlx::query("SELECT id FROM customers ORDER BY id")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("id").unwrap())
-        .collect();
+    let ids = customer_ids(db).await;
     let missing = (target - have).max(0);
     if ids.is_empty() || missing == 0 {
         return have;

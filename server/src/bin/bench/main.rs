@@ -19,7 +19,7 @@
 //! customer-list query's p50/p95 for filtered, sorted pages as different roles.
 
 use app::auth::{CurrentUser, Role};
-use app::customers::model::{encode_custom_pairs, CustomerFilter, ParsedFilter};
+use app::customers::filter::{encode_custom_pairs, CustomerFilter, ParsedFilter};
 use app::db::{Db, Row, SqlBuilder, SqlValue};
 use app::i18n::Lang;
 use app::ids::{TeamId, UserId};
@@ -92,6 +92,17 @@ async fn staff(db: &Db, email: &str) -> CurrentUser {
 
 /// Defines the choice field `segment_code` (A–E) and gives every customer a value, in
 /// multi-row inserts. Returns the number of values.
+/// Every customer id, in order.
+async fn customer_ids(db: &Db) -> Vec<i64> {
+    sqlx::query("SELECT id FROM customers ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("id").unwrap())
+        .collect()
+}
+
 async fn segment_codes(db: &Db) -> usize {
     const CODES: [&str; 5] = ["A", "B", "C", "D", "E"];
     let field: i64 = sqlx::query(
@@ -104,13 +115,7 @@ async fn segment_codes(db: &Db) -> usize {
     .unwrap()
     .try_get("id")
     .unwrap();
-    let ids: Vec<i64> = sqlx::query("SELECT id FROM customers ORDER BY id")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("id").unwrap())
-        .collect();
+    let ids = customer_ids(db).await;
     let per_statement = match db.engine {
         app::db::Engine::Sqlite => 100,
         app::db::Engine::Postgres => 2_000,
