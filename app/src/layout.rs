@@ -85,27 +85,16 @@ pub fn Layout(children: Children) -> impl IntoView {
             <Transition fallback=|| ()>{nav}</Transition>
             <LanguageSwitch />
         </header>
-        <main id="content">{children()}</main>
+        <main id="content" tabindex="-1">{children()}</main>
     }
 }
 
-/// Two tiny forms, so the switch works with and without JavaScript.
+/// One tiny form per language: the server keeps the choice and renders the page again in it.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<crate::auth::api::SetLanguage>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(lang)) = action.value().get() {
-            i18n.lang.set(lang);
-            #[cfg(feature = "hydrate")]
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.document_element())
-            {
-                let _ = el.set_attribute("lang", lang.code());
-            }
-        }
-    });
+    let current = i18n.lang.get_untracked();
     view! {
         <div class="lang-switch" aria-label=t(Key::Language)>
             {Lang::ALL
@@ -119,7 +108,7 @@ fn LanguageSwitch() -> impl IntoView {
                                 class="link-button"
                                 lang=lang.code()
                                 data-testid=format!("lang-{}", lang.code())
-                                aria-pressed=move || (i18n.lang.get() == lang).to_string()
+                                aria-pressed=(current == lang).to_string()
                             >
                                 {lang.native_name()}
                             </button>

@@ -76,31 +76,6 @@ fn request_lang() -> Lang {
         .unwrap_or_default()
 }
 
-/// The language the server rendered the page in, read back from `<html lang>`.
-fn initial_lang() -> Lang {
-    #[cfg(feature = "ssr")]
-    {
-        request_lang()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        web_sys_lang().unwrap_or_default()
-    }
-}
-
-#[cfg(not(feature = "ssr"))]
-fn web_sys_lang() -> Option<Lang> {
-    #[cfg(feature = "hydrate")]
-    {
-        let el = web_sys::window()?.document()?.document_element()?;
-        Lang::parse(&el.get_attribute("lang")?)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        None
-    }
-}
-
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -125,10 +100,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#1d4ed8" />
                 // The style sheet under its content-hashed name (see server/src/assets.rs).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                // Loaded when the browser is idle, at low priority: the server-rendered page
-                // paints first instead of waiting behind the bundle's fetch and start-up
-                // (forms and links work without it meanwhile).
-                <HydrationScripts options defer=true />
+                // Islands: the bundle holds only the interactive parts of pages and loads
+                // when the browser is idle; the server renders everything else.
+                <HydrationScripts options islands=true />
+                // Links and forms navigate in place (see nav.js); without it they still
+                // work as plain HTML.
+                <script nonce=leptos::nonce::use_nonce()>{NAVIGATION_SCRIPT}</script>
                 <MetaTags />
             </head>
             <body>
@@ -138,12 +115,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Client-side navigation between the server-rendered pages.
+const NAVIGATION_SCRIPT: &str = include_str!("nav.js");
+
+/// The browser's start-up, called by the bundle once it has loaded: the islands of the
+/// page hydrate after it.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    leptos::mount::hydrate_islands();
+    ui::start_in_browser();
+}
+
+/// The whole app, rendered on the server for every request; only its `#[island]`s run in
+/// the browser.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let i18n = i18n::provide_i18n(initial_lang());
+    #[cfg(feature = "ssr")]
+    let i18n = i18n::provide_i18n(request_lang());
+    #[cfg(not(feature = "ssr"))]
+    let i18n = i18n::provide_i18n(Lang::default());
     auth::pages::provide_auth();
-    ui::register_service_worker();
 
     view! {
         <Link rel="manifest" href="/manifest.webmanifest" />

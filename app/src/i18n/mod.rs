@@ -85,10 +85,24 @@ pub fn provide_i18n(initial: Lang) -> I18n {
     i18n
 }
 
+/// The current language. Islands run outside the page's context and take the language
+/// the server rendered the page in, from `<html lang>`.
 pub fn use_i18n() -> I18n {
-    use_context::<I18n>().unwrap_or(I18n {
-        lang: RwSignal::new(Lang::En),
+    use_context::<I18n>().unwrap_or_else(|| I18n {
+        lang: RwSignal::new(document_lang().unwrap_or_default()),
     })
+}
+
+fn document_lang() -> Option<Lang> {
+    #[cfg(feature = "hydrate")]
+    {
+        let el = web_sys::window()?.document()?.document_element()?;
+        Lang::parse(&el.get_attribute("lang")?)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
 }
 
 /// A reactive translation, for use directly in `view!`.

@@ -4,6 +4,8 @@ use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use leptos::prelude::*;
 
+pub mod islands;
+
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -94,19 +96,18 @@ where
     form
 }
 
-/// Registers the service worker that caches the app shell (browser only, once).
-pub fn register_service_worker() {
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.navigator().service_worker().register("/sw.js");
-            crate::dates::remember_browser_offset();
-            // A marker for end-to-end tests: clicks before hydration would be lost.
-            if let Some(body) = window.document().and_then(|d| d.body()) {
-                let _ = body.set_attribute("data-hydrated", "true");
-            }
+/// What every page does in the browser once the bundle has loaded: register the service
+/// worker that keeps the app shell for offline use, remember the browser's UTC offset for
+/// the server's dates, and mark the page as ready for end-to-end tests.
+#[cfg(feature = "hydrate")]
+pub fn start_in_browser() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().service_worker().register("/sw.js");
+        crate::dates::remember_browser_offset();
+        if let Some(body) = window.document().and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
         }
-    });
+    }
 }
 
 #[cfg(test)]
