@@ -112,7 +112,17 @@ test("after an upgrade the next load runs the new build, under a worker and cach
     await stop(server);
     server = await start(b.bin, b.site, data);
 
-    await page.reload();
+    // A link followed in place fetches build B's page: the old code must not run against
+    // it, so the page loads in full and build B's bundle starts.
+    await page.locator("nav.main-nav a[href='/lifecycle']").click();
+    await expect(page).toHaveURL(/\/lifecycle$/);
+    await hydrated(page);
+    const wasmAfterLink = await page.evaluate(() =>
+      performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => /\/rapport\.[^/]+\.wasm$/.test(p)),
+    );
+    expect(wasmAfterLink, "build B's WebAssembly ran after a link").toEqual([`/pkg/${Object.values(b.renamed).find((n) => n.endsWith(".wasm"))}`]);
+
+    await page.goto(`${BASE}/customers`);
     await hydrated(page);
     const wasmB = await page.evaluate(() =>
       performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => /\/rapport\.[^/]+\.wasm$/.test(p)),
