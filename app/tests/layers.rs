@@ -125,7 +125,7 @@ fn folder_of(file: &str) -> Option<&str> {
 /// What a file is, read from what it defines.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Components (`#[component]`): pages, cards, forms, the frame.
+    /// Components (`#[component]`, `#[island]`): pages, cards, forms, the frame.
     Component,
     /// The edge: server functions, plain routes, module lists.
     Edge,
@@ -134,7 +134,7 @@ enum Role {
 }
 
 fn role(path: &str, code: &str) -> Role {
-    if code.contains("#[component]") {
+    if code.contains("#[component]") || code.contains("#[island]") {
         Role::Component
     } else if code.contains("#[server")
         || matches!(
