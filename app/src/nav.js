@@ -138,7 +138,7 @@
     const action = form.getAttribute("action") ?? "";
     const index = [...document.forms].filter((f) => (f.getAttribute("action") ?? "") === action).indexOf(form);
     const fields = [...form.elements]
-      .filter((el) => el.name && el.type !== "file" && el.type !== "hidden" && el.type !== "submit" && el.type !== "button")
+      .filter((el) => el.name && !["file", "hidden", "password", "submit", "button"].includes(el.type))
       .map((el) => [el.name, el.type === "checkbox" || el.type === "radio" ? el.checked : el.value]);
     return { action, index, fields, form };
   }

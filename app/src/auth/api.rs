@@ -11,7 +11,7 @@ mod ssr {
     pub use crate::auth::service;
     pub use crate::auth::session::{current_user, request_session_token, require_user};
     pub use crate::i18n::LANG_COOKIE;
-    pub use crate::request::{append_set_cookie, is_plain_form_post, request_client_address};
+    pub use crate::request::{append_set_cookie, request_client_address};
     pub use crate::state::app_state;
 }
 
@@ -27,20 +27,9 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
     let state = app_state()?;
     let result =
         service::authenticate(&state.db, &email, &password, &request_client_address()).await;
-    let user = match result {
-        Ok(user) => user,
-        Err(err) => {
-            if is_plain_form_post() {
-                let reason = if err == AppError::RateLimited {
-                    "throttled"
-                } else {
-                    "credentials"
-                };
-                leptos_axum::redirect(&format!("/login?error={reason}"));
-            }
-            return Err(err);
-        }
-    };
+    // A refusal comes back to the sign-in page as the form's error, with or without
+    // JavaScript (a plain post is redirected back with the error in the address).
+    let user = result?;
     // A fresh session id at every sign-in; any session the browser carried ends.
     if let Some(old) = request_session_token() {
         service::end_session(&state.db, &old).await?;
