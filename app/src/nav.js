@@ -102,12 +102,16 @@
     const samePage = url.pathname === location.pathname && url.search === location.search;
     document.title = doc.title;
     document.documentElement.lang = doc.documentElement.lang;
-    const arrived = [];
-    morph(document.body, doc.body, typed && !failed ? typed.form : null, arrived);
+    const ctx = {
+      resetForm: typed && !failed ? typed.form : null,
+      samePath: url.pathname === location.pathname,
+      arrived: [],
+    };
+    morph(document.body, doc.body, ctx);
     if (typed && failed) restore(typed);
     if (push && !samePage) history.pushState(null, "", url.href);
     else history.replaceState(history.state, "", url.href);
-    hydrateIslands(arrived);
+    hydrateIslands(ctx.arrived);
     if (failed) {
       const alert = document.querySelector("[role=alert]");
       alert?.scrollIntoView({ block: "nearest" });
@@ -159,7 +163,8 @@
 
   // Merges `next` into `live`: same element kinds in the same places are updated in place
   // (so focus, scroll positions and islands survive), anything else is replaced.
-  function morph(live, next, resetForm, arrived) {
+  function morph(live, next, ctx) {
+    const dirty = isDirty(live);
     for (const { name } of [...live.attributes]) {
       if (!next.hasAttribute(name) && !(live === document.body && name.startsWith("data-hydrated"))) live.removeAttribute(name);
     }
@@ -171,7 +176,7 @@
       const own = (island) =>
         [...island.querySelectorAll("leptos-children")].filter((c) => c.parentElement.closest("leptos-island") === island);
       const nextChildren = own(next);
-      own(live).forEach((c, i) => nextChildren[i] && morph(c, nextChildren[i], resetForm, arrived));
+      own(live).forEach((c, i) => nextChildren[i] && morph(c, nextChildren[i], ctx));
       return;
     }
     const liveKids = [...live.childNodes];
@@ -182,14 +187,14 @@
         if (l) l.replaceWith(n);
         else live.append(n);
         if (n.nodeType === Node.ELEMENT_NODE) {
-          if (n.tagName === "LEPTOS-ISLAND") arrived.push(n);
-          else arrived.push(...n.querySelectorAll("leptos-island"));
+          if (n.tagName === "LEPTOS-ISLAND") ctx.arrived.push(n);
+          else ctx.arrived.push(...n.querySelectorAll("leptos-island"));
         }
-      } else if (l.nodeType === Node.ELEMENT_NODE) morph(l, n, resetForm, arrived);
+      } else if (l.nodeType === Node.ELEMENT_NODE) morph(l, n, ctx);
       else if (l.nodeValue !== n.nodeValue) l.nodeValue = n.nodeValue;
     });
     liveKids.slice(nextKids.length).forEach((l) => l.remove());
-    syncValue(live, next, resetForm);
+    syncValue(live, next, ctx, dirty);
   }
 
   function alike(l, n) {
@@ -202,14 +207,28 @@
     return l.tagName !== "SCRIPT";
   }
 
-  // A form control shows what the server sent, except the one being typed into (a search
-  // box keeps what was typed meanwhile) unless its form was just saved.
-  function syncValue(live, next, resetForm) {
+  // Whether a form control holds something the user changed since the server sent it.
+  function isDirty(el) {
+    if (el.tagName === "SELECT") return [...el.options].some((o) => o.selected !== o.defaultSelected);
+    if (el.tagName === "TEXTAREA") return el.value !== el.defaultValue;
+    if (el.tagName !== "INPUT") return false;
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    return el.type !== "file" && el.value !== el.defaultValue;
+  }
+
+  // A form control shows what the server sent, except what the user is still working on:
+  // the field being typed into (a search box keeps what was typed meanwhile), and, when
+  // the page stays the same, what was typed into another form that saves (a note being
+  // written while a filter changes). A form that was just saved starts afresh.
+  function syncValue(live, next, { resetForm, samePath }, dirty) {
     const tag = live.tagName;
     if (tag !== "INPUT" && tag !== "TEXTAREA" && tag !== "SELECT") return;
-    if (live === document.activeElement && live.form !== resetForm) return;
+    const form = live.form;
+    const saved = form !== null && form === resetForm;
+    const saves = form !== null && (form.getAttribute("method") ?? "get").toLowerCase() === "post";
+    if (!saved && (live === document.activeElement || (dirty && samePath && saves))) return;
     if (live.type === "file") {
-      if (live.form === resetForm) live.value = "";
+      if (saved) live.value = "";
       return;
     }
     if (live.type === "checkbox" || live.type === "radio") live.checked = next.hasAttribute("checked");
