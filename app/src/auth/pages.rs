@@ -1,7 +1,7 @@
 use crate::auth::api::{get_current_user, Login, Logout, LogoutEverywhere};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::i18n::{t, use_i18n, Key};
+use crate::i18n::{t, Key};
 use crate::ui::ErrorNotice;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -16,25 +16,13 @@ pub struct Auth {
     pub logout_everywhere: ServerAction<LogoutEverywhere>,
 }
 
+/// Each page is rendered for one request, after any sign-in or sign-out: the user is read once.
 pub fn provide_auth() {
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    let logout_everywhere = ServerAction::<LogoutEverywhere>::new();
-    let user = Resource::new(
-        move || {
-            (
-                login.version().get(),
-                logout.version().get(),
-                logout_everywhere.version().get(),
-            )
-        },
-        |_| get_current_user(),
-    );
     provide_context(Auth {
-        user,
-        login,
-        logout,
-        logout_everywhere,
+        user: Resource::new(|| (), |_| get_current_user()),
+        login: ServerAction::<Login>::new(),
+        logout: ServerAction::<Logout>::new(),
+        logout_everywhere: ServerAction::<LogoutEverywhere>::new(),
     });
 }
 
@@ -74,11 +62,10 @@ pub fn signed_in_user() -> Signal<Option<CurrentUser>> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let i18n = use_i18n();
     let query = use_query_map();
     let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
-    // With JavaScript the action reports the error; without it, the server redirects here
-    // with `?error=credentials`.
+    // A refused sign-in comes back here with `?error=credentials` (or `throttled`); any
+    // other failure as the action's error.
     let error = move || match auth.login.value().get() {
         Some(Err(e)) => Some(e),
         _ => query
@@ -107,9 +94,7 @@ pub fn LoginPage() -> impl IntoView {
                     {t(Key::Password)}
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
-                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>
-                    {move || i18n.t(Key::SignIn)}
-                </button>
+                <button type="submit" class="primary">{t(Key::SignIn)}</button>
             </ActionForm>
         </section>
     }

@@ -19,17 +19,7 @@ fn CustomFieldsAdmin() -> impl IntoView {
     let rename = ServerAction::<RenameField>::new();
     let reorder = ServerAction::<MoveField>::new();
     let toggle = ServerAction::<SetFieldActive>::new();
-    let fields = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                rename.version().get(),
-                reorder.version().get(),
-                toggle.version().get(),
-            )
-        },
-        |_| list_all_fields(),
-    );
+    let fields = Resource::new(|| (), |_| list_all_fields());
     let create_err = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let row_err = Signal::derive(move || {
         [

@@ -98,11 +98,51 @@ pub async fn list_groups() -> Result<Vec<(i64, String)>, AppError> {
     Ok(groups.into_iter().map(|g| (g.id, g.name)).collect())
 }
 
-/// Tags, assigns or un-tags the selected customers; reports changed and refused counts.
+/// Tags, assigns or un-tags the selected customers, then returns to the list saying how
+/// many changed and how many were refused; or downloads exactly the selected ones.
 #[server(endpoint = "customers/bulk")]
 pub async fn bulk_customers(input: BulkInput) -> Result<BulkOutcome, AppError> {
+    use crate::customers::model::{bulk_export_url, bulk_return_url, parse_bulk, parse_bulk_ids};
     use ssr::*;
     let user = require_user().await?;
-    let (ids, command) = crate::customers::model::parse_bulk(&input)?;
-    crate::customers::bulk::apply(&app_state()?.db, &user, &ids, &command).await
+    if input.op == "export" {
+        // The download checks for itself which of them the user may see.
+        let ids = parse_bulk_ids(&input.ids)?;
+        leptos_axum::redirect(&bulk_export_url(&ids));
+        return Ok(BulkOutcome::default());
+    }
+    let (ids, command) = parse_bulk(&input)?;
+    let outcome = crate::customers::bulk::apply(&app_state()?.db, &user, &ids, &command).await?;
+    leptos_axum::redirect(&bulk_return_url(&input.list, outcome));
+    Ok(outcome)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use leptos::server_fn::codec::{FromReq, PostUrl};
+
+    /// The bulk arguments as the server function reads a form post.
+    async fn posted(body: &str) -> BulkInput {
+        let req = http::Request::post("/api/customers/bulk")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        let args = <BulkCustomers as FromReq<PostUrl, http::Request<axum::body::Body>, AppError>>::from_req(req);
+        args.await.unwrap().input
+    }
+
+    #[tokio::test]
+    async fn bulk_ids_come_from_one_box_per_row_or_one_text() {
+        let boxes = posted("input%5Bids%5D%5B%5D=3&input%5Bids%5D%5B%5D=5&input%5Bop%5D=tag_add&input%5Btag%5D=vip").await;
+        assert_eq!(boxes.ids, "3,5");
+        assert_eq!(boxes.op, "tag_add");
+        let text = posted("input%5Bids%5D=3%2C5&input%5Bop%5D=assign").await;
+        assert_eq!(text.ids, "3,5");
+        let none = posted("input%5Bop%5D=export&input%5Blist%5D=grade%3Dvip").await;
+        assert_eq!((none.ids.as_str(), none.list.as_str()), ("", "grade=vip"));
+    }
 }

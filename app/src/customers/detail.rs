@@ -3,7 +3,7 @@
 use crate::customers::api::{AddContact, RemoveContact};
 use crate::customers::model::Customer;
 use crate::i18n::{t, use_i18n, Key};
-use crate::ui::{cleared_on_success, field_error, format_time};
+use crate::ui::{field_error, format_time};
 use leptos::prelude::*;
 
 #[component]
@@ -80,9 +80,10 @@ pub fn ContactsCard(
                 }).collect_view()}
             </ul>
             <Show when=move || may_edit>
-                <details>
+                // Open again when the contact was refused, to show why.
+                <details open=move || contact_result.get().is_some()>
                     <summary>{t(Key::AddContact)}</summary>
-                    <ActionForm action=add node_ref=cleared_on_success(add) attr:class="stack compact">
+                    <ActionForm action=add attr:class="stack compact">
                         <input type="hidden" name="customer" value=cid.to_string() />
                         <label>{t(Key::Name)}<input name="input[name]" maxlength="200" /></label>
                         {field_error(move || contact_result.get(), "contact_name")}

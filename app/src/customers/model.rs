@@ -535,15 +535,41 @@ pub struct CustomerListItem {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BulkInput {
-    /// Comma-separated customer ids.
+    /// Comma-separated customer ids; the list's row boxes send one each
+    /// (`input[ids][]=1&input[ids][]=2`), joined here.
+    #[serde(deserialize_with = "joined_ids")]
     pub ids: String,
-    /// `tag_add`, `tag_remove` or `assign`.
+    /// `tag_add`, `tag_remove`, `assign` or `export`.
     pub op: String,
     pub tag: String,
     /// Empty: keep each customer's owner.
     pub owner_id: String,
     /// Empty: keep; `none`: remove the service manager; else the new one.
     pub service_manager_id: String,
+    /// The list's query the action was taken on, to return to with the outcome.
+    pub list: String,
+}
+
+/// Ids sent as one text or as a list of texts (repeated form fields), as one text.
+fn joined_ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Ids;
+    impl<'de> serde::de::Visitor<'de> for Ids {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("customer ids")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+            let mut ids = Vec::new();
+            while let Some(id) = seq.next_element::<String>()? {
+                ids.push(id);
+            }
+            Ok(ids.join(","))
+        }
+    }
+    d.deserialize_any(Ids)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -559,15 +585,10 @@ pub enum BulkCommand {
 
 pub const BULK_MAX: usize = 500;
 
-/// The checked selection and command.
-pub fn parse_bulk(input: &BulkInput) -> Result<(Vec<CustomerId>, BulkCommand), AppError> {
+/// The selected customers: at least one, at most [`BULK_MAX`], each once.
+pub fn parse_bulk_ids(text: &str) -> Result<Vec<CustomerId>, AppError> {
     let mut ids: Vec<CustomerId> = Vec::new();
-    for part in input
-        .ids
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let id = part
             .parse()
             .map_err(|_| AppError::field("ids", Key::ErrInvalidChoice))?;
@@ -581,6 +602,12 @@ pub fn parse_bulk(input: &BulkInput) -> Result<(Vec<CustomerId>, BulkCommand), A
     if ids.len() > BULK_MAX {
         return Err(AppError::field("ids", Key::ErrTooMany));
     }
+    Ok(ids)
+}
+
+/// The checked selection and command.
+pub fn parse_bulk(input: &BulkInput) -> Result<(Vec<CustomerId>, BulkCommand), AppError> {
+    let ids = parse_bulk_ids(&input.ids)?;
     let tag = || -> Result<String, AppError> {
         let tags = parse_tags(&input.tag).map_err(|e| AppError::Validation(vec![e]))?;
         match tags.as_slice() {
@@ -613,6 +640,35 @@ pub fn parse_bulk(input: &BulkInput) -> Result<(Vec<CustomerId>, BulkCommand), A
         _ => return Err(AppError::field("op", Key::ErrInvalidChoice)),
     };
     Ok((ids, command))
+}
+
+/// The export of exactly these customers.
+pub fn bulk_export_url(ids: &[CustomerId]) -> String {
+    let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    format!("/customers/export.csv?ids={}", ids.join(","))
+}
+
+/// The list a bulk action was taken on (`list`: its query as the page sent it), saying
+/// what the action did. Anything that is not visible ASCII is percent-encoded, so the
+/// address is a valid `Location` whatever was sent.
+pub fn bulk_return_url(list: &str, outcome: BulkOutcome) -> String {
+    let mut query: Vec<String> = list
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("bulk_"))
+        .map(|p| {
+            p.bytes()
+                .map(|b| match b {
+                    b'#' => "%23".to_string(),
+                    b if b.is_ascii_graphic() => (b as char).to_string(),
+                    b => format!("%{b:02X}"),
+                })
+                .collect()
+        })
+        .collect();
+    query.push(format!("bulk_changed={}", outcome.changed));
+    query.push(format!("bulk_refused={}", outcome.refused));
+    format!("/customers?{}", query.join("&"))
 }
 
 /// What a bulk action did: every selected customer is either changed or refused.
@@ -668,6 +724,26 @@ mod tests {
         for f in ["name", "email", "phone", "birth_year", "level", "grade"] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn bulk_return_keeps_the_list_and_says_what_happened() {
+        let outcome = BulkOutcome {
+            changed: 2,
+            refused: 1,
+        };
+        assert_eq!(
+            bulk_return_url("grade=vip&bulk_changed=9&q=caf%C3%A9", outcome),
+            "/customers?grade=vip&q=caf%C3%A9&bulk_changed=2&bulk_refused=1"
+        );
+        assert_eq!(
+            bulk_return_url("q=a b#c\u{e9}", outcome),
+            "/customers?q=a%20b%23c%C3%A9&bulk_changed=2&bulk_refused=1"
+        );
+        assert_eq!(
+            bulk_export_url(&[CustomerId(4), CustomerId(7)]),
+            "/customers/export.csv?ids=4,7"
+        );
     }
 
     #[test]

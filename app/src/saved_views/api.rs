@@ -15,7 +15,8 @@ pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
     service::list_views(&app_state()?.db, &user).await
 }
 
-/// `shared` is a checkbox: present (any value) means shared.
+/// `shared` is a checkbox: present (any value) means shared. Opens the saved view, which
+/// says it was saved.
 #[server(endpoint = "views/save")]
 pub async fn save_view(
     name: String,
@@ -24,7 +25,10 @@ pub async fn save_view(
 ) -> Result<i64, AppError> {
     let user = require_user().await?;
     let draft = ViewDraft::parse(&name, &query, shared.is_some_and(|s| !s.is_empty()))?;
-    service::save_view(&app_state()?.db, &user, draft).await
+    let saved = draft.saved_url();
+    let id = service::save_view(&app_state()?.db, &user, draft).await?;
+    leptos_axum::redirect(&saved);
+    Ok(id)
 }
 
 #[server(endpoint = "views/delete")]

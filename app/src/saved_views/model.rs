@@ -18,12 +18,25 @@ pub struct SavedView {
 
 impl SavedView {
     pub fn url(&self) -> String {
-        if self.query.is_empty() {
-            "/customers".into()
-        } else {
-            format!("/customers?{}", self.query)
-        }
+        list_address(&self.query)
     }
+}
+
+/// The customer list at `query`. Whatever is not visible ASCII is percent-encoded: the
+/// address goes into a `Location` header.
+fn list_address(query: &str) -> String {
+    if query.is_empty() {
+        return "/customers".into();
+    }
+    let query: String = query
+        .bytes()
+        .map(|b| match b {
+            b'#' => "%23".to_string(),
+            b if b.is_ascii_graphic() => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/customers?{query}")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +76,16 @@ impl ViewDraft {
             shared,
         })
     }
+
+    /// The list this view shows, saying the view was just saved (`view_saved`).
+    pub fn saved_url(&self) -> String {
+        let marked = [self.query.as_str(), "view_saved=1"]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("&");
+        list_address(&marked)
+    }
 }
 
 #[cfg(test)]
@@ -76,5 +99,21 @@ mod tests {
         assert_eq!(d.query, "grade=vip&cf.seg=A");
         assert!(ViewDraft::parse("  ", "", false).is_err());
         assert!(ViewDraft::parse(&"x".repeat(81), "", false).is_err());
+        assert_eq!(d.saved_url(), "/customers?grade=vip&cf.seg=A&view_saved=1");
+        let plain = ViewDraft::parse("All", "", false).unwrap();
+        assert_eq!(plain.saved_url(), "/customers?view_saved=1");
+    }
+
+    #[test]
+    fn addresses_are_always_valid_headers() {
+        let v = SavedView {
+            id: 1,
+            name: "x".into(),
+            query: "q=caf\u{e9} au lait".into(),
+            shared: false,
+            owner_name: "y".into(),
+            may_delete: true,
+        };
+        assert_eq!(v.url(), "/customers?q=caf%C3%A9%20au%20lait");
     }
 }

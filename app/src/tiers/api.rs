@@ -40,11 +40,14 @@ pub async fn reject_tier_change(proposal: i64, comment: String) -> Result<(), Ap
     service::reject(&app_state()?.db, &user, proposal, &comment).await
 }
 
+/// Back on the queue, which shows what the run found (`ran`).
 #[server(endpoint = "tiers/reevaluate")]
 pub async fn reevaluate_tiers() -> Result<RunCounts, AppError> {
     use ssr::*;
     let user = require_user().await?;
-    service::run_reevaluation(&app_state()?.db, Some(&user)).await
+    let counts = service::run_reevaluation(&app_state()?.db, Some(&user)).await?;
+    leptos_axum::redirect("/tiers?ran=1");
+    Ok(counts)
 }
 
 #[server(endpoint = "tiers/settings")]
@@ -55,7 +58,10 @@ pub async fn save_tier_settings(input: TierConfigInput) -> Result<(), AppError> 
         return Err(AppError::Forbidden);
     }
     let cfg = TierConfig::parse(&input)?;
-    service::save_config(&app_state()?.db, &user, &cfg).await
+    service::save_config(&app_state()?.db, &user, &cfg).await?;
+    // Back on the queue, which says so under the open settings.
+    leptos_axum::redirect("/tiers?settings_saved=1");
+    Ok(())
 }
 
 #[server(endpoint = "workload")]

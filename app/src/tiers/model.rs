@@ -514,6 +514,43 @@ pub enum WorkloadSort {
 }
 
 impl WorkloadSort {
+    pub const ALL: [WorkloadSort; 10] = [
+        WorkloadSort::Name,
+        WorkloadSort::Level1,
+        WorkloadSort::Level2,
+        WorkloadSort::Vip,
+        WorkloadSort::Key,
+        WorkloadSort::General,
+        WorkloadSort::OpenTasks,
+        WorkloadSort::Overdue,
+        WorkloadSort::Activities,
+        WorkloadSort::Pending,
+    ];
+
+    /// The column's name in the page address (`?sort=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadSort::Name => "name",
+            WorkloadSort::Level1 => "level1",
+            WorkloadSort::Level2 => "level2",
+            WorkloadSort::Vip => "vip",
+            WorkloadSort::Key => "key",
+            WorkloadSort::General => "general",
+            WorkloadSort::OpenTasks => "open_tasks",
+            WorkloadSort::Overdue => "overdue",
+            WorkloadSort::Activities => "activities",
+            WorkloadSort::Pending => "pending",
+        }
+    }
+
+    /// The column an address names; by name when it names none.
+    pub fn parse(s: &str) -> WorkloadSort {
+        WorkloadSort::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .unwrap_or(WorkloadSort::Name)
+    }
+
     /// Sorts by the column, numbers largest first, names alphabetically.
     pub fn apply(self, rows: &mut [WorkloadRow]) {
         if self == WorkloadSort::Name {
@@ -589,6 +626,14 @@ pub fn figures_pairs(json: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workload_columns_round_trip_through_the_address() {
+        for c in WorkloadSort::ALL {
+            assert_eq!(WorkloadSort::parse(c.as_str()), c);
+        }
+        assert_eq!(WorkloadSort::parse("nonsense"), WorkloadSort::Name);
+    }
 
     fn cfg() -> TierConfig {
         TierConfig::default()

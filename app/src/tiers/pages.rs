@@ -12,6 +12,7 @@ use crate::tiers::model::*;
 use crate::ui::{field_error, format_local_time, number_setting, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 /// "Level 2 → 1, grade key → VIP" as a compact view.
 fn change_view(
@@ -55,62 +56,68 @@ pub fn TiersPage() -> impl IntoView {
 fn TiersView() -> impl IntoView {
     let user = signed_in_user();
     let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
-    let direction = RwSignal::new(String::new());
-    let refresh = RwSignal::new(0usize);
+    let (direction, ran, settings_saved) = {
+        let params = use_query_map();
+        let q = params.read_untracked();
+        (
+            q.get("direction").unwrap_or_default(),
+            q.get("ran").is_some(),
+            q.get("settings_saved").is_some(),
+        )
+    };
     let run = ServerAction::<ReevaluateTiers>::new();
     let settings = ServerAction::<SaveTierSettings>::new();
-    let queue = Resource::new(
-        move || (direction.get(), refresh.get(), run.version().get()),
-        // Not after saving the settings: the form shows what was saved, and rebuilding it
-        // would close it under the confirmation.
-        |(d, _, _)| load_tier_queue(d),
-    );
+    let queue = Resource::new(|| (), {
+        let direction = direction.clone();
+        move |_| load_tier_queue(direction.clone())
+    });
     let settings_result = Signal::derive(move || settings.value().get().and_then(|r| r.err()));
     view! {
         <section class="page tiers-page">
             <div class="page-head">
                 <h1>{t(Key::TierQueueTitle)}</h1>
-                // The role comes from a resource: read inside a boundary, so the server waits
-                // for it and the hydrated page matches what it sent.
-                <Transition fallback=|| ()>
+                // The role comes from a resource: read inside a boundary, so the server waits for it.
+                <Suspense fallback=|| ()>
                     <Show when=is_admin>
                         <ActionForm action=run attr:class="inline">
-                            <button type="submit" class="button" data-testid="tier-reevaluate" disabled=move || run.pending().get()>
+                            <button type="submit" class="button" data-testid="tier-reevaluate">
                                 {t(Key::TierReevaluateNow)}
                             </button>
                         </ActionForm>
                     </Show>
-                </Transition>
+                </Suspense>
             </div>
             <p class="muted">{t(Key::TierQueueIntro)}</p>
-            {move || run.value().get().map(|r| match r {
-                Ok(c) => view! {
-                    <p class="notice" role="status" data-testid="tier-run-result">
-                        {t(Key::TierReevaluated)} ": " {c.evaluated} " " {t(Key::TierCountEvaluated)} " · "
-                        {c.promotions} " " {t(Key::TierCountPromotions)} " · " {c.demotions} " " {t(Key::TierCountDemotions)} " · "
-                        {c.superseded} " " {t(Key::TierCountSuperseded)}
-                    </p>
-                }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-            })}
-            <div class="chips" role="group" aria-label=move || use_i18n().t(Key::TierDirection)>
-                <button type="button" class="chip" aria-pressed=move || direction.get().is_empty().to_string()
-                    on:click=move |_| direction.set(String::new())>{t(Key::TierAllDirections)}</button>
+            {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e /> })}
+            <form method="get" action="/tiers" class="chips" role="group" aria-label=move || use_i18n().t(Key::TierDirection)>
+                <button type="submit" name="direction" value="" class="chip" aria-pressed=direction.is_empty().to_string()>
+                    {t(Key::TierAllDirections)}
+                </button>
                 {[Direction::Promotion, Direction::Demotion].into_iter().map(|d| view! {
-                    <button type="button" class="chip" data-testid=format!("tier-filter-{}", d.as_str())
-                        aria-pressed=move || (direction.get() == d.as_str()).to_string()
-                        on:click=move |_| direction.set(d.as_str().to_string())>{t(d.label())}</button>
+                    <button type="submit" name="direction" value=d.as_str() class="chip" data-testid=format!("tier-filter-{}", d.as_str())
+                        aria-pressed=(direction == d.as_str()).to_string()>{t(d.label())}</button>
                 }).collect_view()}
-            </div>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            </form>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match queue.await {
                         Ok(q) => {
-                            let owners = StoredValue::new(q.owners.clone());
                             let shown = q.pending.len();
                             let total = q.total_pending;
+                            let owners = q.owners;
+                            // Open after a save, to say so, and after a refusal, to say why.
+                            let settings_open = settings_saved || settings_result.get_untracked().is_some();
                             view! {
-                                {q.config.map(|cfg| view! { <SettingsForm cfg=cfg last_run=q.last_run action=settings result=settings_result /> })}
+                                {ran.then_some(q.last_run).flatten().map(|r| view! {
+                                    <p class="notice" role="status" data-testid="tier-run-result">
+                                        {t(Key::TierReevaluated)} ": " {r.counts.evaluated} " " {t(Key::TierCountEvaluated)} " · "
+                                        {r.counts.promotions} " " {t(Key::TierCountPromotions)} " · " {r.counts.demotions} " " {t(Key::TierCountDemotions)} " · "
+                                        {r.counts.superseded} " " {t(Key::TierCountSuperseded)}
+                                    </p>
+                                })}
+                                {q.config.map(|cfg| view! {
+                                    <SettingsForm cfg=cfg last_run=q.last_run action=settings result=settings_result open=settings_open saved=settings_saved />
+                                })}
                                 <section class="card" data-testid="tier-pending">
                                     <h2>{t(Key::TierPending)} " " <span class="count">{total}</span></h2>
                                     {((shown as i64) < total).then(|| view! { <p class="muted">{shown} " " {t(Key::TierPendingShown)} " " {total}</p> })}
@@ -119,7 +126,7 @@ fn TiersView() -> impl IntoView {
                                     } else {
                                         view! {
                                             <ul class="proposal-list">
-                                                {q.pending.into_iter().map(|p| view! { <ProposalRow p=p owners=owners.get_value() refresh=refresh /> }).collect_view()}
+                                                {q.pending.into_iter().map(|p| view! { <ProposalRow p=p owners=owners.clone() /> }).collect_view()}
                                             </ul>
                                         }.into_any()
                                     }}
@@ -137,7 +144,7 @@ fn TiersView() -> impl IntoView {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
@@ -148,6 +155,10 @@ fn SettingsForm(
     last_run: Option<LastRun>,
     action: ServerAction<SaveTierSettings>,
     result: Signal<Option<AppError>>,
+    /// Shown open rather than folded.
+    open: bool,
+    /// The settings were just saved.
+    saved: bool,
 ) -> impl IntoView {
     let input = cfg.to_input();
     let field = move |name: &'static str, label: Key, value: String, min: i64, max: i64| {
@@ -155,7 +166,7 @@ fn SettingsForm(
         number_setting(form_name, name, label, value, (min, max), result, testid)
     };
     view! {
-        <details class="card tier-settings" data-testid="tier-settings">
+        <details class="card tier-settings" data-testid="tier-settings" open=open>
             <summary>{t(Key::TierSettings)}</summary>
             <p class="muted">
                 {t(Key::TierLastRun)} ": "
@@ -179,27 +190,16 @@ fn SettingsForm(
                     {t(Key::TierEnabled)}
                 </label>
                 <button type="submit" data-testid="tier-settings-save">{t(Key::TierSaveSettings)}</button>
-                {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{t(Key::TierSettingsSaved)}</p> })}
+                {saved.then(|| view! { <p class="notice" role="status">{t(Key::TierSettingsSaved)}</p> })}
             </ActionForm>
         </details>
     }
 }
 
 #[component]
-fn ProposalRow(
-    p: ProposalView,
-    owners: Vec<OwnerOption>,
-    refresh: RwSignal<usize>,
-) -> impl IntoView {
+fn ProposalRow(p: ProposalView, owners: Vec<OwnerOption>) -> impl IntoView {
     let approve = ServerAction::<ApproveTierChange>::new();
     let reject = ServerAction::<RejectTierChange>::new();
-    Effect::new(move |_| {
-        if matches!(approve.value().get(), Some(Ok(())))
-            || matches!(reject.value().get(), Some(Ok(())))
-        {
-            refresh.update(|r| *r += 1);
-        }
-    });
     let approve_err = Signal::derive(move || approve.value().get().and_then(|r| r.err()));
     let reject_err = Signal::derive(move || reject.value().get().and_then(|r| r.err()));
     let age_days = (now_seconds() - p.created_at).max(0) / 86_400;
@@ -259,7 +259,7 @@ fn ProposalRow(
                         <textarea name="input[note]" rows=2 maxlength=TEXT_MAX></textarea>
                         {field_error(move || approve_err.get(), "note")}
                     </label>
-                    <button type="submit" data-testid="tier-approve" disabled=move || approve.pending().get()>{t(Key::TierApprove)}</button>
+                    <button type="submit" data-testid="tier-approve">{t(Key::TierApprove)}</button>
                 </ActionForm>
                 <ActionForm action=reject attr:class="reject-form">
                     <input type="hidden" name="proposal" value=id />
@@ -268,7 +268,7 @@ fn ProposalRow(
                         <input type="text" name="comment" required=true maxlength=TEXT_MAX />
                         {field_error(move || reject_err.get(), "comment")}
                     </label>
-                    <button type="submit" class="danger" data-testid="tier-reject" disabled=move || reject.pending().get()>{t(Key::TierReject)}</button>
+                    <button type="submit" class="danger" data-testid="tier-reject">{t(Key::TierReject)}</button>
                 </ActionForm>
             </div>
         </li>
@@ -327,12 +327,19 @@ pub fn WorkloadPage() -> impl IntoView {
 #[component]
 fn WorkloadView() -> impl IntoView {
     let rows = Resource::new(|| (), |_| load_workload());
-    let sort = RwSignal::new(WorkloadSort::Name);
+    let sort = WorkloadSort::parse(
+        &use_query_map()
+            .read_untracked()
+            .get("sort")
+            .unwrap_or_default(),
+    );
+    // Each sortable heading is a button of the GET form around the table (`?sort=`).
     let header = move |col: WorkloadSort, label: Key| {
         view! {
-            <th aria-sort=move || if sort.get() == col { "descending" } else { "none" }>
-                <button type="button" class="link-button" title=move || use_i18n().t(Key::WorkloadSortBy)
-                    on:click=move |_| sort.set(col)>{t(label)}</button>
+            <th aria-sort=if sort == col { "descending" } else { "none" }>
+                <button type="submit" name="sort" value=col.as_str() class="link-button" title=move || use_i18n().t(Key::WorkloadSortBy)>
+                    {t(label)}
+                </button>
             </th>
         }
     };
@@ -340,65 +347,62 @@ fn WorkloadView() -> impl IntoView {
         <section class="page workload-page">
             <div class="page-head"><h1>{t(Key::WorkloadTitle)}</h1></div>
             <p class="muted">{t(Key::WorkloadIntro)}</p>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match rows.await {
-                        Ok(list) => {
-                            let list = StoredValue::new(list);
-                            let sorted = move || {
-                                let mut v = list.get_value();
-                                sort.get().apply(&mut v);
-                                v
-                            };
+                        Ok(mut list) => {
+                            sort.apply(&mut list);
                             view! {
-                                <table class="data" data-testid="workload-table">
-                                    <thead>
-                                        <tr>
-                                            {header(WorkloadSort::Name, Key::WorkloadManager)}
-                                            <th>{t(Key::Team)}</th>
-                                            {header(WorkloadSort::Level1, Key::WorkloadLevel1)}
-                                            {header(WorkloadSort::Level2, Key::WorkloadLevel2)}
-                                            {header(WorkloadSort::Vip, Key::GradeVip)}
-                                            {header(WorkloadSort::Key, Key::GradeKey)}
-                                            {header(WorkloadSort::General, Key::GradeGeneral)}
-                                            {header(WorkloadSort::OpenTasks, Key::WorkloadOpenTasks)}
-                                            {header(WorkloadSort::Overdue, Key::WorkloadOverdue)}
-                                            {header(WorkloadSort::Activities, Key::WorkloadActivities30)}
-                                            {header(WorkloadSort::Pending, Key::WorkloadPending)}
-                                            <th class="num">{t(Key::WorkloadNps)}</th>
-                                            <th class="num">{t(Key::WorkloadCsat)}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {move || sorted().into_iter().map(|r| view! {
-                                            <tr data-testid="workload-row" data-user=r.user_id.0>
-                                                <td>{r.name} {r.role.map(|role| view! { " " <span class="role-badge">{t(role.label())}</span> })}</td>
-                                                <td>{r.team.unwrap_or_default()}</td>
-                                                <td>{r.level1}</td>
-                                                <td>{r.level2}</td>
-                                                <td>{r.vip}</td>
-                                                <td>{r.key}</td>
-                                                <td>{r.general}</td>
-                                                <td>{r.open_tasks}</td>
-                                                <td class=overdue_class(r.overdue_tasks)>{r.overdue_tasks}</td>
-                                                <td>{r.activities_30d}</td>
-                                                <td>{r.pending_proposals}</td>
-                                                <td class="num" data-testid="workload-nps" title=format!("n = {}", r.feedback_responses)>
-                                                    {r.nps.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}
-                                                </td>
-                                                <td class="num" data-testid="workload-csat">
-                                                    {r.csat.map(|n| format!("{n}%")).unwrap_or_else(|| "—".into())}
-                                                </td>
+                                <form method="get" action="/workload">
+                                    <table class="data" data-testid="workload-table">
+                                        <thead>
+                                            <tr>
+                                                {header(WorkloadSort::Name, Key::WorkloadManager)}
+                                                <th>{t(Key::Team)}</th>
+                                                {header(WorkloadSort::Level1, Key::WorkloadLevel1)}
+                                                {header(WorkloadSort::Level2, Key::WorkloadLevel2)}
+                                                {header(WorkloadSort::Vip, Key::GradeVip)}
+                                                {header(WorkloadSort::Key, Key::GradeKey)}
+                                                {header(WorkloadSort::General, Key::GradeGeneral)}
+                                                {header(WorkloadSort::OpenTasks, Key::WorkloadOpenTasks)}
+                                                {header(WorkloadSort::Overdue, Key::WorkloadOverdue)}
+                                                {header(WorkloadSort::Activities, Key::WorkloadActivities30)}
+                                                {header(WorkloadSort::Pending, Key::WorkloadPending)}
+                                                <th class="num">{t(Key::WorkloadNps)}</th>
+                                                <th class="num">{t(Key::WorkloadCsat)}</th>
                                             </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                        </thead>
+                                        <tbody>
+                                            {list.into_iter().map(|r| view! {
+                                                <tr data-testid="workload-row" data-user=r.user_id.0>
+                                                    <td>{r.name} {r.role.map(|role| view! { " " <span class="role-badge">{t(role.label())}</span> })}</td>
+                                                    <td>{r.team.unwrap_or_default()}</td>
+                                                    <td>{r.level1}</td>
+                                                    <td>{r.level2}</td>
+                                                    <td>{r.vip}</td>
+                                                    <td>{r.key}</td>
+                                                    <td>{r.general}</td>
+                                                    <td>{r.open_tasks}</td>
+                                                    <td class=overdue_class(r.overdue_tasks)>{r.overdue_tasks}</td>
+                                                    <td>{r.activities_30d}</td>
+                                                    <td>{r.pending_proposals}</td>
+                                                    <td class="num" data-testid="workload-nps" title=format!("n = {}", r.feedback_responses)>
+                                                        {r.nps.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}
+                                                    </td>
+                                                    <td class="num" data-testid="workload-csat">
+                                                        {r.csat.map(|n| format!("{n}%")).unwrap_or_else(|| "—".into())}
+                                                    </td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </form>
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }

@@ -38,10 +38,13 @@ pub async fn update_user(id: UserId, input: UserUpdateInput) -> Result<(), AppEr
     service::update_user(&app_state()?.db, &user, id, update).await
 }
 
+/// Back on the users page, which says whose password was changed.
 #[server(endpoint = "users/reset-password")]
 pub async fn reset_password(id: UserId, password: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    service::reset_password(&app_state()?.db, &user, id, &password).await
+    service::reset_password(&app_state()?.db, &user, id, &password).await?;
+    leptos_axum::redirect(&format!("/admin/users?password_reset={id}"));
+    Ok(())
 }
 
 /// Ends every session of a user (admin).

@@ -7,6 +7,7 @@ use crate::users::api::*;
 use crate::users::model::{StaffMember, Team};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -22,14 +23,8 @@ fn UsersAdmin() -> impl IntoView {
     let clear_failures = ServerAction::<ClearSigninFailures>::new();
     let create_team = ServerAction::<CreateTeam>::new();
     let rename_team = ServerAction::<RenameTeam>::new();
-    let staff = Resource::new(
-        move || (create.version().get(), update.version().get()),
-        |_| list_staff(),
-    );
-    let teams = Resource::new(
-        move || (create_team.version().get(), rename_team.version().get()),
-        |_| list_teams(),
-    );
+    let staff = Resource::new(|| (), |_| list_staff());
+    let teams = Resource::new(|| (), |_| list_teams());
     let create_err = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let update_err = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     let reset_err = Signal::derive(move || reset.value().get().and_then(|r| r.err()));
@@ -40,7 +35,8 @@ fn UsersAdmin() -> impl IntoView {
             .and_then(|r| r.err())
             .or_else(|| rename_team.value().get().and_then(|r| r.err()))
     });
-    let reset_ok = move || matches!(reset.value().get(), Some(Ok(())));
+    // Whose password was just changed.
+    let reset_done = StoredValue::new(use_query_map().read_untracked().get("password_reset"));
 
     view! {
         <section class="page">
@@ -60,7 +56,6 @@ fn UsersAdmin() -> impl IntoView {
                     view! {
                         {move || update_err.get().map(|e| view! { <ErrorNotice error=e /> })}
                         {move || reset_err.get().map(|e| view! { <ErrorNotice error=e /> })}
-                        {move || reset_ok().then(|| view! { <p class="notice ok" role="status">{t(Key::PasswordReset)}</p> })}
                         <div class="table-wrap" tabindex="0">
                             <table class="data" data-testid="users-table">
                                 <thead>
@@ -77,7 +72,10 @@ fn UsersAdmin() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {staff.into_iter().map(|s| view! { <UserRow user=s teams=teams_for_rows.clone() update reset end_sessions clear_failures /> }).collect_view()}
+                                    {staff.into_iter().map(|s| {
+                                        let password_reset = reset_done.with_value(|r| r.as_deref() == Some(s.id.to_string().as_str()));
+                                        view! { <UserRow user=s teams=teams_for_rows.clone() update reset end_sessions clear_failures password_reset /> }
+                                    }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -134,6 +132,8 @@ fn UserRow(
     reset: ServerAction<ResetPassword>,
     end_sessions: ServerAction<EndUserSessions>,
     clear_failures: ServerAction<ClearSigninFailures>,
+    /// This user's password was just changed.
+    password_reset: bool,
 ) -> impl IntoView {
     let form_id = format!("user-{}", user.id);
     view! {
@@ -157,6 +157,7 @@ fn UserRow(
                     <button type="submit">{t(Key::ResetPassword)}</button>
                 </ActionForm>
                 {field_error(move || reset.value().get().and_then(|r| r.err()), "password")}
+                {password_reset.then(|| view! { <p class="notice ok" role="status">{t(Key::PasswordReset)}</p> })}
             </td>
             <td>
                 <ActionForm action=end_sessions attr:class="inline">
