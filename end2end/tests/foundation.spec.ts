@@ -101,7 +101,7 @@ test.describe("without JavaScript", () => {
     await form.locator("input[name='email']").fill(ADMIN_EMAIL);
     await form.locator("input[name='password']").fill("not the password");
     await form.locator("button[type='submit']").click();
-    await expect(page).toHaveURL(/error=credentials/);
+    await expect(page).toHaveURL(/\/login/);
     await expect(page.getByRole("alert")).toContainText("Wrong e-mail or password");
     await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD, false);
     await expect(page).toHaveURL(/\/$/);

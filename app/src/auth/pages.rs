@@ -5,7 +5,6 @@ use crate::i18n::{t, Key};
 use crate::ui::ErrorNotice;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_query_map;
 
 /// Sign-in state shared by every component.
 #[derive(Clone, Copy)]
@@ -62,20 +61,9 @@ pub fn signed_in_user() -> Signal<Option<CurrentUser>> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let query = use_query_map();
     let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
-    // A refused sign-in comes back here with `?error=credentials` (or `throttled`); any
-    // other failure as the action's error.
-    let error = move || match auth.login.value().get() {
-        Some(Err(e)) => Some(e),
-        _ => query
-            .read()
-            .get("error")
-            .map(|reason| match reason.as_str() {
-                "throttled" => AppError::RateLimited,
-                _ => AppError::InvalidCredentials,
-            }),
-    };
+    // A refused sign-in comes back to this page as the form's error.
+    let error = move || auth.login.value().get().and_then(|r| r.err());
     view! {
         <section class="page narrow card">
             <h1>{t(Key::SignInTitle)}</h1>
