@@ -3,7 +3,6 @@
 //! credit, notes, churn and RFM). It composes the features from above, as `layout.rs` does
 //! for the frame; each card lives with its feature.
 
-use crate::activities::api::LogActivity;
 use crate::activities::pages::ActivityForm;
 use crate::auth::pages::{signed_in_user, Protected};
 use crate::auth::permissions::{may_open_complaint, may_see_complaints};
@@ -13,12 +12,11 @@ use crate::customers::detail::{ContactsCard, ProfileCard};
 use crate::customers::model::{level_short_label, Customer};
 use crate::customers::pages::{customer_id_param, customer_resource};
 use crate::finance::model::FinanceOverview;
-use crate::finance::pages::{rating_class, FinanceActions, FinanceCard};
+use crate::finance::pages::{rating_class, FinanceCard};
 use crate::format::format_cents;
 use crate::i18n::{t, Key};
-use crate::orders::api::AddOrder;
 use crate::orders::pages::OrderForm;
-use crate::tasks::api::{customer_open_tasks, CreateTask, SetTaskStatus};
+use crate::tasks::api::customer_open_tasks;
 use crate::tasks::pages::TasksCard;
 use crate::timeline::pages::Timeline;
 use crate::ui::ErrorNotice;
@@ -31,67 +29,28 @@ pub fn CustomerDetailPage() -> impl IntoView {
     view! { <Protected><CustomerDetail /></Protected> }
 }
 
-/// Every write on the page, so the reads can refresh after any of them.
-#[derive(Clone, Copy)]
-struct PageActions {
-    add_contact: ServerAction<AddContact>,
-    remove_contact: ServerAction<RemoveContact>,
-    log_activity: ServerAction<LogActivity>,
-    create_task: ServerAction<CreateTask>,
-    task_status: ServerAction<SetTaskStatus>,
-    add_order: ServerAction<AddOrder>,
-    finance: FinanceActions,
-}
-
-impl PageActions {
-    fn new() -> Self {
-        PageActions {
-            add_contact: ServerAction::new(),
-            remove_contact: ServerAction::new(),
-            log_activity: ServerAction::new(),
-            create_task: ServerAction::new(),
-            task_status: ServerAction::new(),
-            add_order: ServerAction::new(),
-            finance: FinanceActions::new(),
-        }
-    }
-    /// Changes after every completed write.
-    fn version(&self) -> usize {
-        self.add_contact.version().get()
-            + self.remove_contact.version().get()
-            + self.log_activity.version().get()
-            + self.create_task.version().get()
-            + self.task_status.version().get()
-            + self.add_order.version().get()
-            + self.finance.version()
-    }
-}
-
 #[component]
 fn CustomerDetail() -> impl IntoView {
     let user = signed_in_user();
     let id = customer_id_param();
-    let actions = PageActions::new();
     let delete = ServerAction::<DeleteCustomer>::new();
-    let version = Signal::derive(move || actions.version());
-    let customer = customer_resource(id, version, get_customer);
-    let finance = customer_resource(id, version, crate::finance::api::customer_finance);
-    let tasks = customer_resource(id, version, customer_open_tasks);
-    let stage = customer_resource(id, version, crate::lifecycle::api::load_customer_stage);
-    // Everything the cards below fetch is made here, outside the `Suspense`, so it is
-    // fetched once (see `auth::pages::Protected`).
+    // Every save renders the whole page again from fresh data: the reads never refresh.
+    let once = Signal::stored(0);
+    // Everything the page and its cards fetch is made here, outside the `Suspense`, so it
+    // is fetched once (see `auth::pages::Protected`).
+    let customer = customer_resource(id, once, get_customer);
+    let finance = customer_resource(id, once, crate::finance::api::customer_finance);
+    let tasks = customer_resource(id, once, customer_open_tasks);
+    let stage = customer_resource(id, once, crate::lifecycle::api::load_customer_stage);
     let staff = Resource::new(|| (), |_| list_assignable_staff());
-    let timeline = crate::timeline::pages::TimelineData::new(id, version);
-    // A new order can change both, and clears a churn warning.
-    let rfm = customer_resource(id, version, crate::rfm::api::load_customer_rfm);
-    let churn = customer_resource(id, version, crate::churn::api::customer_churn_warning);
+    let timeline = crate::timeline::pages::TimelineData::new(id);
+    let rfm = customer_resource(id, once, crate::rfm::api::load_customer_rfm);
+    let churn = customer_resource(id, once, crate::churn::api::customer_churn_warning);
     let notes = crate::notes::pages::NotesData::new(id);
     let is_admin = move || user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
     let opens_complaints = move || user.with(|u| u.as_ref().is_some_and(may_open_complaint));
     let sees_complaints = move || user.with(|u| u.as_ref().is_some_and(may_see_complaints));
-    // Each part of the page waits for the customer under its own boundary, and the
-    // timeline sits outside them all: a save refreshes the cards without rebuilding the
-    // timeline, whose kind filter and reloads stay its own.
+    // Each part of the page waits for the customer under its own boundary.
     view! {
         <section class="page customer-page">
             <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
@@ -104,14 +63,13 @@ fn CustomerDetail() -> impl IntoView {
                     let tasks = tasks.await.unwrap_or_default();
                     let stage = stage.await.ok();
                     let cid = c.id;
-                    let may_edit = c.may_edit;
                     view! {
                         <div class="page-head">
                             <h1 data-testid="customer-title">{c.name.clone()}</h1>
                             <div class="actions">
-                                <Show when=move || may_edit>
+                                {c.may_edit.then(|| view! {
                                     <A href=format!("/customers/{cid}/edit") attr:class="button">{t(Key::Edit)}</A>
-                                </Show>
+                                })}
                                 <Show when=is_admin>
                                     <A href=format!("/admin/audit?customer={cid}") attr:class="button">{t(Key::History)}</A>
                                 </Show>
@@ -136,10 +94,10 @@ fn CustomerDetail() -> impl IntoView {
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let c = customer.await.ok()?;
-                            c.may_edit.then(|| view! { <ActivityForm customer=c.id action=actions.log_activity /> })
+                            c.may_edit.then(|| view! { <ActivityForm customer=c.id /> })
                         })}
                     </Suspense>
-                    <Timeline customer=id refresh=version data=timeline />
+                    <Timeline customer=id data=timeline />
                 </div>
                 <div class="side-column">
                     <Suspense fallback=|| ()>
@@ -149,17 +107,16 @@ fn CustomerDetail() -> impl IntoView {
                             let tasks = tasks.await.unwrap_or_default();
                             let cid = c.id;
                             let may_edit = c.may_edit;
+                            let (add_contact, remove_contact) = (ServerAction::<AddContact>::new(), ServerAction::<RemoveContact>::new());
                             Some(view! {
                                 <crate::churn::pages::ChurnCard data=churn />
-                                <TasksCard customer=cid tasks=tasks create=actions.create_task status=actions.task_status may_edit=may_edit staff=staff />
+                                <TasksCard customer=cid tasks=tasks may_edit=may_edit staff=staff />
                                 <crate::rfm::pages::RfmCard data=rfm />
-                                <Show when=move || may_edit>
-                                    <OrderForm customer=cid action=actions.add_order />
-                                </Show>
-                                {finance.map(|f| view! { <FinanceCard customer=cid finance=f actions=actions.finance /> })}
+                                {may_edit.then(|| view! { <OrderForm customer=cid /> })}
+                                {finance.map(|f| view! { <FinanceCard customer=cid finance=f /> })}
                                 <crate::notes::pages::CustomerNotes customer=cid data=notes />
                                 <ProfileCard customer=c.clone() />
-                                <ContactsCard customer=c add=actions.add_contact remove=actions.remove_contact />
+                                <ContactsCard customer=c add=add_contact remove=remove_contact />
                             })
                         })}
                     </Suspense>

@@ -6,11 +6,12 @@ use crate::churn::api::*;
 use crate::churn::model::*;
 use crate::dates::iso_date;
 use crate::error::AppError;
-use crate::format::format_cents;
+use crate::format::{encode_component, format_cents};
 use crate::i18n::{t, use_i18n, Key};
 use crate::ui::{format_local_time, number_setting, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 /// The reasons of a warning, each in words and figures, in the current language.
 fn reasons_view(reasons: Vec<ChurnReason>, limit: usize) -> impl IntoView {
@@ -59,32 +60,42 @@ pub fn AtRiskPage() -> impl IntoView {
     view! { <Protected><AtRiskView /></Protected> }
 }
 
+/// The at-risk page's query parameter: the cursor of the page shown (empty: the first).
+const AFTER_PARAM: &str = "after";
+
 #[component]
 fn AtRiskView() -> impl IntoView {
     let i18n = use_i18n();
-    let after = RwSignal::new(String::new());
+    let query = use_query_map();
+    let (after, ran, saved) = query.with_untracked(|q| {
+        (
+            q.get(AFTER_PARAM).unwrap_or_default(),
+            q.get(RUN_PARAM),
+            q.get(SAVED_PARAM).is_some(),
+        )
+    });
     let run = ServerAction::<RunChurnScanNow>::new();
     let settings = ServerAction::<SaveChurnSettings>::new();
-    let page = Resource::new(
-        move || (after.get(), run.version().get(), settings.version().get()),
-        |(a, _, _)| load_at_risk(a),
-    );
+    let on_first = after.is_empty();
+    let page = Resource::new(move || after.clone(), load_at_risk);
     let settings_result = Signal::derive(move || settings.value().get().and_then(|r| r.err()));
+    let run_error = run.value().get_untracked().and_then(|r| r.err());
+    // What an earlier run did is old news once a later one was refused.
+    let ran = ran.filter(|_| run_error.is_none());
     view! {
         <section class="page at-risk-page">
             <div class="page-head"><h1>{t(Key::ChurnAtRiskTitle)}</h1></div>
             <p class="muted">{t(Key::ChurnAtRiskIntro)}</p>
-            {move || run.value().get().map(|r| match r {
-                Ok(true) => view! { <p class="notice" role="status" data-testid="churn-run-started">{t(Key::ChurnRunStarted)}</p> }.into_any(),
-                Ok(false) => view! { <p class="notice" role="status" data-testid="churn-run-busy">{t(Key::ChurnRunBusy)}</p> }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-            })}
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            {match ran.as_deref() {
+                Some(RUN_STARTED) => Some(view! { <p class="notice" role="status" data-testid="churn-run-started">{t(Key::ChurnRunStarted)}</p> }.into_any()),
+                Some(RUN_BUSY) => Some(view! { <p class="notice" role="status" data-testid="churn-run-busy">{t(Key::ChurnRunBusy)}</p> }.into_any()),
+                _ => None,
+            }}
+            {run_error.map(|e| view! { <ErrorNotice error=e /> })}
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => {
-                            let next = p.next.clone();
-                            let on_first = after.get_untracked().is_empty();
                             let summary = p.last_scan.map(|s| {
                                 format!(
                                     "{} ({}) · {}",
@@ -104,15 +115,15 @@ fn AtRiskView() -> impl IntoView {
                                         {t(Key::ChurnLastScan)} ": "
                                         {summary.unwrap_or_else(|| i18n.t(Key::ChurnNeverScanned).to_string())}
                                     </p>
-                                    <Show when=move || p.may_run>
+                                    {p.may_run.then(|| view! {
                                         <ActionForm action=run attr:class="inline">
-                                            <button type="submit" class="button" data-testid="churn-run-now" disabled=move || run.pending().get()>
+                                            <button type="submit" class="button" data-testid="churn-run-now">
                                                 {t(Key::ChurnRunNow)}
                                             </button>
                                         </ActionForm>
-                                    </Show>
+                                    })}
                                 </div>
-                                {p.config.map(|cfg| view! { <SettingsForm cfg=cfg action=settings result=settings_result /> })}
+                                {p.config.map(|cfg| view! { <SettingsForm cfg=cfg action=settings result=settings_result saved=saved /> })}
                                 {if p.rows.is_empty() {
                                     view! { <p class="empty" data-testid="churn-empty">{t(Key::ChurnNoWarnings)}</p> }.into_any()
                                 } else {
@@ -120,10 +131,10 @@ fn AtRiskView() -> impl IntoView {
                                 }}
                                 <div class="pager">
                                     {(!on_first).then(|| view! {
-                                        <button type="button" class="link-button" on:click=move |_| after.set(String::new())>{t(Key::ChurnFirstPage)}</button>
+                                        <a href="/at-risk" class="link-button">{t(Key::ChurnFirstPage)}</a>
                                     })}
-                                    {next.map(|n| view! {
-                                        <button type="button" class="button" data-testid="churn-next-page" on:click=move |_| after.set(n.clone())>{t(Key::ChurnNextPage)}</button>
+                                    {p.next.map(|n| view! {
+                                        <a href=format!("/at-risk?{AFTER_PARAM}={}", encode_component(&n)) class="button" data-testid="churn-next-page">{t(Key::ChurnNextPage)}</a>
                                     })}
                                 </div>
                             }.into_any()
@@ -131,7 +142,7 @@ fn AtRiskView() -> impl IntoView {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
@@ -171,6 +182,8 @@ fn SettingsForm(
     cfg: ChurnConfig,
     action: ServerAction<SaveChurnSettings>,
     result: Signal<Option<AppError>>,
+    /// The page follows a successful save.
+    saved: bool,
 ) -> impl IntoView {
     let input = cfg.to_input();
     let field = move |name: &'static str, label: Key, value: String, min: i64, max: i64| {
@@ -178,7 +191,7 @@ fn SettingsForm(
         number_setting(form_name, name, label, value, (min, max), result, testid)
     };
     view! {
-        <details class="card churn-settings" data-testid="churn-settings">
+        <details class="card churn-settings" data-testid="churn-settings" open=saved || result.get_untracked().is_some()>
             <summary>{t(Key::ChurnSettings)}</summary>
             <p class="muted">{t(Key::ChurnSettingsIntro)}</p>
             <ActionForm action=action attr:class="form-grid">
@@ -198,7 +211,7 @@ fn SettingsForm(
                     {t(Key::ChurnEnabled)}
                 </label>
                 <button type="submit" data-testid="churn-settings-save">{t(Key::ChurnSaveSettings)}</button>
-                {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{t(Key::ChurnSettingsSaved)}</p> })}
+                {saved.then(|| view! { <p class="notice" role="status">{t(Key::ChurnSettingsSaved)}</p> })}
             </ActionForm>
         </details>
     }

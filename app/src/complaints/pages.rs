@@ -8,10 +8,11 @@ use crate::complaints::model::*;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::{CustomerId, UserId};
+use crate::ui::islands::SubmitOnChange;
 use crate::ui::{field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Categories offered while typing; any other text is accepted too.
 const COMMON_CATEGORIES: [&str; 5] = ["service", "product", "delivery", "billing", "other"];
@@ -85,86 +86,64 @@ pub fn ComplaintsPage() -> impl IntoView {
 
 #[component]
 fn ComplaintList() -> impl IntoView {
-    let query = use_query_map();
-    let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let page = Resource::new(move || filter.get(), list_complaints);
-    let navigate = use_navigate();
-    // Any filter change starts again from the first page.
-    let apply = {
-        let navigate = navigate.clone();
-        move |change: &dyn Fn(&mut ComplaintFilter)| {
-            let mut f = filter.get_untracked();
-            change(&mut f);
-            f.after = None;
-            navigate(&list_url(&f), Default::default());
-        }
+    let filter = use_query_map().with_untracked(filter_from_query);
+    let page = {
+        let filter = filter.clone();
+        Resource::new(move || filter.clone(), list_complaints)
     };
-    let apply_status = apply.clone();
+    let one_customer = filter.customer_id.map(|_| {
+        list_url(&ComplaintFilter {
+            customer_id: None,
+            after: None,
+            ..filter.clone()
+        })
+    });
+    let (status, mine, customer) = (filter.status.clone(), filter.mine, filter.customer_id);
     view! {
         <section class="page complaints-page">
             <div class="page-head">
                 <h1>{t(Key::CpComplaints)}</h1>
-                <Transition fallback=|| ()>
+                <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         page.await.is_ok_and(|p| p.may_create).then(|| view! {
                             <A href="/complaints/new" attr:class="button primary" attr:data-testid="complaint-new">{t(Key::CpNew)}</A>
                         })
                     })}
-                </Transition>
+                </Suspense>
             </div>
             <p class="muted">{t(Key::CpListIntro)}</p>
-            // A plain GET form, so the filters also work before the page is interactive.
+            // A plain GET form: a changed choice shows its list at once, from the first page.
             <form method="get" action="/complaints" class="filters" data-testid="complaints-filters">
-                <label>
-                    {t(Key::CpStatus)}
-                    <select
-                        name="status"
-                        data-testid="complaints-status-filter"
-                        on:change=move |ev| {
-                            let status = event_target_value(&ev);
-                            apply_status(&|f| f.status = status.clone());
-                        }
-                    >
-                        {status_choices()
-                            .map(|(value, label)| view! {
-                                <option value=value selected=move || filter.get().status == value>{t(label)}</option>
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        name="mine"
-                        value="1"
-                        data-testid="complaints-mine"
-                        checked=move || filter.get().mine
-                        prop:checked=move || filter.get().mine
-                        on:change=move |ev| {
-                            let mine = event_target_checked(&ev);
-                            apply(&|f| f.mine = mine);
-                        }
-                    />
-                    {t(Key::CpMine)}
-                </label>
-                {move || filter.get().customer_id.map(|c| view! { <input type="hidden" name="customer" value=c.to_string() /> })}
+                <SubmitOnChange>
+                    <label>
+                        {t(Key::CpStatus)}
+                        <select name="status" data-testid="complaints-status-filter">
+                            {status_choices()
+                                .map(|(value, label)| view! {
+                                    <option value=value selected=status == value>{t(label)}</option>
+                                })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="mine" value="1" data-testid="complaints-mine" checked=mine />
+                        {t(Key::CpMine)}
+                    </label>
+                </SubmitOnChange>
+                {customer.map(|c| view! { <input type="hidden" name="customer" value=c.to_string() /> })}
                 <button type="submit">{t(Key::CpShow)}</button>
             </form>
-            {move || filter.get().customer_id.map(|_| {
-                let all_customers = list_url(&ComplaintFilter { customer_id: None, after: None, ..filter.get() });
-                view! {
-                    <p class="notice" role="status">
-                        {t(Key::CpOneCustomer)} " " <A href=all_customers>{t(Key::CpAllCustomers)}</A>
-                    </p>
-                }
+            {one_customer.map(|all_customers| view! {
+                <p class="notice" role="status">
+                    {t(Key::CpOneCustomer)} " " <A href=all_customers>{t(Key::CpAllCustomers)}</A>
+                </p>
             })}
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || {
-                    let navigate = navigate.clone();
+                    let f = filter.clone();
                     Suspend::new(async move {
                         match page.await {
                             Ok(p) => {
-                                let f = filter.get_untracked();
                                 let first_page = f.after.is_some().then(|| list_url(&ComplaintFilter { after: None, ..f.clone() }));
                                 let next_page = p.next.map(|n| list_url(&ComplaintFilter { after: Some(n), ..f }));
                                 view! {
@@ -176,10 +155,7 @@ fn ComplaintList() -> impl IntoView {
                                     <div class="pager">
                                         {first_page.map(|url| view! { <A href=url>{t(Key::CpFirstPage)}</A> })}
                                         {next_page.map(|url| view! {
-                                            <button type="button" class="button" data-testid="complaints-next-page"
-                                                on:click=move |_| navigate(&url, Default::default())>
-                                                {t(Key::CpNextPage)}
-                                            </button>
+                                            <a href=url class="button" data-testid="complaints-next-page">{t(Key::CpNextPage)}</a>
                                         })}
                                     </div>
                                 }
@@ -189,7 +165,7 @@ fn ComplaintList() -> impl IntoView {
                         }
                     })
                 }}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
@@ -276,22 +252,12 @@ pub fn ComplaintNewPage() -> impl IntoView {
 
 #[component]
 fn ComplaintNew() -> impl IntoView {
-    let query = use_query_map();
     // A customer page links here with `?customer=ID`.
-    let customer = Memo::new(move |_| {
-        query
-            .read()
-            .get("customer")
-            .and_then(|v| v.parse::<CustomerId>().ok())
-    });
+    let customer = use_query_map()
+        .with_untracked(|q| q.get("customer").and_then(|v| v.parse::<CustomerId>().ok()));
     let assignees = Resource::new(|| (), |_| complaint_assignees());
+    // Once saved, the server shows the new complaint.
     let open = ServerAction::<OpenComplaint>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = open.value().get() {
-            navigate(&format!("/complaints/{id}"), Default::default());
-        }
-    });
     let error = Signal::derive(move || open.value().get().and_then(|r| r.err()));
     view! {
         <section class="page complaint-new-page">
@@ -306,8 +272,8 @@ fn ComplaintNew() -> impl IntoView {
                         inputmode="numeric"
                         name="input[customer_id]"
                         data-testid="complaint-customer"
-                        value=move || customer.get().map(|c| c.to_string()).unwrap_or_default()
-                        readonly=move || customer.get().is_some()
+                        value=customer.map(|c| c.to_string()).unwrap_or_default()
+                        readonly=customer.is_some()
                     />
                     {field_error(move || error.get(), "customer_id")}
                 </label>
@@ -333,12 +299,12 @@ fn ComplaintNew() -> impl IntoView {
                     </select>
                     {field_error(move || error.get(), "severity")}
                 </label>
-                <Transition fallback=|| ()>
+                <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let staff = assignees.await.unwrap_or_default();
                         assignee_select("input[assignee_id]", "complaint-assignee", Key::CpAssigneeMe, staff)
                     })}
-                </Transition>
+                </Suspense>
                 {field_error(move || error.get(), "assignee_id")}
                 <label class="wide">
                     {t(Key::CpDescription)}
@@ -352,7 +318,7 @@ fn ComplaintNew() -> impl IntoView {
                     {field_error(move || error.get(), "description")}
                 </label>
                 <div class="wide">
-                    <button type="submit" class="primary" data-testid="complaint-submit" disabled=move || open.pending().get()>
+                    <button type="submit" class="primary" data-testid="complaint-submit">
                         {t(Key::CpOpen)}
                     </button>
                 </div>
@@ -370,11 +336,11 @@ pub fn ComplaintDetailPage() -> impl IntoView {
 fn ComplaintDetailView() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
-    let change = ServerAction::<ChangeComplaintStatus>::new();
-    // Reloaded after every step taken, also a refused one: a conflict means it is stale.
+    // The page is rendered again after every step taken, also a refused one (a conflict
+    // means what was shown is stale), so the complaint is read fresh each time.
     let detail = Resource::new(
-        move || (id.get(), change.version().get()),
-        |(id, _)| async move {
+        move || id.get(),
+        |id| async move {
             match id {
                 Some(id) => load_complaint(id).await,
                 None => Err(AppError::NotFound),
@@ -384,7 +350,7 @@ fn ComplaintDetailView() -> impl IntoView {
     let assignees = Resource::new(|| (), |_| complaint_assignees());
     view! {
         <section class="page complaint-page">
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
                         Ok(d) => {
@@ -393,22 +359,18 @@ fn ComplaintDetailView() -> impl IntoView {
                             } else {
                                 Vec::new()
                             };
-                            view! { <ComplaintView detail=d staff=staff change=change /> }.into_any()
+                            view! { <ComplaintView detail=d staff=staff /> }.into_any()
                         }
                         Err(e) => view! { <h1>{t(e.message_key())}</h1> <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
 
 #[component]
-fn ComplaintView(
-    detail: ComplaintDetail,
-    staff: Vec<(UserId, String)>,
-    change: ServerAction<ChangeComplaintStatus>,
-) -> impl IntoView {
+fn ComplaintView(detail: ComplaintDetail, staff: Vec<(UserId, String)>) -> impl IntoView {
     let i18n = use_i18n();
     let ComplaintDetail {
         complaint: c,
@@ -461,7 +423,7 @@ fn ComplaintView(
                         </dl>
                     </section>
                 })}
-                {c.may_change.then(|| view! { <StepForm id=c.id status=c.status staff=staff action=change /> })}
+                {c.may_change.then(|| view! { <StepForm id=c.id status=c.status staff=staff /> })}
                 <HistoryList events=events />
             </div>
             <div class="side-column">
@@ -533,22 +495,19 @@ fn HistoryList(events: Vec<ComplaintEvent>) -> impl IntoView {
 /// One choice per allowed next status, a note (required to resolve) and the fields that
 /// may be changed on the way; empty fields keep their value.
 #[component]
-fn StepForm(
-    id: i64,
-    status: Status,
-    staff: Vec<(UserId, String)>,
-    action: ServerAction<ChangeComplaintStatus>,
-) -> impl IntoView {
+fn StepForm(id: i64, status: Status, staff: Vec<(UserId, String)>) -> impl IntoView {
+    let action = ServerAction::<ChangeComplaintStatus>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let saved = use_query_map().with_untracked(|q| q.get(STEP_SAVED_PARAM).is_some());
     let notice = move || {
-        match action.value().get() {
-        Some(Ok(())) => Some(view! { <p class="notice ok" role="status">{t(Key::CpStepSaved)}</p> }.into_any()),
-        Some(Err(AppError::Conflict(_))) => Some(
+        match error.get() {
+        None if saved => Some(view! { <p class="notice ok" role="status">{t(Key::CpStepSaved)}</p> }.into_any()),
+        Some(AppError::Conflict(_)) => Some(
             view! { <p class="notice error" role="alert" data-testid="complaint-conflict">{t(Key::CpErrChangedMeanwhile)}</p> }
                 .into_any(),
         ),
-        Some(Err(AppError::Validation(_))) | None => None,
-        Some(Err(e)) => Some(view! { <ErrorNotice error=e /> }.into_any()),
+        Some(AppError::Validation(_)) | None => None,
+        Some(e) => Some(view! { <ErrorNotice error=e /> }.into_any()),
     }
     };
     view! {
@@ -598,7 +557,7 @@ fn StepForm(
                 {assignee_select("input[assignee_id]", "complaint-change-assignee", Key::CpUnchanged, staff)}
                 {field_error(move || error.get(), "assignee_id")}
                 <div class="wide">
-                    <button type="submit" class="primary" data-testid="complaint-change-submit" disabled=move || action.pending().get()>
+                    <button type="submit" class="primary" data-testid="complaint-change-submit">
                         {t(Key::CpSaveStep)}
                     </button>
                 </div>

@@ -12,45 +12,8 @@ use crate::finance::model::{
 use crate::format::format_cents;
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
-use crate::ui::{cleared_on_success, field_error, ErrorNotice};
+use crate::ui::{field_error, ErrorNotice};
 use leptos::prelude::*;
-
-/// The card's writes, so the page can refresh after any of them.
-#[derive(Clone, Copy)]
-pub struct FinanceActions {
-    pub add_payment: ServerAction<AddPayment>,
-    pub mark_paid: ServerAction<MarkPaymentPaid>,
-    pub add_contract: ServerAction<AddContract>,
-    pub contract_status: ServerAction<SetContractStatus>,
-    pub override_credit: ServerAction<OverrideCredit>,
-}
-
-impl FinanceActions {
-    pub fn new() -> Self {
-        FinanceActions {
-            add_payment: ServerAction::new(),
-            mark_paid: ServerAction::new(),
-            add_contract: ServerAction::new(),
-            contract_status: ServerAction::new(),
-            override_credit: ServerAction::new(),
-        }
-    }
-
-    /// Changes after every completed write.
-    pub fn version(&self) -> usize {
-        self.add_payment.version().get()
-            + self.mark_paid.version().get()
-            + self.add_contract.version().get()
-            + self.contract_status.version().get()
-            + self.override_credit.version().get()
-    }
-}
-
-impl Default for FinanceActions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// The style class of a credit rating badge.
 pub fn rating_class(r: Option<CreditRating>) -> String {
@@ -61,13 +24,9 @@ pub fn rating_class(r: Option<CreditRating>) -> String {
 }
 
 /// The customer's credit rating, payments and contracts, with the forms of those who may
-/// change them.
+/// change them. Each form is folded away unless its last save was refused.
 #[component]
-pub fn FinanceCard(
-    customer: CustomerId,
-    finance: FinanceOverview,
-    actions: FinanceActions,
-) -> impl IntoView {
+pub fn FinanceCard(customer: CustomerId, finance: FinanceOverview) -> impl IntoView {
     let FinanceOverview {
         credit,
         contracts,
@@ -77,9 +36,9 @@ pub fn FinanceCard(
     } = finance;
     view! {
         <section class="card" data-testid="finance-card">
-            <CreditSection customer=customer credit=credit may_override=may_override action=actions.override_credit />
-            <PaymentsSection customer=customer payments=payments contracts=contracts.clone() may_edit=may_edit actions=actions />
-            <ContractsSection customer=customer contracts=contracts may_edit=may_edit actions=actions />
+            <CreditSection customer=customer credit=credit may_override=may_override />
+            <PaymentsSection customer=customer payments=payments contracts=contracts.clone() may_edit=may_edit />
+            <ContractsSection customer=customer contracts=contracts may_edit=may_edit />
         </section>
     }
 }
@@ -92,12 +51,8 @@ fn today_here() -> String {
 }
 
 #[component]
-fn CreditSection(
-    customer: CustomerId,
-    credit: CreditView,
-    may_override: bool,
-    action: ServerAction<OverrideCredit>,
-) -> impl IntoView {
+fn CreditSection(customer: CustomerId, credit: CreditView, may_override: bool) -> impl IntoView {
+    let action = ServerAction::<OverrideCredit>::new();
     let fig = credit.figures;
     let credit_result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {
@@ -111,8 +66,8 @@ fn CreditSection(
                     <div class="field"><dt>{t(Key::CreditOverride)}</dt><dd>{r.as_str()} " — " {credit.override_reason.clone().unwrap_or_default()}</dd></div>
                 })}
             </dl>
-            <Show when=move || may_override>
-                <details>
+            {may_override.then(|| view! {
+                <details open=credit_result.get_untracked().is_some()>
                     <summary>{t(Key::OverrideRating)}</summary>
                     <ActionForm action=action attr:class="stack compact" attr:data-testid="credit-override-form">
                         <input type="hidden" name="customer" value=customer.to_string() />
@@ -129,7 +84,7 @@ fn CreditSection(
                         <button type="submit">{t(Key::Save)}</button>
                     </ActionForm>
                 </details>
-            </Show>
+            })}
     }
 }
 
@@ -139,13 +94,12 @@ fn PaymentsSection(
     payments: Vec<Payment>,
     contracts: Vec<Contract>,
     may_edit: bool,
-    actions: FinanceActions,
 ) -> impl IntoView {
-    let payment_result =
-        Signal::derive(move || actions.add_payment.value().get().and_then(|r| r.err()));
-    let paid_result = Signal::derive(move || actions.mark_paid.value().get().and_then(|r| r.err()));
+    let add_payment = ServerAction::<AddPayment>::new();
+    let mark_paid = ServerAction::<MarkPaymentPaid>::new();
+    let payment_result = Signal::derive(move || add_payment.value().get().and_then(|r| r.err()));
+    let paid_result = Signal::derive(move || mark_paid.value().get().and_then(|r| r.err()));
     let today = today_here();
-    let contracts_for_select = StoredValue::new(contracts);
     view! {
             <h2>{t(Key::Payments)}</h2>
             {move || paid_result.get().map(|e| view! { <ErrorNotice error=e /> })}
@@ -162,7 +116,7 @@ fn PaymentsSection(
                             {p.contract_title.clone().map(|c| view! { " · " <span class="muted">{c}</span> })}
                             " " <span class=format!("badge payment-{:?}", p.status).to_lowercase()>{t(payment_status_label(p.status))}</span>
                             {(may_edit && unpaid).then(|| view! {
-                                <ActionForm action=actions.mark_paid attr:class="inline">
+                                <ActionForm action=mark_paid attr:class="inline">
                                     <input type="hidden" name="id" value=pid.clone() />
                                     <input type="hidden" name="paid" value=today.clone() />
                                     <button type="submit" class="link-button">{t(Key::MarkPaidToday)}</button>
@@ -172,10 +126,10 @@ fn PaymentsSection(
                     }
                 }).collect_view()}
             </ul>
-            <Show when=move || may_edit>
-                <details>
+            {may_edit.then(|| view! {
+                <details open=payment_result.get_untracked().is_some()>
                     <summary>{t(Key::AddPayment)}</summary>
-                    <ActionForm action=actions.add_payment node_ref=cleared_on_success(actions.add_payment) attr:class="stack compact">
+                    <ActionForm action=add_payment attr:class="stack compact">
                         <input type="hidden" name="customer" value=customer.to_string() />
                         <div class="row">
                             <label>{t(Key::Amount)}<input name="input[amount]" inputmode="decimal" required /></label>
@@ -193,13 +147,13 @@ fn PaymentsSection(
                             {t(Key::Contract)}
                             <select name="input[contract]">
                                 <option value="">{t(Key::NoneChoice)}</option>
-                                {contracts_for_select.get_value().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.title}</option> }).collect_view()}
+                                {contracts.into_iter().map(|c| view! { <option value=c.id.to_string()>{c.title}</option> }).collect_view()}
                             </select>
                         </label>
                         <button type="submit">{t(Key::AddPayment)}</button>
                     </ActionForm>
                 </details>
-            </Show>
+            })}
     }
 }
 
@@ -208,12 +162,14 @@ fn ContractsSection(
     customer: CustomerId,
     contracts: Vec<Contract>,
     may_edit: bool,
-    actions: FinanceActions,
 ) -> impl IntoView {
-    let contract_result =
-        Signal::derive(move || actions.add_contract.value().get().and_then(|r| r.err()));
+    let add_contract = ServerAction::<AddContract>::new();
+    let contract_status = ServerAction::<SetContractStatus>::new();
+    let contract_result = Signal::derive(move || add_contract.value().get().and_then(|r| r.err()));
+    let status_result = Signal::derive(move || contract_status.value().get().and_then(|r| r.err()));
     view! {
             <h2>{t(Key::Contracts)}</h2>
+            {move || status_result.get().map(|e| view! { <ErrorNotice error=e /> })}
             <ul class="plain-list" data-testid="contracts">
                 {contracts.into_iter().map(|c| {
                     let contract_id = c.id.to_string();
@@ -224,7 +180,7 @@ fn ContractsSection(
                             " · " {c.start_date} " – " {c.end_date.unwrap_or_default()}
                             " " <span class="badge">{t(c.status.label())}</span>
                             {may_edit.then(|| view! {
-                                <ActionForm action=actions.contract_status attr:class="inline">
+                                <ActionForm action=contract_status attr:class="inline">
                                     <input type="hidden" name="id" value=contract_id.clone() />
                                     <select name="status" aria-label=move || use_i18n().t(Key::Status)>
                                         {ContractStatus::ALL.into_iter().map(|s| view! {
@@ -238,10 +194,10 @@ fn ContractsSection(
                     }
                 }).collect_view()}
             </ul>
-            <Show when=move || may_edit>
-                <details>
+            {may_edit.then(|| view! {
+                <details open=contract_result.get_untracked().is_some()>
                     <summary>{t(Key::AddContract)}</summary>
-                    <ActionForm action=actions.add_contract node_ref=cleared_on_success(actions.add_contract) attr:class="stack compact">
+                    <ActionForm action=add_contract attr:class="stack compact">
                         <input type="hidden" name="customer" value=customer.to_string() />
                         <label>{t(Key::TitleField)}<input name="input[title]" maxlength="200" required /></label>
                         {field_error(move || contract_result.get(), "title")}
@@ -267,6 +223,6 @@ fn ContractsSection(
                         <button type="submit">{t(Key::AddContract)}</button>
                     </ActionForm>
                 </details>
-            </Show>
+            })}
     }
 }

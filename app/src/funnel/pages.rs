@@ -59,8 +59,7 @@ fn choice_select(
 fn FunnelView() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        let q = query.read();
+    let filter = query.with_untracked(|q| {
         let get = |k: &str| q.get(k).unwrap_or_default();
         FunnelQuery {
             from: get("from"),
@@ -71,7 +70,10 @@ fn FunnelView() -> impl IntoView {
             segment: get("segment"),
         }
     });
-    let report = Resource::new(move || filter.get(), funnel_report);
+    let report = {
+        let filter = filter.clone();
+        Resource::new(move || filter.clone(), funnel_report)
+    };
     let options = Resource::new(|| (), |_| funnel_options());
 
     view! {
@@ -83,15 +85,16 @@ fn FunnelView() -> impl IntoView {
             <form method="get" action="/funnel" class="filters funnel-filters" data-testid="funnel-form">
                 <label>
                     {t(Key::FunnelCohortFrom)}
-                    <input type="month" name="from" placeholder="YYYY-MM" value=move || filter.get().from data-testid="funnel-from" />
+                    <input type="month" name="from" placeholder="YYYY-MM" value=filter.from.clone() data-testid="funnel-from" />
                 </label>
                 <label>
                     {t(Key::FunnelCohortTo)}
-                    <input type="month" name="to" placeholder="YYYY-MM" value=move || filter.get().to data-testid="funnel-to" />
+                    <input type="month" name="to" placeholder="YYYY-MM" value=filter.to.clone() data-testid="funnel-to" />
                 </label>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let f = filter.get();
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let f = filter.clone();
+                        Suspend::new(async move {
                         let o = options.await.unwrap_or_default();
                         view! {
                             {choice_select("owner", Key::Owner, Key::AllOwners, o.owners, f.owner)}
@@ -99,12 +102,13 @@ fn FunnelView() -> impl IntoView {
                             {choice_select("source", Key::FunnelSource, Key::FunnelAllSources, o.sources, f.source)}
                             {choice_select("segment", Key::SegSegment, Key::SegAllCustomers, o.segments, f.segment)}
                         }
-                    })}
-                </Transition>
+                        })
+                    }}
+                </Suspense>
                 <button type="submit" class="primary" data-testid="funnel-apply">{t(Key::FunnelShow)}</button>
                 <a class="button" href="/funnel" rel="external">{t(Key::ClearFilters)}</a>
             </form>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match report.await {
                         Ok(f) => view! { <FunnelResult funnel=f /> }.into_any(),
@@ -123,7 +127,7 @@ fn FunnelView() -> impl IntoView {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
             <p class="muted funnel-definitions">{t(Key::FunnelDefinitions)}</p>
         </section>
     }

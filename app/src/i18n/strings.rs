@@ -243,6 +243,7 @@ strings! {
     FilterByKind => "Filter by kind", "按类型筛选";
     All => "All", "全部";
     OlderEntries => "Older entries", "更早的记录";
+    NewestEntries => "Newest entries", "最新的记录";
     AuditCreated => "Customer created", "创建客户";
     AuditImported => "Imported", "导入";
     AuditMerged => "Merged with a duplicate", "合并重复客户";

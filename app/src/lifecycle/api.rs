@@ -22,7 +22,11 @@ pub async fn lifecycle_page(from: String, to: String) -> Result<LifecyclePageDat
     service::page_data(&app_state()?.db, &user, from.as_deref(), to.as_deref()).await
 }
 
-/// Saves the thresholds (admins) and rebuilds the stage history.
+/// The lifecycle page's query parameter saying the thresholds were saved.
+pub const SAVED_PARAM: &str = "saved";
+
+/// Saves the thresholds (admins) and rebuilds the stage history; the lifecycle page then
+/// says so.
 #[server(endpoint = "lifecycle/thresholds")]
 pub async fn save_lifecycle_thresholds(
     new_days: String,
@@ -35,7 +39,9 @@ pub async fn save_lifecycle_thresholds(
         return Err(AppError::Forbidden);
     }
     let t = crate::lifecycle::model::Thresholds::parse_form(&new_days, &active_days, &churn_days)?;
-    service::save_thresholds(&app_state()?.db, &user, &t).await
+    service::save_thresholds(&app_state()?.db, &user, &t).await?;
+    leptos_axum::redirect(&format!("/lifecycle?{SAVED_PARAM}=1"));
+    Ok(())
 }
 
 #[server(endpoint = "lifecycle/customer")]

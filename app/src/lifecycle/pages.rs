@@ -45,18 +45,15 @@ fn Lifecycle() -> impl IntoView {
             q.get("to").unwrap_or_default(),
         )
     });
-    let save = ServerAction::<SaveLifecycleThresholds>::new();
-    let data = Resource::new(
-        move || (period.get(), save.version().get()),
-        |((from, to), _)| lifecycle_page(from, to),
-    );
+    let saved = query.with_untracked(|q| q.get(SAVED_PARAM).is_some());
+    let data = Resource::new(move || period.get(), |(from, to)| lifecycle_page(from, to));
     view! {
         <section class="page lifecycle-page">
             <div class="page-head">
                 <h1>{t(Key::LcTitle)}</h1>
             </div>
             <p class="muted">{t(Key::LcIntro)}</p>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     let d = match data.await {
                         Ok(d) => d,
@@ -90,13 +87,11 @@ fn Lifecycle() -> impl IntoView {
                                 </a>
                             </p>
                         </section>
-                        <Show when=move || d.may_configure>
-                            <ThresholdsForm current=th action=save />
-                        </Show>
+                        {d.may_configure.then(|| view! { <ThresholdsForm current=th saved=saved /> })}
                     }
                     .into_any()
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
@@ -345,8 +340,10 @@ fn FlowsCard(from: String, to: String, flows: Vec<Flow>) -> impl IntoView {
 #[component]
 fn ThresholdsForm(
     current: Thresholds,
-    action: ServerAction<SaveLifecycleThresholds>,
+    /// The page follows a successful save.
+    saved: bool,
 ) -> impl IntoView {
+    let action = ServerAction::<SaveLifecycleThresholds>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let field = move |name: &'static str, label: Key, value: i64| {
         let range = (1, MAX_THRESHOLD_DAYS);
@@ -361,16 +358,16 @@ fn ThresholdsForm(
         )
     };
     view! {
-        <details class="card lc-thresholds" data-testid="lc-thresholds">
+        <details class="card lc-thresholds" data-testid="lc-thresholds" open=saved || result.get_untracked().is_some()>
             <summary>{t(Key::LcThresholdsHeading)}</summary>
             <ActionForm action=action attr:class="form-grid">
                 {field("new_days", Key::LcNewDays, current.new_days)}
                 {field("active_days", Key::LcActiveDays, current.active_days)}
                 {field("churn_days", Key::LcChurnDays, current.churn_days)}
-                <button type="submit" data-testid="lc-thresholds-save" disabled=move || action.pending().get()>
+                <button type="submit" data-testid="lc-thresholds-save">
                     {t(Key::LcSaveThresholds)}
                 </button>
-                {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{t(Key::LcSaved)}</p> })}
+                {saved.then(|| view! { <p class="notice" role="status">{t(Key::LcSaved)}</p> })}
             </ActionForm>
         </details>
     }

@@ -6,30 +6,28 @@ use crate::i18n::{t, Key};
 use crate::ids::CustomerId;
 use crate::notes::api::{customer_notes, AddCustomerNote};
 use crate::notes::model::{NotesThread, BODY_MAX};
-use crate::ui::{cleared_on_success, field_error, format_local_time, ErrorNotice};
+use crate::ui::{field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;
 
-/// The note form's action and the thread it refreshes, made by the customer page outside
-/// its `Suspense` so the thread is fetched once (see `auth::pages::Protected`).
+/// The thread, made by the customer page outside its `Suspense` so it is fetched once
+/// (see `auth::pages::Protected`).
 #[derive(Clone, Copy)]
 pub struct NotesData {
-    add: ServerAction<AddCustomerNote>,
     thread: Resource<Result<NotesThread, AppError>>,
 }
 
 impl NotesData {
     pub fn new(customer: Memo<Option<CustomerId>>) -> Self {
-        let add = ServerAction::<AddCustomerNote>::new();
         let thread = Resource::new(
-            move || (customer.get(), add.version().get()),
-            |(id, _)| async move {
+            move || customer.get(),
+            |id| async move {
                 match id {
                     Some(id) => customer_notes(id).await,
                     None => Err(AppError::NotFound),
                 }
             },
         );
-        NotesData { add, thread }
+        NotesData { thread }
     }
 }
 
@@ -37,26 +35,27 @@ impl NotesData {
 /// work on the customer. Notes written with a tier decision show that context.
 #[component]
 pub fn CustomerNotes(customer: CustomerId, data: NotesData) -> impl IntoView {
-    let NotesData { add, thread } = data;
+    let NotesData { thread } = data;
+    let add = ServerAction::<AddCustomerNote>::new();
     let add_err = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     view! {
         <section class="card notes" data-testid="customer-notes">
             <h2>{t(Key::NotesTitle)}</h2>
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match thread.await {
                         Ok(th) => view! {
-                            <Show when=move || th.may_write>
-                                <ActionForm action=add node_ref=cleared_on_success(add) attr:class="note-form">
+                            {th.may_write.then(|| view! {
+                                <ActionForm action=add attr:class="note-form">
                                     <input type="hidden" name="customer" value=customer.to_string() />
                                     <label>
                                         {t(Key::NoteBody)}
                                         <textarea name="body" rows=2 required=true maxlength=BODY_MAX data-testid="note-body"></textarea>
                                         {field_error(move || add_err.get(), "body")}
                                     </label>
-                                    <button type="submit" data-testid="note-add" disabled=move || add.pending().get()>{t(Key::NoteAdd)}</button>
+                                    <button type="submit" data-testid="note-add">{t(Key::NoteAdd)}</button>
                                 </ActionForm>
-                            </Show>
+                            })}
                             {if th.notes.is_empty() {
                                 view! { <p class="empty">{t(Key::NoteEmpty)}</p> }.into_any()
                             } else {
@@ -82,7 +81,7 @@ pub fn CustomerNotes(customer: CustomerId, data: NotesData) -> impl IntoView {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }

@@ -4,11 +4,13 @@ use crate::dates::{iso_date, now_seconds, user_offset_minutes};
 use crate::i18n::{t, Key};
 use crate::ids::CustomerId;
 use crate::orders::api::AddOrder;
-use crate::ui::{cleared_on_success, field_error};
+use crate::ui::field_error;
 use leptos::prelude::*;
 
+/// Folded away, unless the last save was refused: then open, with the reasons.
 #[component]
-pub fn OrderForm(customer: CustomerId, action: ServerAction<AddOrder>) -> impl IntoView {
+pub fn OrderForm(customer: CustomerId) -> impl IntoView {
+    let action = ServerAction::<AddOrder>::new();
     let result = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let today = iso_date(crate::dates::local_day(
         now_seconds(),
@@ -16,9 +18,9 @@ pub fn OrderForm(customer: CustomerId, action: ServerAction<AddOrder>) -> impl I
     ));
     view! {
         <section class="card">
-            <details>
+            <details open=result.get_untracked().is_some()>
                 <summary><h2 class="inline">{t(Key::AddOrder)}</h2></summary>
-                <ActionForm action=action node_ref=cleared_on_success(action) attr:class="stack compact" attr:data-testid="order-form">
+                <ActionForm action=action attr:class="stack compact" attr:data-testid="order-form">
                     <input type="hidden" name="customer" value=customer.to_string() />
                     <div class="row">
                         <label>{t(Key::Date)}<input type="date" name="input[date]" value=today required /></label>

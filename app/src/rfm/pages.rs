@@ -1,6 +1,7 @@
 //! The `/rfm` page (reference date and window, the run shown, "Recompute now", the 5 × 5
 //! grid, a cell's customers, the named segments, the export) and the customer page's RFM
-//! card. Runs are computed by the worker; the page polls every 2 s while one is pending.
+//! card. Runs are computed by the worker; the page refreshes itself every 2 s while one is
+//! pending.
 
 use crate::auth::pages::Protected;
 use crate::error::AppError;
@@ -8,13 +9,14 @@ use crate::format::{encode_component, format_cents};
 use crate::i18n::{t, use_i18n, Key};
 use crate::rfm::api::*;
 use crate::rfm::model::*;
+use crate::ui::islands::RefreshWhileShown;
 use crate::ui::{format_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-/// How often the page asks again while a run is pending (milliseconds).
-const POLL_MS: u32 = 2_000;
+/// How often the page asks again while a run is pending (seconds).
+const POLL_SECS: u32 = 2;
 
 #[component]
 pub fn RfmPage() -> impl IntoView {
@@ -78,29 +80,10 @@ fn Rfm() -> impl IntoView {
         score("r").zip(score("f")).map(|c| (c, after))
     });
     let recompute = ServerAction::<RfmRecompute>::new();
-    let tick = RwSignal::new(0u32);
     let data = Resource::new(
-        move || (params.get(), recompute.version().get(), tick.get()),
-        |((as_of, window), _, _)| rfm_page(as_of, window),
+        move || params.get(),
+        |(as_of, window)| rfm_page(as_of, window),
     );
-    // Poll while a run is pending for what the page shows.
-    let polling = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(d)) = data.get() {
-            polling.set(d.pending.is_some());
-        }
-    });
-    #[cfg(feature = "hydrate")]
-    {
-        let interval = gloo_timers::callback::Interval::new(POLL_MS, move || {
-            if polling.get_untracked() {
-                tick.update(|t| *t = t.wrapping_add(1));
-            }
-        });
-        StoredValue::new_local(interval);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = POLL_MS;
     let recompute_error = move || recompute.value().get().and_then(|r| r.err());
 
     view! {
@@ -110,14 +93,14 @@ fn Rfm() -> impl IntoView {
             </div>
             <p class="muted">{t(Key::RfmIntro)}</p>
             {move || recompute_error().map(|e| view! { <ErrorNotice error=e /> })}
-            <Transition fallback=|| view! { <p class="loading">"…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     let d = match data.await {
                         Ok(d) => d,
                         Err(e) => return view! { <ErrorNotice error=e /> }.into_any(),
                     };
-                    let as_of = StoredValue::new(d.as_of.clone());
                     let window = d.window_days;
+                    let as_of = d.as_of.clone();
                     let export = format!(
                         "/rfm/export.csv?as_of={}&window={}",
                         encode_component(&d.as_of),
@@ -136,10 +119,12 @@ fn Rfm() -> impl IntoView {
                             .replace("{n}", &r.customers.to_string())
                     });
                     view! {
+                        // Until the run shown has finished.
+                        {pending.then(|| view! { <RefreshWhileShown seconds=POLL_SECS /> })}
                         <form method="get" action="/rfm" class="filters" data-testid="rfm-form">
                             <label>
                                 {t(Key::RfmAsOf)}
-                                <input type="date" name="as_of" value=d.as_of.clone() required data-testid="rfm-as-of" />
+                                <input type="date" name="as_of" value=as_of.clone() required data-testid="rfm-as-of" />
                             </label>
                             <label>
                                 {t(Key::RfmWindow)}
@@ -155,42 +140,42 @@ fn Rfm() -> impl IntoView {
                             <button type="submit">{t(Key::RfmShow)}</button>
                             <a class="button" href=export rel="external" download data-testid="rfm-export">{t(Key::RfmExportCsv)}</a>
                         </form>
-                        <Show when=move || may_recompute>
-                            <ActionForm action=recompute attr:class="inline" attr:data-testid="rfm-recompute">
-                                <input type="hidden" name="as_of" value=as_of.get_value() />
-                                <input type="hidden" name="window" value=window_param(window) />
-                                <button type="submit" disabled=move || pending || recompute.pending().get()>
-                                    {t(Key::RfmRecomputeNow)}
-                                </button>
-                            </ActionForm>
-                        </Show>
-                        {summary.map(|s| view! { <p class="rfm-run" data-testid="rfm-run">{s}</p> })}
-                        <Show when=move || pending>
-                            <p class="notice" role="status" data-testid="rfm-pending">{t(Key::RfmComputing)}</p>
-                        </Show>
-                        <Show when=move || failed && !pending>
-                            <p class="error" role="alert">{t(Key::RfmRunFailed)}</p>
-                        </Show>
-                        <Show when=move || no_run>
-                            <p class="muted">{t(Key::RfmNoRun)}</p>
-                        </Show>
-                        {d.grid.map(|g| {
+                        {may_recompute.then(|| {
+                            let as_of = as_of.clone();
                             view! {
-                                <RfmGrid grid=g.clone() as_of=as_of.get_value() window=window />
-                                {move || {
-                                    let (c, after) = cell.get()?;
-                                    let run = run_id?;
-                                    Some(view! {
-                                        <CellList run=run cell=c after=after as_of=as_of.get_value() window=window />
-                                    })
-                                }}
+                                <ActionForm action=recompute attr:class="inline" attr:data-testid="rfm-recompute">
+                                    <input type="hidden" name="as_of" value=as_of />
+                                    <input type="hidden" name="window" value=window_param(window) />
+                                    <button type="submit" disabled=pending>
+                                        {t(Key::RfmRecomputeNow)}
+                                    </button>
+                                </ActionForm>
+                            }
+                        })}
+                        {summary.map(|s| view! { <p class="rfm-run" data-testid="rfm-run">{s}</p> })}
+                        {pending.then(|| view! {
+                            <p class="notice" role="status" data-testid="rfm-pending">{t(Key::RfmComputing)}</p>
+                        })}
+                        {(failed && !pending).then(|| view! {
+                            <p class="error" role="alert">{t(Key::RfmRunFailed)}</p>
+                        })}
+                        {no_run.then(|| view! {
+                            <p class="muted">{t(Key::RfmNoRun)}</p>
+                        })}
+                        {d.grid.map(|g| {
+                            let cell_list = cell.get_untracked().zip(run_id).map(|((c, after), run)| view! {
+                                <CellList run=run cell=c after=after as_of=as_of.clone() window=window />
+                            });
+                            view! {
+                                <RfmGrid grid=g.clone() as_of=as_of.clone() window=window />
+                                {cell_list}
                                 <SegmentTable grid=g />
                             }
                         })}
                     }
                     .into_any()
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }

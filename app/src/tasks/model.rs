@@ -182,6 +182,22 @@ pub fn urgency(due_at: i64, now: i64, offset_minutes: i64) -> Urgency {
     }
 }
 
+/// The next moment at which one of these open tasks moves to another group (today →
+/// overdue, upcoming → today); `None` when all are overdue already.
+pub fn next_regrouping(due_times: &[i64], now: i64, offset_minutes: i64) -> Option<i64> {
+    due_times
+        .iter()
+        .filter_map(|&due| match urgency(due, now, offset_minutes) {
+            Urgency::Overdue => None,
+            Urgency::Today => Some(due + 1),
+            // The start of its local day, in UTC.
+            Urgency::Upcoming => {
+                Some(local_day(due, offset_minutes) * 86_400 - offset_minutes * 60)
+            }
+        })
+        .min()
+}
+
 /// The navigation badge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskCounts {
@@ -222,6 +238,25 @@ mod tests {
             Urgency::Upcoming
         );
         assert_eq!(urgency(now + 2 * DAY, now, 0), Urgency::Upcoming);
+    }
+
+    #[test]
+    fn regrouping_comes_with_the_first_due_time_or_the_users_midnight() {
+        let now = 20_759 * DAY + 10 * 3_600;
+        // Due today: overdue the second after it is due.
+        assert_eq!(
+            next_regrouping(&[now + 60, now + 3 * 3_600], now, 0),
+            Some(now + 61)
+        );
+        // Due tomorrow only: it becomes today at midnight, on the user's clock.
+        let tomorrow = 20_760 * DAY + 12 * 3_600;
+        assert_eq!(next_regrouping(&[tomorrow], now, 0), Some(20_760 * DAY));
+        assert_eq!(
+            next_regrouping(&[tomorrow], now, 480),
+            Some(20_760 * DAY - 480 * 60)
+        );
+        assert_eq!(next_regrouping(&[now - 5], now, 0), None);
+        assert_eq!(next_regrouping(&[], now, 0), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@ use crate::dates::{now_seconds, parse_date};
 use crate::error::AppError;
 use crate::finance::credit::payment_status;
 use crate::finance::model::payment_status_label;
-use crate::format::format_cents;
+use crate::format::{encode_component, format_cents};
 use crate::i18n::{t, use_i18n, Key};
 use crate::ids::CustomerId;
 use crate::timeline::api::customer_timeline;
@@ -10,6 +10,7 @@ use crate::timeline::model::*;
 use crate::ui::{format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 /// The label of an audited customer field, where the app has one.
 pub fn field_label(field: &str) -> Option<Key> {
@@ -209,114 +210,97 @@ fn EntryView(entry: TimelineEntry) -> impl IntoView {
     }
 }
 
-/// The kind filter and the first page of [`Timeline`], made by the customer page outside
-/// any `Suspense` so the page is fetched once (see `auth::pages::Protected`).
+/// The query parameters of the timeline on the customer page: the kind shown (empty:
+/// all) and the cursor of the page shown (empty: the newest entries).
+const KIND_PARAM: &str = "kind";
+const BEFORE_PARAM: &str = "before";
+
+/// The page of [`Timeline`] the address asks for, made by the customer page outside any
+/// `Suspense` so it is fetched once (see `auth::pages::Protected`).
 #[derive(Clone, Copy)]
 pub struct TimelineData {
-    kind: RwSignal<String>,
-    first: Resource<Result<TimelinePage, AppError>>,
+    page: Resource<Result<TimelinePage, AppError>>,
 }
 
 impl TimelineData {
-    pub fn new(customer: Memo<Option<CustomerId>>, refresh: Signal<usize>) -> Self {
-        let kind = RwSignal::new(String::new());
-        let first = Resource::new(
-            move || (customer.get(), kind.get(), refresh.get()),
-            |(id, kinds, _)| async move {
+    pub fn new(customer: Memo<Option<CustomerId>>) -> Self {
+        let query = use_query_map();
+        let page = Resource::new(
+            move || {
+                let q = query.read();
+                let param = |name: &str| q.get(name).unwrap_or_default();
+                (
+                    customer.get(),
+                    TimelineQuery {
+                        kinds: param(KIND_PARAM),
+                        before: param(BEFORE_PARAM),
+                    },
+                )
+            },
+            |(id, query)| async move {
                 match id {
-                    Some(id) => {
-                        customer_timeline(
-                            id,
-                            TimelineQuery {
-                                kinds,
-                                before: String::new(),
-                            },
-                        )
-                        .await
-                    }
+                    Some(id) => customer_timeline(id, query).await,
                     None => Err(AppError::NotFound),
                 }
             },
         );
-        TimelineData { kind, first }
+        TimelineData { page }
     }
 }
 
-/// The customer's timeline with kind filters and "older entries". `refresh` changes
-/// whenever something on the page wrote a record, to reload the first page.
+/// The customer's timeline, a page at a time, with kind filters. The filter and the page
+/// are in the address, so each is a plain request; links come back to the timeline.
 #[component]
-pub fn Timeline(
-    customer: Memo<Option<CustomerId>>,
-    #[prop(into)] refresh: Signal<usize>,
-    data: TimelineData,
-) -> impl IntoView {
-    let TimelineData { kind, first } = data;
-    // Older pages appended below the first one; cleared when the first page reloads.
-    let older = RwSignal::new(Vec::<TimelineEntry>::new());
-    let older_next = RwSignal::new(None::<Option<String>>);
-    let load_more = Action::new(move |before: &String| {
-        let query = TimelineQuery {
-            kinds: kind.get_untracked(),
-            before: before.clone(),
-        };
-        let customer = customer.get_untracked();
-        async move {
-            match customer {
-                Some(id) => customer_timeline(id, query).await,
-                None => Err(AppError::NotFound),
+pub fn Timeline(customer: Memo<Option<CustomerId>>, data: TimelineData) -> impl IntoView {
+    let query = use_query_map();
+    let (kind, before) = query.with_untracked(|q| {
+        (
+            q.get(KIND_PARAM).unwrap_or_default(),
+            q.get(BEFORE_PARAM).unwrap_or_default(),
+        )
+    });
+    let path = customer
+        .get_untracked()
+        .map(|id| format!("/customers/{id}"))
+        .unwrap_or_default();
+    let page_url = {
+        let (path, kind) = (path.clone(), kind.clone());
+        move |cursor: &str| {
+            let mut url = format!("{path}?{KIND_PARAM}={}", encode_component(&kind));
+            if !cursor.is_empty() {
+                url.push_str(&format!("&{BEFORE_PARAM}={}", encode_component(cursor)));
             }
+            url + "#timeline"
         }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load_more.value().get() {
-            older.update(|o| o.extend(page.entries));
-            older_next.set(Some(page.next));
-        }
-    });
-    Effect::new(move |_| {
-        kind.track();
-        refresh.track();
-        older.set(Vec::new());
-        older_next.set(None);
-    });
+    };
     view! {
-        <Transition fallback=|| view! { <p class="loading">"…"</p> }>
-                {move || Suspend::new(async move {
-                    match first.await {
+        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+            {move || {
+                let (path, kind, before, page_url) = (path.clone(), kind.clone(), before.clone(), page_url.clone());
+                Suspend::new(async move {
+                    match data.page.await {
                         Ok(page) => {
-                            let kinds = page.kinds.clone();
-                            let first_next = page.next.clone();
-                            let next = move || older_next.get().unwrap_or_else(|| first_next.clone());
+                            let newest = (!before.is_empty()).then(|| page_url(""));
+                            let older = page.next.as_deref().map(&page_url);
                             view! {
-                                <section class="card timeline" data-testid="timeline">
+                                <section class="card timeline" id="timeline" data-testid="timeline">
                                     <h2>{t(Key::Timeline)}</h2>
-                                    <div class="chips" role="group" aria-label=move || use_i18n().t(Key::FilterByKind)>
-                                        <button type="button" class="chip" aria-pressed=move || kind.get().is_empty().to_string()
-                                            on:click=move |_| kind.set(String::new())>{t(Key::All)}</button>
-                                        {kinds.into_iter().map(|k| view! {
-                                            <button type="button" class="chip" data-testid=format!("timeline-filter-{}", k.as_str())
-                                                aria-pressed=move || (kind.get() == k.as_str()).to_string()
-                                                on:click=move |_| kind.set(k.as_str().to_string())>{t(k.label())}</button>
+                                    // Submit buttons rather than links, so the chosen kind shows as pressed.
+                                    <form method="get" action=format!("{path}#timeline") class="chips" role="group" aria-label=t(Key::FilterByKind)>
+                                        <button type="submit" class="chip" name=KIND_PARAM value="" aria-pressed=kind.is_empty().to_string()>{t(Key::All)}</button>
+                                        {page.kinds.into_iter().map(|k| view! {
+                                            <button type="submit" class="chip" name=KIND_PARAM value=k.as_str() data-testid=format!("timeline-filter-{}", k.as_str())
+                                                aria-pressed=(kind == k.as_str()).to_string()>{t(k.label())}</button>
                                         }).collect_view()}
-                                    </div>
-                                    {if page.entries.is_empty() {
-                                        Some(view! { <p class="empty">{t(Key::NothingHere)}</p> })
-                                    } else {
-                                        None
-                                    }}
+                                    </form>
+                                    {page.entries.is_empty().then(|| view! { <p class="empty">{t(Key::NothingHere)}</p> })}
                                     <ol class="timeline-list">
                                         {page.entries.into_iter().map(|e| view! { <EntryView entry=e /> }).collect_view()}
-                                        <For each=move || older.get() key=|e| (e.kind, e.id) let:e>
-                                            <EntryView entry=e />
-                                        </For>
                                     </ol>
-                                    {move || next().map(|cursor| view! {
-                                        <button type="button" class="button" data-testid="timeline-more"
-                                            disabled=move || load_more.pending().get()
-                                            on:click=move |_| { load_more.dispatch(cursor.clone()); }>
-                                            {t(Key::OlderEntries)}
-                                        </button>
-                                    })}
+                                    <div class="pager">
+                                        {newest.map(|href| view! { <a href=href class="link-button">{t(Key::NewestEntries)}</a> })}
+                                        {older.map(|href| view! { <a href=href class="button" data-testid="timeline-more">{t(Key::OlderEntries)}</a> })}
+                                    </div>
                                 </section>
                             }.into_any()
                         }
@@ -324,7 +308,8 @@ pub fn Timeline(
                         Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthorized) => ().into_any(),
                         Err(e) => view! { <section class="card timeline"><ErrorNotice error=e /></section> }.into_any(),
                     }
-                })}
-            </Transition>
+                })
+            }}
+        </Suspense>
     }
 }
