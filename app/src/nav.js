@@ -90,6 +90,8 @@
     }
     if (nav !== current) return;
     const url = new URL(response.url || request.url);
+    // A response's address never carries the fragment the link asked for.
+    if (!url.hash) url.hash = new URL(request.url).hash;
     const failed = url.searchParams.has("__err");
     url.searchParams.delete("__err");
     url.searchParams.delete("__path");
@@ -115,9 +117,10 @@
     if (failed) {
       const alert = document.querySelector("[role=alert]");
       alert?.scrollIntoView({ block: "nearest" });
+    } else if (url.hash && !pop) {
+      document.getElementById(decodeURIComponent(url.hash.slice(1)))?.scrollIntoView();
     } else if (!samePage && !pop) {
-      if (url.hash) document.getElementById(url.hash.slice(1))?.scrollIntoView();
-      else window.scrollTo(0, 0);
+      window.scrollTo(0, 0);
       document.getElementById("content")?.focus({ preventScroll: true });
     }
     document.dispatchEvent(new CustomEvent("rapport:navigated", { detail: { url: url.href } }));

@@ -10,7 +10,6 @@ use leptos_router::components::Redirect;
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub logout_everywhere: ServerAction<LogoutEverywhere>,
 }
@@ -19,7 +18,6 @@ pub struct Auth {
 pub fn provide_auth() {
     provide_context(Auth {
         user: Resource::new(|| (), |_| get_current_user()),
-        login: ServerAction::<Login>::new(),
         logout: ServerAction::<Logout>::new(),
         logout_everywhere: ServerAction::<LogoutEverywhere>::new(),
     });
@@ -60,10 +58,11 @@ pub fn signed_in_user() -> Signal<Option<CurrentUser>> {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
     let needs_setup = Resource::new(|| (), |_| crate::auth::api::needs_setup());
-    // A refused sign-in comes back to this page as the form's error.
-    let error = move || auth.login.value().get().and_then(|r| r.err());
+    // Created inside the route, where the router hands a refused sign-in (carried in the
+    // address) to the action, which then shows it as the form's error.
+    let login = ServerAction::<Login>::new();
+    let error = move || login.value().get().and_then(|r| r.err());
     view! {
         <section class="page narrow card">
             <h1>{t(Key::SignInTitle)}</h1>
@@ -73,7 +72,7 @@ pub fn LoginPage() -> impl IntoView {
                 })}
             </Suspense>
             {move || error().map(|e| view! { <ErrorNotice error=e /> })}
-            <ActionForm action=auth.login attr:class="stack" attr:data-testid="login-form">
+            <ActionForm action=login attr:class="stack" attr:data-testid="login-form">
                 <label>
                     {t(Key::Email)}
                     <input type="email" name="email" autocomplete="username" required />

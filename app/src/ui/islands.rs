@@ -8,7 +8,10 @@ use leptos::prelude::*;
 /// Submits the form around `children` when one of its fields changes: after a pause in
 /// typing for text fields (`delay_ms`, default 300), at once for a choice (select, box).
 #[island]
-pub fn SubmitOnChange(#[prop(optional)] delay_ms: Option<u32>, children: Children) -> impl IntoView {
+pub fn SubmitOnChange(
+    #[prop(optional)] delay_ms: Option<u32>,
+    children: Children,
+) -> impl IntoView {
     let delay = delay_ms.unwrap_or(300);
     #[cfg(feature = "hydrate")]
     let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
@@ -16,9 +19,10 @@ pub fn SubmitOnChange(#[prop(optional)] delay_ms: Option<u32>, children: Childre
         #[cfg(feature = "hydrate")]
         if let Some((form, typed)) = browser::form_of(&ev) {
             if typed {
-                pending.set_value(Some(gloo_timers::callback::Timeout::new(delay, move || {
-                    browser::submit(&form)
-                })));
+                pending.set_value(Some(gloo_timers::callback::Timeout::new(
+                    delay,
+                    move || browser::submit(&form),
+                )));
             }
         }
         #[cfg(not(feature = "hydrate"))]
@@ -41,10 +45,24 @@ pub fn SubmitOnChange(#[prop(optional)] delay_ms: Option<u32>, children: Childre
 #[island]
 pub fn RowSelection(name: String, children: Children) -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
+    // A page merged in after a failed bulk action comes back with boxes ticked and no
+    // change event: count again after every navigation in place.
+    #[cfg(feature = "hydrate")]
+    {
+        let name = name.clone();
+        Effect::new(move |_| {
+            let name = name.clone();
+            browser::on_navigated(move || {
+                if let Some(root) = root.get_untracked() {
+                    browser::update_selection(&root, &name, None);
+                }
+            });
+        });
+    }
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         if let Some(root) = root.get_untracked() {
-            browser::update_selection(&root, &name, &ev);
+            browser::update_selection(&root, &name, Some(&ev));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (ev, &name);
@@ -115,8 +133,12 @@ pub(crate) mod browser {
 
     /// Fetches the current address again and merges it into the page.
     pub fn reload_in_place() {
-        let Some(window) = web_sys::window() else { return };
-        let Ok(href) = window.location().href() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Ok(href) = window.location().href() else {
+            return;
+        };
         let visit = js_sys::Reflect::get(&window, &"rapport".into())
             .and_then(|r| js_sys::Reflect::get(&r, &"visit".into()))
             .ok()
@@ -131,14 +153,32 @@ pub(crate) mod browser {
         }
     }
 
-    pub fn update_selection(root: &web_sys::HtmlDivElement, name: &str, ev: &web_sys::Event) {
+    /// Runs `f` after every navigation in place (nav.js's `rapport:navigated`), for the
+    /// rest of the page's life.
+    pub fn on_navigated(f: impl Fn() + 'static) {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
+        let _ = doc.add_event_listener_with_callback(
+            "rapport:navigated",
+            listener.as_ref().unchecked_ref(),
+        );
+        listener.forget();
+    }
+
+    pub fn update_selection(
+        root: &web_sys::HtmlDivElement,
+        name: &str,
+        ev: Option<&web_sys::Event>,
+    ) {
         let boxes = root.query_selector_all(&format!("input[type=checkbox][name=\"{name}\"]"));
         let Ok(boxes) = boxes else { return };
         let boxes: Vec<web_sys::HtmlInputElement> = (0..boxes.length())
             .filter_map(|i| boxes.item(i)?.dyn_into().ok())
             .collect();
         if let Some(all) = ev
-            .target()
+            .and_then(|e| e.target())
             .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
             .filter(|t| t.has_attribute("data-select-all"))
         {
@@ -156,8 +196,15 @@ pub(crate) mod browser {
         }
         if let Ok(shown) = root.query_selector_all("[data-when-selected]") {
             for i in 0..shown.length() {
-                if let Some(el) = shown.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
-                    let _ = if ticked > 0 { el.remove_attribute("hidden") } else { el.set_attribute("hidden", "") };
+                if let Some(el) = shown
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = if ticked > 0 {
+                        el.remove_attribute("hidden")
+                    } else {
+                        el.set_attribute("hidden", "")
+                    };
                 }
             }
         }
