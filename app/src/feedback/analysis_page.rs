@@ -251,7 +251,7 @@ fn FilterForm(
             {search}
             <div class="fa-filter-actions">
                 <button type="submit" class="primary" data-testid="analysis-apply">{t(Key::FaApply)}</button>
-                <a class="button" href=PAGE_PATH rel="external">{t(Key::ClearFilters)}</a>
+                <a class="button" href=PAGE_PATH>{t(Key::ClearFilters)}</a>
             </div>
         </form>
     }

@@ -270,3 +270,16 @@ pub async fn list_links(db: &Db, actor: &CurrentUser, form_id: i64) -> AppResult
         })
         .collect()
 }
+
+/// A QR code (SVG) of a form link. Only the module pattern is drawn; the text is not
+/// embedded, so the SVG is safe to insert into the page.
+pub fn qr_svg(url: &str) -> AppResult<String> {
+    if url.len() > 1_000 {
+        return Err(AppError::field("url", Key::ErrTooLong));
+    }
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|_| AppError::Internal)?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(180, 180)
+        .build())
+}

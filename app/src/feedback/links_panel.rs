@@ -1,13 +1,18 @@
 //! The links panel of the form builder: the public link with its QR code, and personal
-//! links made for one customer or a saved segment, with when each was used.
+//! links made for one customer or a saved segment, with when each was used. Links show in
+//! full and copy with a button; the server draws the QR code of the link the address
+//! names (`?qr=public`, or `?qr=<link id>`).
 
 use crate::error::AppError;
 use crate::feedback::api::*;
 use crate::feedback::model::*;
 use crate::i18n::{t, use_i18n, Key};
+use crate::ui::islands::CopyButton;
 use crate::ui::{field_error, format_local_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 /// What the links panel loads, created by the page outside its Suspense.
 #[derive(Clone, Copy)]
@@ -17,53 +22,74 @@ pub struct LinksData {
     pub segments: Resource<Vec<crate::segments::model::SegmentSummary>>,
 }
 
-/// Copies text to the clipboard; the link stays selectable in its field where the
-/// clipboard is unavailable.
-fn copy_to_clipboard(text: String) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(&text);
+/// The QR code the address asks for: `public`, or a personal link's id.
+const QR: &str = "qr";
+/// How many personal links the last request made.
+const LINKS_CREATED: &str = "links_created";
+
+/// `scheme://host` customers reach the app at: the configured public address, else the
+/// host this page was asked from.
+fn site_origin() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        let configured = crate::state::app_state()
+            .ok()
+            .and_then(|s| s.config.public_origin.clone());
+        configured
+            .or_else(|| {
+                let parts = crate::request::request_parts()?;
+                let host = parts.headers.get(http::header::HOST)?.to_str().ok()?;
+                Some(format!("http://{host}"))
+            })
+            .unwrap_or_default()
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
+    #[cfg(not(feature = "ssr"))]
+    String::new()
 }
 
-/// This page's origin (`https://host`), known only in the browser; links show as paths
-/// until the page is live.
-fn page_origin() -> Signal<String> {
-    let origin = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(o) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-            origin.set(o);
-        }
-    });
-    origin.into()
+/// The QR code (SVG) of `url`, drawn on the server.
+fn qr_code(url: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::feedback::links::qr_svg(url).ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = url;
+        None
+    }
 }
 
-/// A link with copy and QR buttons.
-#[component]
-fn LinkTools(url: Signal<String>, testid: &'static str) -> impl IntoView {
+/// A link with its copy button, and a link that shows (or hides) its QR code.
+fn link_tools(
+    url: String,
+    testid: &'static str,
+    qr_key: String,
+    query: &ParamsMap,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let qr = Action::new(|url: &String| {
-        let url = url.clone();
-        async move { feedback_link_qr(url).await }
-    });
-    let copied = RwSignal::new(false);
+    let showing = query.get(QR).as_deref() == Some(qr_key.as_str());
+    let qr_href = if showing {
+        "?#fb-links".to_string()
+    } else {
+        format!("?{QR}={qr_key}#fb-links")
+    };
+    let svg = showing.then(|| qr_code(&url)).flatten();
     view! {
         <div class="fb-link-tools" data-testid=testid>
-            <input type="text" readonly=true class="fb-link" prop:value=move || url.get() aria-label=move || i18n.t(Key::FbLink)
+            <input type="text" readonly=true class="fb-link" value=url.clone() aria-label=move || i18n.t(Key::FbLink)
                 data-testid=format!("{testid}-url") />
-            <button type="button" class="button secondary" on:click=move |_| { copy_to_clipboard(url.get_untracked()); copied.set(true); }>
-                {move || if copied.get() { i18n.t(Key::FbCopied) } else { i18n.t(Key::FbCopy) }}
-            </button>
-            <button type="button" class="button secondary" data-testid=format!("{testid}-qr-button")
-                on:click=move |_| { qr.dispatch(url.get_untracked()); }>{t(Key::FbShowQr)}</button>
-            {move || qr.value().get().map(|r| match r {
-                // The SVG is drawn by the server from module positions only; no text of
-                // the link is embedded in it.
-                Ok(svg) => view! { <div class="fb-qr" role="img" aria-label=i18n.t(Key::FbQrLabel) data-testid=format!("{testid}-qr") inner_html=svg></div> }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            <CopyButton
+                text=url
+                label=i18n.t(Key::FbCopy).to_string()
+                done=i18n.t(Key::FbCopied).to_string()
+                testid=format!("{testid}-copy")
+            />
+            <a class="button secondary" href=qr_href data-testid=format!("{testid}-qr-button")>{t(Key::FbShowQr)}</a>
+            // The SVG is drawn by the server from module positions only; no text of the
+            // link is embedded in it.
+            {svg.map(|svg| view! {
+                <div class="fb-qr" role="img" aria-label=move || i18n.t(Key::FbQrLabel) data-testid=format!("{testid}-qr") inner_html=svg></div>
             })}
         </div>
     }
@@ -72,26 +98,36 @@ fn LinkTools(url: Signal<String>, testid: &'static str) -> impl IntoView {
 #[component]
 pub fn LinksPanel(
     form_id: i64,
-    slug: RwSignal<String>,
+    slug: String,
     may_send_links: bool,
     data: LinksData,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let origin = page_origin();
-    let public_url = Signal::derive(move || format!("{}/f/{}", origin.get(), slug.get()));
+    let query = use_query_map().get_untracked();
+    let origin = site_origin();
+    let public_path = format!("/f/{slug}");
     let LinksData {
         create,
         links,
         segments,
     } = data;
     let create_error = move || create.value().get().and_then(|r| r.err());
+    let created = query
+        .get(LINKS_CREATED)
+        .and_then(|n| n.parse::<usize>().ok());
+    let public_tools = link_tools(
+        format!("{origin}{public_path}"),
+        "fb-public-link",
+        "public".into(),
+        &query,
+    );
     view! {
-        <div class="card fb-links">
+        <div class="card fb-links" id="fb-links">
             <h2>{t(Key::FbPublicLink)}</h2>
             <p class="muted">{t(Key::FbPublicLinkIntro)}</p>
-            <LinkTools url=public_url testid="fb-public-link" />
-            <p><a href=move || format!("/f/{}", slug.get()) target="_blank" rel="noopener" data-testid="fb-open-public">{t(Key::FbOpenPublicPage)}</a></p>
-            <Show when=move || may_send_links>
+            {public_tools}
+            <p><a href=public_path target="_blank" rel="noopener" data-testid="fb-open-public">{t(Key::FbOpenPublicPage)}</a></p>
+            {may_send_links.then(|| view! {
                 <h2>{t(Key::FbPersonalLinks)}</h2>
                 <p class="muted">{t(Key::FbPersonalLinksIntro)}</p>
                 <ActionForm action=create attr:class="form-grid" attr:data-testid="fb-link-form">
@@ -122,47 +158,45 @@ pub fn LinksPanel(
                         {field_error(create_error, "expires_on")}
                     </label>
                     <div class="form-actions">
-                        <button type="submit" class="button" data-testid="fb-link-create" disabled=move || create.pending().get()>{t(Key::FbCreateLinks)}</button>
-                        {move || create.value().get().map(|r| match r {
-                            Ok(n) => view! { <span class="notice" role="status" data-testid="fb-links-created">{i18n.t(Key::FbLinksCreated).replace("{n}", &n.to_string())}</span> }.into_any(),
-                            Err(AppError::Validation(_)) => ().into_any(),
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        <button type="submit" class="button" data-testid="fb-link-create">{t(Key::FbCreateLinks)}</button>
+                        {created.map(|n| view! {
+                            <span class="notice" role="status" data-testid="fb-links-created">{move || i18n.t(Key::FbLinksCreated).replace("{n}", &n.to_string())}</span>
                         })}
+                        {move || create_error().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! { <ErrorNotice error=e /> })}
                     </div>
                 </ActionForm>
                 <Transition fallback=|| view! { <p class="loading">"…"</p> }>
-                    {move || Suspend::new(async move {
-                        match links.await {
-                            Ok(list) if list.is_empty() => view! { <p class="empty">{t(Key::FbNoLinks)}</p> }.into_any(),
-                            Ok(list) => view! {
-                                <table class="data" data-testid="fb-links-table">
-                                    <thead><tr>
-                                        <th>{t(Key::Customers)}</th>
-                                        <th>{t(Key::FbLink)}</th>
-                                        <th>{t(Key::FbLinkExpires)}</th>
-                                        <th>{t(Key::FbLinkAnswered)}</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|l| {
-                                            let path = l.path.clone();
-                                            let url = Signal::derive(move || format!("{}{}", origin.get(), path));
-                                            view! {
+                    {move || {
+                        let (origin, query) = (origin.clone(), query.clone());
+                        Suspend::new(async move {
+                            match links.await {
+                                Ok(list) if list.is_empty() => view! { <p class="empty">{t(Key::FbNoLinks)}</p> }.into_any(),
+                                Ok(list) => view! {
+                                    <table class="data" data-testid="fb-links-table">
+                                        <thead><tr>
+                                            <th>{t(Key::Customers)}</th>
+                                            <th>{t(Key::FbLink)}</th>
+                                            <th>{t(Key::FbLinkExpires)}</th>
+                                            <th>{t(Key::FbLinkAnswered)}</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.into_iter().map(|l| view! {
                                                 <tr data-testid="fb-link-row" data-customer=l.customer_id.0>
                                                     <td><A href=format!("/customers/{}", l.customer_id)>{l.customer_name.clone()}</A></td>
-                                                    <td><LinkTools url testid="fb-personal-link" /></td>
+                                                    <td>{link_tools(format!("{origin}{}", l.path), "fb-personal-link", l.id.to_string(), &query)}</td>
                                                     <td>{l.expires_at.map(format_local_time).unwrap_or_else(|| "—".into())}</td>
                                                     <td>{l.used_at.map(format_local_time).unwrap_or_else(|| i18n.t(Key::FbNotYet).to_string())}</td>
                                                 </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        }
-                    })}
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any(),
+                                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                            }
+                        })
+                    }}
                 </Transition>
-            </Show>
+            })}
         </div>
     }
 }

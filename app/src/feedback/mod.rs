@@ -7,6 +7,7 @@ pub mod analysis_page;
 #[cfg(feature = "ssr")]
 pub mod answers;
 pub mod api;
+pub mod editor;
 #[cfg(feature = "ssr")]
 pub mod forms;
 #[cfg(feature = "ssr")]

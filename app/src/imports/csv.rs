@@ -162,6 +162,19 @@ pub struct Preview {
     pub read_as_gb18030: bool,
 }
 
+impl Preview {
+    /// What the mapping step of the file staged as `upload_id` shows.
+    pub fn staged_as(self, upload_id: String) -> UploadPreview {
+        UploadPreview {
+            upload_id,
+            headers: self.headers,
+            rows: self.rows,
+            mapping: self.mapping,
+            read_as_gb18030: self.read_as_gb18030,
+        }
+    }
+}
+
 /// Headers and the first rows, for the mapping step.
 pub fn preview(kind: ImportKind, bytes: &[u8]) -> AppResult<Preview> {
     let file = read_csv(bytes)?;

@@ -17,7 +17,7 @@ use crate::db::{now, Db, Engine, Row};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
 use crate::ids::UserId;
-use crate::imports::model::{ImportReport, JobPhase, JobStatus};
+use crate::imports::model::{refusal_key, ImportReport, JobPhase, JobStatus};
 use rand::RngCore;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -166,6 +166,20 @@ pub async fn stage_within(
     Ok(id)
 }
 
+/// A staged file's content, for its owner only (others get `NotFound`), while it is kept.
+pub async fn staged(db: &Db, owner: UserId, upload_id: &str) -> AppResult<Vec<u8>> {
+    let row = sqlx::query(
+        "SELECT content FROM import_uploads WHERE id = $1 AND owner_id = $2 AND created_at >= $3",
+    )
+    .bind(upload_id)
+    .bind(owner.0)
+    .bind(now() - KEEP_FOR_SECS)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(row.try_get("content")?)
+}
+
 /// Starts an import of a staged file: claims the file (its owner's only, once; others get
 /// `NotFound`) and opens a job for it, refused while [`MAX_RUNNING_PER_USER`] of the
 /// owner's imports still run. One transaction: a refusal changes nothing.
@@ -279,16 +293,6 @@ pub async fn heartbeat(db: Db, id: String) {
     }
 }
 
-/// The error key a failed job reports.
-fn failure_key(e: &AppError) -> Key {
-    match e {
-        AppError::Validation(errors) => {
-            errors.first().map(|f| f.message).unwrap_or(e.message_key())
-        }
-        _ => e.message_key(),
-    }
-}
-
 /// Stores a job's outcome; retried a few times, since the page waits for it.
 pub async fn finish(db: &Db, id: &str, result: AppResult<ImportReport>) {
     let (phase, processed, report, error) = match &result {
@@ -302,7 +306,7 @@ pub async fn finish(db: &Db, id: &str, result: AppResult<ImportReport>) {
             JobPhase::Failed,
             0,
             None,
-            serde_json::to_string(&failure_key(e)).ok(),
+            serde_json::to_string(&refusal_key(e)).ok(),
         ),
     };
     for attempt in 0..5 {

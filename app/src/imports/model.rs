@@ -1,6 +1,7 @@
 //! What an import is, independent of the database: kinds and their standard columns,
 //! header matching, the value parsers (dates, amounts) and the report the user sees.
 
+use crate::error::AppError;
 use crate::i18n::Key;
 use crate::ids::UserId;
 use serde::{Deserialize, Serialize};
@@ -396,6 +397,17 @@ impl JobStatus {
                 .unwrap_or(0)
                 .min(100)
         }
+    }
+}
+
+/// The one message that says why an upload, a start or a job was refused: the first
+/// field problem of a validation error, else the error's own.
+pub fn refusal_key(e: &AppError) -> Key {
+    match e {
+        AppError::Validation(errors) => {
+            errors.first().map(|f| f.message).unwrap_or(e.message_key())
+        }
+        _ => e.message_key(),
     }
 }
 

@@ -1,139 +1,63 @@
-//! The import page: choose kind and file, upload, map columns over a preview, start,
-//! watch progress, read the report. Every value from the file is rendered as text.
+//! The import page, one step per visit, every step rendered by the server:
+//! - choose kind and file: a plain multipart form posted to `/api/imports`, which stages
+//!   the file and comes back to `/import?kind=…&upload=…` (or `…&refused=<reason>`);
+//! - map columns over a preview of the staged file, and start: a form that comes back
+//!   to `/import?job=…`;
+//! - progress, which reloads itself in place while the job runs, then the report.
+//!
+//! Every value from the file is rendered as text.
 
 use crate::auth::pages::Protected;
 use crate::i18n::{t, use_i18n, Key};
-use crate::imports::api::{import_status, start_import};
-use crate::imports::model::{ImportKind, JobPhase, JobStatus, UploadPreview};
+use crate::imports::api::{import_status, staged_preview, StartImport};
+use crate::imports::model::{refusal_key, ImportKind, JobStatus, UploadPreview};
+use crate::ui::islands::RefreshWhileShown;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
-    view! { <Protected><ImportForm /></Protected> }
+    view! { <Protected><ImportSteps /></Protected> }
 }
 
-/// Sends the chosen file as the raw request body; the answer is the preview or the
-/// reason it was refused.
-#[cfg(feature = "hydrate")]
-async fn send_file(file: web_sys::File, kind: ImportKind) -> Result<UploadPreview, Key> {
-    use crate::error::AppError;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-    let window = web_sys::window().ok_or(Key::ErrTransport)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&file);
-    let url = format!("/api/imports?kind={}", kind.as_str());
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-        .await
-        .ok()
-        .and_then(|r| r.dyn_into().ok())
-        .ok_or(Key::ErrTransport)?;
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p)
-            .await
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default(),
-        Err(_) => return Err(Key::ErrTransport),
-    };
-    if response.ok() {
-        serde_json::from_str(&text).map_err(|_| Key::ErrTransport)
-    } else {
-        Err(match serde_json::from_str::<AppError>(&text) {
-            Ok(AppError::Validation(errors)) => errors
-                .first()
-                .map(|e| e.message)
-                .unwrap_or(Key::ErrValidation),
-            Ok(e) => e.message_key(),
-            // The server's own limit answered before our handler: the file is too large.
-            Err(_) if response.status() == 413 => Key::ErrImportFileTooLarge,
-            Err(_) => Key::ErrTransport,
-        })
-    }
+/// A refusal, translated.
+fn refusal_notice(key: Key) -> impl IntoView {
+    view! { <p class="notice error" role="alert" data-testid="import-refused">{t(key)}</p> }
 }
 
 #[component]
-fn ImportForm() -> impl IntoView {
-    let i18n = use_i18n();
-    let kind = RwSignal::new(ImportKind::Customers);
-    let preview = RwSignal::new(None::<UploadPreview>);
-    let mapping = RwSignal::new(Vec::<String>::new());
-    let error = RwSignal::new(None::<Key>);
-    let busy = RwSignal::new(false);
-    let status = RwSignal::new(None::<JobStatus>);
-    let file_input = NodeRef::<leptos::html::Input>::new();
-
-    let upload = move |_| {
-        error.set(None);
-        status.set(None);
-        preview.set(None);
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(file) = file_input
-                .get_untracked()
-                .and_then(|input| input.files())
-                .and_then(|files| files.get(0))
-            else {
-                error.set(Some(Key::ImportChooseFile));
-                return;
-            };
-            busy.set(true);
-            let kind = kind.get_untracked();
-            leptos::task::spawn_local(async move {
-                match send_file(file, kind).await {
-                    Ok(p) => {
-                        mapping.set(p.mapping.clone());
-                        preview.set(Some(p));
-                    }
-                    Err(key) => error.set(Some(key)),
-                }
-                busy.set(false);
-            });
-        }
-    };
-
-    let start = move |_| {
-        let Some(p) = preview.get_untracked() else {
-            return;
-        };
-        error.set(None);
-        busy.set(true);
-        let (kind, columns) = (kind.get_untracked(), mapping.get_untracked());
-        leptos::task::spawn_local(async move {
-            match start_import(p.upload_id, kind, columns).await {
-                Ok(job) => {
-                    preview.set(None);
-                    loop {
-                        #[cfg(feature = "hydrate")]
-                        gloo_timers::future::TimeoutFuture::new(500).await;
-                        match import_status(job.clone()).await {
-                            Ok(s) => {
-                                let finished = s.phase.finished();
-                                status.set(Some(s));
-                                if finished {
-                                    break;
-                                }
-                            }
-                            Err(e) => {
-                                error.set(Some(e.message_key()));
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => error.set(Some(e.message_key())),
+fn ImportSteps() -> impl IntoView {
+    let query = use_query_map();
+    let (kind, upload, refused, job) = query.with_untracked(|q| {
+        let given = |name: &str| q.get(name).filter(|v| !v.is_empty());
+        (
+            given("kind")
+                .and_then(|k| ImportKind::parse(&k))
+                .unwrap_or(ImportKind::Customers),
+            given("upload"),
+            given("refused").and_then(|k| Key::from_name(&k)),
+            given("job"),
+        )
+    });
+    let preview = Resource::new(
+        move || upload.clone(),
+        move |upload| async move {
+            match upload {
+                Some(id) => staged_preview(id, kind).await.map(Some),
+                None => Ok(None),
             }
-            busy.set(false);
-        });
-    };
-
-    let mapping_step = move || {
-        preview
-            .get()
-            .map(|p| mapping_view(p, kind.get_untracked().fields(), mapping, busy, start))
-    };
-    let report = move || status.get().map(report_view);
+        },
+    );
+    let status = Resource::new(
+        move || job.clone(),
+        |job| async move {
+            match job {
+                Some(job) => import_status(job).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let start = ServerAction::<StartImport>::new();
 
     view! {
         <section class="page">
@@ -141,87 +65,80 @@ fn ImportForm() -> impl IntoView {
                 <h1>{t(Key::ImportTitle)}</h1>
             </div>
             <p>{t(Key::ImportIntro)}</p>
-            <div class="import-choose">
+            <form
+                class="import-choose"
+                method="post"
+                action="/api/imports"
+                enctype="multipart/form-data"
+                data-testid="import-upload-form"
+            >
                 <label>
                     {t(Key::ImportKindLabel)}
-                    <select
-                        data-testid="import-kind"
-                        on:change=move |ev| {
-                            if let Some(k) = ImportKind::parse(&event_target_value(&ev)) {
-                                kind.set(k);
-                                preview.set(None);
-                            }
-                        }
-                    >
+                    <select name="kind" data-testid="import-kind">
                         {ImportKind::ALL
                             .into_iter()
-                            .map(|k| {
-                                view! {
-                                    <option value=k.as_str() selected=move || kind.get() == k>
-                                        {move || i18n.t(k.label())}
-                                    </option>
-                                }
-                            })
+                            .map(|k| view! { <option value=k.as_str() selected=k == kind>{t(k.label())}</option> })
                             .collect_view()}
                     </select>
                 </label>
                 <label>
                     {t(Key::ImportFile)}
-                    <input type="file" accept=".csv,text/csv" data-testid="import-file" node_ref=file_input />
+                    <input type="file" name="file" accept=".csv,text/csv" required=true data-testid="import-file" />
                 </label>
-                <button
-                    type="button"
-                    class="button"
-                    data-testid="import-upload"
-                    disabled=move || busy.get()
-                    on:click=upload
-                >
-                    {move || if busy.get() { i18n.t(Key::ImportUploading) } else { i18n.t(Key::ImportUpload) }}
-                </button>
-            </div>
-            {move || error.get().map(|k| view! { <p class="notice error" role="alert">{move || i18n.t(k)}</p> })}
-            {mapping_step}
-            {report}
-            <Show when=move || status.get().is_some_and(|s| s.phase == JobPhase::Done || s.phase == JobPhase::Failed)>
-                <a href="/import">{t(Key::ImportAnother)}</a>
-            </Show>
+                <button type="submit" class="button" data-testid="import-upload">{t(Key::ImportUpload)}</button>
+            </form>
+            {refused.map(refusal_notice)}
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(Some(p)) => mapping_form(p, kind, start).into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => refusal_notice(refusal_key(&e)).into_any(),
+                    }
+                })}
+            </Suspense>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(Some(s)) => job_view(s).into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => refusal_notice(refusal_key(&e)).into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }
 
+/// The kind as the start function's argument reads it (its serde name).
+fn kind_argument(kind: ImportKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// The mapping step: the file's first rows under their headers, a field chosen per column.
-fn mapping_view(
+fn mapping_form(
     p: UploadPreview,
-    fields: &'static [&'static str],
-    mapping: RwSignal<Vec<String>>,
-    busy: RwSignal<bool>,
-    start: impl Fn(leptos::ev::MouseEvent) + 'static,
+    kind: ImportKind,
+    start: ServerAction<StartImport>,
 ) -> impl IntoView {
+    let fields = kind.fields();
     let heads = p
         .headers
         .iter()
         .enumerate()
         .map(|(i, header)| {
-            let selected = move |f: &str| mapping.with(|m| m.get(i).is_some_and(|x| x == f));
+            let chosen = p.mapping.get(i).cloned().unwrap_or_default();
             view! {
                 <th>
                     <span class="import-header">{header.clone()}</span>
-                    <select
-                        data-testid="import-map"
-                        aria-label=header.clone()
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            mapping.update(|m| {
-                                if let Some(slot) = m.get_mut(i) {
-                                    *slot = v;
-                                }
-                            });
-                        }
-                    >
-                        <option value="" selected=move || selected("")>{t(Key::ImportIgnoreColumn)}</option>
+                    <select name=format!("mapping[{i}]") data-testid="import-map" aria-label=header.clone()>
+                        <option value="" selected=chosen.is_empty()>{t(Key::ImportIgnoreColumn)}</option>
                         {fields
                             .iter()
-                            .map(|f| view! { <option value=*f selected=move || selected(f)>{*f}</option> })
+                            .map(|f| view! { <option value=*f selected=chosen == *f>{*f}</option> })
                             .collect_view()}
                     </select>
                 </th>
@@ -238,25 +155,43 @@ fn mapping_view(
     let gb18030 = p.read_as_gb18030.then(|| view! {
         <p class="notice" role="status" data-testid="import-gb18030">{t(Key::ImportReadAsGb18030)}</p>
     });
+    let refused = move || {
+        start
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| refusal_notice(refusal_key(&e)))
+    };
     view! {
-        <h2>{t(Key::ImportMappingTitle)}</h2>
-        {gb18030}
-        <p>{t(Key::ImportPreviewNote)}</p>
-        <div class="table-scroll">
-            <table class="import-preview">
-                <thead><tr>{heads}</tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <button
-            type="button"
-            class="button primary"
-            data-testid="import-start"
-            disabled=move || busy.get()
-            on:click=start
-        >
-            {t(Key::ImportStart)}
-        </button>
+        <ActionForm action=start attr:data-testid="import-mapping">
+            <input type="hidden" name="upload_id" value=p.upload_id.clone() />
+            <input type="hidden" name="kind" value=kind_argument(kind) />
+            <h2>{t(Key::ImportMappingTitle)}</h2>
+            {gb18030}
+            <p>{t(Key::ImportPreviewNote)}</p>
+            <div class="table-scroll">
+                <table class="import-preview">
+                    <thead><tr>{heads}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {refused}
+            <button type="submit" class="button primary" data-testid="import-start">{t(Key::ImportStart)}</button>
+        </ActionForm>
+    }
+}
+
+/// A job: its progress while it runs (the page reloads itself in place meanwhile), then
+/// its report.
+fn job_view(s: JobStatus) -> impl IntoView {
+    let finished = s.phase.finished();
+    view! {
+        {report_view(s)}
+        {if finished {
+            view! { <a href="/import">{t(Key::ImportAnother)}</a> }.into_any()
+        } else {
+            view! { <RefreshWhileShown seconds=1 /> }.into_any()
+        }}
     }
 }
 

@@ -1,16 +1,19 @@
-//! `POST /api/imports?kind=…`: the raw CSV file as the request body. Staged in memory for
-//! the signed-in user; the answer is the preview the mapping step shows.
+//! `POST /api/imports`: a CSV file to stage for the signed-in user. Two ways in:
+//! - the import page's form (`multipart/form-data` with `kind` and `file`), answered with a
+//!   redirect to the page's next step: the column mapping of the staged file, or the page
+//!   saying why the file was refused;
+//! - the raw file as the request body with `?kind=…`, answered with the preview as JSON.
 
 use crate::auth::permissions::may_import;
 use crate::auth::session::cookie_user;
 use crate::error::AppError;
+use crate::i18n::Key;
 use crate::imports::csv::preview;
-use crate::imports::model::{ImportKind, UploadPreview, MAX_UPLOAD_BYTES};
+use crate::imports::model::{refusal_key, ImportKind, UploadPreview, MAX_UPLOAD_BYTES};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use http::{HeaderMap, StatusCode};
 use std::collections::HashMap;
@@ -23,7 +26,7 @@ fn error_response(err: AppError) -> Response {
         AppError::Validation(errors)
             if errors
                 .iter()
-                .any(|e| e.message == crate::i18n::Key::ErrImportFileTooLarge) =>
+                .any(|e| e.message == Key::ErrImportFileTooLarge) =>
         {
             StatusCode::PAYLOAD_TOO_LARGE
         }
@@ -31,8 +34,7 @@ fn error_response(err: AppError) -> Response {
             if errors.iter().any(|e| {
                 matches!(
                     e.message,
-                    crate::i18n::Key::ErrImportTooManyStaged
-                        | crate::i18n::Key::ErrImportStagingFull
+                    Key::ErrImportTooManyStaged | Key::ErrImportStagingFull
                 )
             }) =>
         {
@@ -47,39 +49,74 @@ pub async fn upload_file(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
-    let user = match cookie_user(&state, &headers).await {
-        Ok(u) => u,
-        Err(e) => return error_response(e),
-    };
-    if !may_import(&user) {
-        return error_response(AppError::Forbidden);
+    let is_form = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_form {
+        let form = Multipart::from_request(request, &state).await.ok();
+        return upload_form(&state, &headers, form).await;
     }
-    let Some(kind) = query.get("kind").and_then(|k| ImportKind::parse(k)) else {
-        return error_response(AppError::field("kind", crate::i18n::Key::ErrInvalidChoice));
-    };
+    let kind = query.get("kind").and_then(|k| ImportKind::parse(k));
     // Too large (or cut off): refused as a whole, nothing staged.
-    let Ok(body) = body else {
-        return error_response(AppError::field(
-            "file",
-            crate::i18n::Key::ErrImportFileTooLarge,
-        ));
+    let body = Bytes::from_request(request, &state).await.ok();
+    match stage_file(&state, &headers, kind, body).await {
+        Ok(preview) => Json(preview).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+/// The import page's form: stages the file and sends the browser to the next step.
+async fn upload_form(state: &AppState, headers: &HeaderMap, form: Option<Multipart>) -> Response {
+    let mut kind = None;
+    let mut file = None;
+    let mut chosen = false;
+    if let Some(mut form) = form {
+        // A body cut off by the size limit ends the loop with the file missing.
+        while let Ok(Some(field)) = form.next_field().await {
+            match field.name() {
+                Some("kind") => kind = field.text().await.ok().and_then(|k| ImportKind::parse(&k)),
+                Some("file") => {
+                    // Browsers send an empty, nameless part when no file was chosen.
+                    chosen = field.file_name().is_some_and(|n| !n.is_empty());
+                    file = field.bytes().await.ok();
+                }
+                _ => {}
+            }
+        }
+    }
+    let outcome = if chosen || file.is_none() {
+        stage_file(state, headers, kind, file).await
+    } else {
+        Err(AppError::field("file", Key::ImportChooseFile))
     };
-    let preview = match preview(kind, &body) {
-        Ok(p) => p,
-        Err(e) => return error_response(e),
+    let kind_param = kind
+        .map(|k| format!("kind={}&", k.as_str()))
+        .unwrap_or_default();
+    let next = match outcome {
+        Ok(preview) => format!("/import?{kind_param}upload={}", preview.upload_id),
+        Err(e) => format!("/import?{kind_param}refused={}", refusal_key(&e).name()),
     };
-    let upload_id = match crate::imports::jobs::stage(&state.db, user.id, &body).await {
-        Ok(id) => id,
-        Err(e) => return error_response(e),
-    };
-    Json(UploadPreview {
-        upload_id,
-        headers: preview.headers,
-        rows: preview.rows,
-        mapping: preview.mapping,
-        read_as_gb18030: preview.read_as_gb18030,
-    })
-    .into_response()
+    Redirect::to(&next).into_response()
+}
+
+/// Checks the user, the kind and the file, and stages the file: the mapping step's
+/// preview. A missing `file` was too large (or cut off): refused as a whole.
+async fn stage_file(
+    state: &AppState,
+    headers: &HeaderMap,
+    kind: Option<ImportKind>,
+    file: Option<Bytes>,
+) -> Result<UploadPreview, AppError> {
+    let user = cookie_user(state, headers).await?;
+    if !may_import(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let kind = kind.ok_or_else(|| AppError::field("kind", Key::ErrInvalidChoice))?;
+    let body = file.ok_or_else(|| AppError::field("file", Key::ErrImportFileTooLarge))?;
+    let preview = preview(kind, &body)?;
+    let upload_id = crate::imports::jobs::stage(&state.db, user.id, &body).await?;
+    Ok(preview.staged_as(upload_id))
 }

@@ -61,13 +61,20 @@ pub async fn segment_builder_options() -> Result<BuilderOptions, AppError> {
     service::builder_options(&app_state()?.db, &user).await
 }
 
-/// Saves a new segment (`id` 0) or the actor's own; answers the segment's id.
+/// Saves a new segment (`id` 0) or the actor's own; answers the segment's id. The
+/// builder's form comes back to the saved segment, which says so after an edit.
 #[server(endpoint = "segments/save")]
 pub async fn save_segment(id: i64, input: SegmentInput) -> Result<i64, AppError> {
     use ssr::*;
     let user = require_user().await?;
     let draft = SegmentDraft::parse(&input)?;
-    service::save(&app_state()?.db, &user, (id > 0).then_some(id), draft).await
+    let saved = service::save(&app_state()?.db, &user, (id > 0).then_some(id), draft).await?;
+    leptos_axum::redirect(&if id > 0 {
+        format!("/segments/{saved}?saved=1")
+    } else {
+        format!("/segments/{saved}")
+    });
+    Ok(saved)
 }
 
 #[server(endpoint = "segments/delete")]
@@ -79,7 +86,8 @@ pub async fn delete_segment(id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// One task per member, for its owner, due at the given local date and time.
+/// One task per member, for its owner, due at the given local date and time. The form
+/// comes back to the segment, which shows the outcome.
 #[server(endpoint = "segments/task-batch")]
 pub async fn create_segment_task_batch(
     id: i64,
@@ -93,5 +101,50 @@ pub async fn create_segment_task_batch(
         &due,
         crate::dates::user_offset_minutes(),
     )?;
-    service::create_task_batch(&app_state()?.db, &user, id, &title, due_at).await
+    let outcome = service::create_task_batch(&app_state()?.db, &user, id, &title, due_at).await?;
+    leptos_axum::redirect(&format!(
+        "/segments/{id}?tasks_created={}&tasks_refused={}",
+        outcome.created, outcome.refused
+    ));
+    Ok(outcome)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use leptos::server_fn::codec::{FromReq, PostUrl};
+
+    async fn save_form(body: &str) -> SaveSegment {
+        let request = http::Request::builder()
+            .method("POST")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        <SaveSegment as FromReq<PostUrl, _, AppError>>::from_req(request)
+            .await
+            .unwrap()
+    }
+
+    /// The builder's form as the browser sends it: the share box only when ticked.
+    #[tokio::test]
+    async fn the_builder_form_is_the_save_arguments() {
+        let rule = "%7B%22version%22%3A1%7D";
+        let unshared = save_form(&format!(
+            "id=0&input%5Bname%5D=South&input%5Bdescription%5D=&input%5Brule_json%5D={rule}"
+        ))
+        .await;
+        assert_eq!(unshared.id, 0);
+        assert_eq!(unshared.input.name, "South");
+        assert!(!unshared.input.shared);
+        assert_eq!(unshared.input.rule_json, r#"{"version":1}"#);
+        let shared = save_form(&format!(
+            "id=4&input%5Bname%5D=South&input%5Bdescription%5D=d&input%5Bshared%5D=true&input%5Brule_json%5D={rule}"
+        ))
+        .await;
+        assert!(shared.input.shared);
+        assert_eq!(shared.id, 4);
+    }
 }

@@ -1,5 +1,9 @@
-//! The rule editor of the segment builder: groups and conditions edited in place, by
-//! index path, each row showing the problem the last count found in it.
+//! The rule editor of the segment builder, an island: the rule tree lives here, in the
+//! browser. Every edit writes the tree as JSON into the builder form's rule field and
+//! submits the form as a GET to the builder page (after a pause in typing, at once for a
+//! choice); the server renders that page with the count and members of the rule in the
+//! address. The problems it found come inside this island (its children) and are shown on
+//! the condition they name. Groups and conditions are edited in place, by index path.
 
 use crate::error::FieldError;
 use crate::i18n::{t, use_i18n, Key};
@@ -8,47 +12,283 @@ use crate::segments::model::{
 };
 use leptos::prelude::*;
 
+/// The builder form's field that carries the rule, named as the save function reads it.
+pub const RULE_FIELD: &str = "input[rule_json]";
+
 /// Everything the rule editor's rows share.
 #[derive(Clone, Copy)]
-pub struct Editor {
-    /// The tree; rendering tracks it, so only structural edits go through `update`.
-    pub rule: RwSignal<SegmentRule>,
-    /// Bumped on value edits, which change `rule` without re-rendering the tree.
-    pub edits: RwSignal<u32>,
-    /// Validation problems of the last count, by condition path.
-    pub problems: RwSignal<Vec<FieldError>>,
-    pub options: StoredValue<BuilderOptions>,
+struct Editor {
+    /// The tree; rendering tracks it, so only structural edits notify.
+    rule: RwSignal<SegmentRule>,
+    /// (condition path, message) of the problems the server found in the rule it counted.
+    problems: RwSignal<Vec<(String, String)>>,
+    options: StoredValue<BuilderOptions>,
+    root: NodeRef<leptos::html::Div>,
+    field: NodeRef<leptos::html::Input>,
+    #[cfg(feature = "hydrate")]
+    pending: StoredValue<browser::Pending, LocalStorage>,
 }
 
 impl Editor {
     fn restructure(&self, f: impl FnOnce(&mut RuleGroup)) {
         self.rule.update(|r| f(&mut r.root));
+        // Paths have moved: the problems name conditions that may no longer be there.
+        self.problems.set(Vec::new());
+        self.changed(false);
     }
-    fn edit_condition(&self, path: &[usize], f: impl FnOnce(&mut Condition)) {
+    /// A value edit: `typed` for text, which waits for a pause before counting.
+    fn edit_condition(&self, path: &[usize], typed: bool, f: impl FnOnce(&mut Condition)) {
         self.rule.update_untracked(|r| {
             if let Some(RuleNode::Condition(c)) = r.root.node_at_mut(path) {
                 f(c);
             }
         });
-        self.edits.update(|n| *n += 1);
+        self.changed(typed);
     }
-    fn problem(&self, path: &[usize]) -> Option<Key> {
+    fn problem(&self, path: &[usize]) -> Option<String> {
         let name = path_name(path);
         self.problems
             .read()
             .iter()
-            .find(|e| e.field == name)
-            .map(|e| e.message)
+            .find(|(field, _)| *field == name)
+            .map(|(_, message)| message.clone())
+    }
+    fn changed(&self, typed: bool) {
+        #[cfg(feature = "hydrate")]
+        browser::changed(*self, typed);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = typed;
     }
 }
 
-fn path_name(path: &[usize]) -> String {
+/// The name the server's checks give a condition (`rule.root.0.2`).
+pub fn path_name(path: &[usize]) -> String {
     let mut s = "rule.root".to_string();
     for i in path {
         s.push('.');
         s.push_str(&i.to_string());
     }
     s
+}
+
+/// The server's list of a rule's problems, the children of [`RuleEditor`].
+pub fn problem_list(problems: Vec<FieldError>) -> impl IntoView {
+    view! {
+        <ul>
+            {problems.into_iter().map(|e| view! { <li data-problem-for=e.field>{t(e.message)}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// The rule editor inside the builder form. `children` is the server's list of the rule's
+/// problems ([`problem_list`]), kept hidden: each shows on its condition.
+#[island]
+pub fn RuleEditor(options: BuilderOptions, rule: SegmentRule, children: Children) -> impl IntoView {
+    let editor = Editor {
+        rule: RwSignal::new(rule),
+        problems: RwSignal::new(Vec::new()),
+        options: StoredValue::new(options),
+        root: NodeRef::new(),
+        field: NodeRef::new(),
+        #[cfg(feature = "hydrate")]
+        pending: StoredValue::new_local(browser::Pending::default()),
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| browser::start(editor));
+    let json = editor.rule.with_untracked(|r| r.to_json());
+    let on_focus = move |ev: leptos::ev::FocusEvent| {
+        #[cfg(feature = "hydrate")]
+        browser::remember_focus(editor, &ev);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <div class="contents" node_ref=editor.root on:focusin=on_focus>
+            <input type="hidden" name=RULE_FIELD value=json node_ref=editor.field />
+            {move || {
+                let root = editor.rule.with(|r| r.root.clone());
+                group_view(editor, root, Vec::new())
+            }}
+            <div hidden=true>{children()}</div>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{Editor, RuleEditorProps};
+    use gloo_timers::callback::Timeout;
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    /// How long typing pauses before the count is asked for.
+    const TYPING_PAUSE_MS: u32 = 350;
+    /// Marks the items of [`super::problem_list`]: each names its condition.
+    const PROBLEM_ATTR: &str = "data-problem-for";
+
+    /// The editor's dealings with the page around it.
+    #[derive(Default)]
+    pub struct Pending {
+        /// The preview that waits for a pause in typing.
+        timer: Option<Timeout>,
+        /// An edit came while the form was being sent: preview again once it is back.
+        again: bool,
+        /// Set while this editor submits the form itself.
+        own_submit: bool,
+        /// Where the page was scrolled when the last preview left, and the editor's field
+        /// last focused: following the preview's address moves both, and they are put back.
+        scroll: Option<(f64, f64)>,
+        focused: Option<web_sys::HtmlElement>,
+    }
+
+    pub fn changed(editor: Editor, typed: bool) {
+        // The form carries the latest rule at once, so a save never sends an older one.
+        if let Some(field) = editor.field.get_untracked() {
+            field.set_value(&editor.rule.with_untracked(|r| r.to_json()));
+        }
+        if typed {
+            let timer = Timeout::new(TYPING_PAUSE_MS, move || preview(editor));
+            editor.pending.update_value(|p| p.timer = Some(timer));
+        } else {
+            editor.pending.update_value(|p| p.timer = None);
+            preview(editor);
+        }
+    }
+
+    fn form_of(editor: Editor) -> Option<web_sys::HtmlFormElement> {
+        editor
+            .root
+            .get_untracked()?
+            .closest("form")
+            .ok()??
+            .dyn_into()
+            .ok()
+    }
+
+    /// Submits the builder form as a GET to the page, which comes back with the count.
+    fn preview(editor: Editor) {
+        let Some(form) = form_of(editor) else { return };
+        // The navigation script sends one submission of a form at a time.
+        if form.get_attribute("aria-busy").as_deref() == Some("true") {
+            editor.pending.update_value(|p| p.again = true);
+            return;
+        }
+        // The page that comes back renders this island with these props; saying so keeps
+        // this island, and what is being typed into it, instead of a fresh copy.
+        let host = editor
+            .root
+            .get_untracked()
+            .and_then(|r| r.closest("leptos-island").ok().flatten());
+        let props = serde_json::to_string(&RuleEditorProps {
+            options: editor.options.get_value(),
+            rule: editor.rule.get_untracked(),
+            children: Box::new(|| ().into_any()),
+        });
+        if let (Some(host), Ok(props)) = (host, props) {
+            let _ = host.set_attribute("data-props", &props);
+        }
+        let scroll = web_sys::window().map(|w| {
+            (
+                w.scroll_x().unwrap_or_default(),
+                w.scroll_y().unwrap_or_default(),
+            )
+        });
+        editor.pending.update_value(|p| {
+            p.again = false;
+            p.scroll = scroll;
+            p.own_submit = true;
+        });
+        // A preview needs no name yet: the form's checks are for saving.
+        form.set_no_validate(true);
+        let _ = form.request_submit();
+        form.set_no_validate(false);
+        editor.pending.update_value(|p| p.own_submit = false);
+    }
+
+    pub fn remember_focus(editor: Editor, ev: &web_sys::FocusEvent) {
+        let focused = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+        editor.pending.update_value(|p| p.focused = focused);
+    }
+
+    /// Once hydrated: shows the server's problems, and after each navigation shows the new
+    /// ones, puts back focus and scroll after a preview and sends a preview that had to
+    /// wait. Any other submission of the form (a save) drops a preview still waiting.
+    pub fn start(editor: Editor) {
+        read_problems(editor);
+        let Some(root) = editor.root.get_untracked() else {
+            return;
+        };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let on_navigated = Closure::<dyn Fn()>::new(move || {
+            if root.is_connected() {
+                read_problems(editor);
+                restore_view(editor);
+                if editor.pending.with_value(|p| p.again) {
+                    preview(editor);
+                }
+            }
+        });
+        let _ = document.add_event_listener_with_callback(
+            "rapport:navigated",
+            on_navigated.as_ref().unchecked_ref(),
+        );
+        // Lives as long as the page; does nothing once the editor has left it.
+        on_navigated.forget();
+        if let Some(form) = form_of(editor) {
+            let on_submit = Closure::<dyn Fn()>::new(move || {
+                editor.pending.update_value(|p| {
+                    if !p.own_submit {
+                        p.timer = None;
+                        p.again = false;
+                        p.scroll = None;
+                    }
+                });
+            });
+            let _ =
+                form.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+            on_submit.forget();
+        }
+    }
+
+    fn read_problems(editor: Editor) {
+        let Some(root) = editor.root.get_untracked() else {
+            return;
+        };
+        let Ok(items) = root.query_selector_all(&format!("[{PROBLEM_ATTR}]")) else {
+            return;
+        };
+        let problems = (0..items.length())
+            .filter_map(|i| items.item(i)?.dyn_into::<web_sys::Element>().ok())
+            .filter_map(|el| Some((el.get_attribute(PROBLEM_ATTR)?, el.text_content()?)))
+            .collect();
+        editor.problems.set(problems);
+    }
+
+    fn restore_view(editor: Editor) {
+        let Some((scroll, focused)) = editor
+            .pending
+            .try_update_value(|p| (p.scroll.take(), p.focused.clone()))
+        else {
+            return;
+        };
+        let (Some((x, y)), Some(window)) = (scroll, web_sys::window()) else {
+            return;
+        };
+        let root = editor.root.get_untracked();
+        let within = |el: &web_sys::Element| root.as_ref().is_some_and(|r| r.contains(Some(el)));
+        let active = window.document().and_then(|d| d.active_element());
+        if !active.as_ref().is_some_and(within) {
+            if let Some(el) = focused.filter(|el| el.is_connected() && within(el)) {
+                let _ = el.focus();
+            }
+        }
+        window.scroll_to_with_x_and_y(x, y);
+    }
 }
 
 const COMBINE_CHOICES: [(&str, Key); 4] = [
@@ -67,7 +307,7 @@ fn combine_code(g: &RuleGroup) -> &'static str {
     }
 }
 
-pub fn group_view(editor: Editor, group: RuleGroup, path: Vec<usize>) -> AnyView {
+fn group_view(editor: Editor, group: RuleGroup, path: Vec<usize>) -> AnyView {
     let i18n = use_i18n();
     let current = combine_code(&group);
     let p_combine = path.clone();
@@ -199,7 +439,7 @@ fn cmp_select(editor: Editor, current: Cmp, path: Vec<usize>, text_only: bool) -
             data-testid="condition-op"
             on:change=move |ev| {
                 let op = Cmp::parse(&event_target_value(&ev)).unwrap_or_default();
-                editor.edit_condition(&path, |c| match c {
+                editor.edit_condition(&path, false, |c| match c {
                     Condition::Measure { op: o, .. } | Condition::Custom { op: o, .. } => *o = op,
                     Condition::Attr { .. } => {}
                 });
@@ -280,7 +520,7 @@ fn condition_view(editor: Editor, condition: Condition, path: Vec<usize>) -> Any
                 let path = p_remove.clone();
                 editor.restructure(|root| root.remove_at(&path));
             }>"✕"</button>
-            {move || editor.problem(&p_problem).map(|k| view! { <span class="field-error" role="alert">{move || i18n.t(k)}</span> })}
+            {move || editor.problem(&p_problem).map(|message| view! { <span class="field-error" role="alert">{message}</span> })}
         </div>
     }
     .into_any()
@@ -304,7 +544,7 @@ fn attr_inputs(
             data-testid="condition-op"
             on:change=move |ev| {
                 let v = event_target_value(&ev);
-                editor.edit_condition(&p_op, |c| if let Condition::Attr { op, .. } = c {
+                editor.edit_condition(&p_op, false, |c| if let Condition::Attr { op, .. } = c {
                     *op = if v == "none_of" { SetOp::NoneOf } else { SetOp::AnyOf };
                 });
             }
@@ -330,7 +570,7 @@ fn attr_inputs(
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 let v = v.clone();
-                                editor.edit_condition(&p, |c| if let Condition::Attr { values, .. } = c {
+                                editor.edit_condition(&p, false, |c| if let Condition::Attr { values, .. } = c {
                                     values.retain(|x| *x != v);
                                     if on { values.push(v); }
                                 });
@@ -364,7 +604,7 @@ fn attr_inputs(
                 value=values.join(", ")
                 on:input=move |ev| {
                     let raw = event_target_value(&ev);
-                    editor.edit_condition(&p, |c| if let Condition::Attr { values, .. } = c {
+                    editor.edit_condition(&p, true, |c| if let Condition::Attr { values, .. } = c {
                         *values = raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
                     });
                 }
@@ -405,7 +645,7 @@ fn measure_inputs(
                     value=days.map(|d| d.to_string()).unwrap_or_default()
                     on:input=move |ev| {
                         let raw = event_target_value(&ev);
-                        editor.edit_condition(&p_days, |c| if let Condition::Measure { days, .. } = c {
+                        editor.edit_condition(&p_days, true, |c| if let Condition::Measure { days, .. } = c {
                             // Empty means all history; anything unparsable is sent as
                             // is-invalid (0) so the server names the problem.
                             *days = if raw.trim().is_empty() { None } else { Some(raw.trim().parse().unwrap_or(0)) };
@@ -427,7 +667,7 @@ fn measure_inputs(
             value=value
             on:input=move |ev| {
                 let raw = event_target_value(&ev);
-                editor.edit_condition(&p_value, |c| if let Condition::Measure { value, .. } = c {
+                editor.edit_condition(&p_value, true, |c| if let Condition::Measure { value, .. } = c {
                     *value = raw;
                 });
             }
@@ -448,8 +688,10 @@ fn custom_inputs(editor: Editor, key: &str, op: Cmp, value: String, path: &[usiz
     let kind = field.as_ref().map(|f| f.2.clone()).unwrap_or_default();
     let text_only = kind == "text" || kind == "choice";
     let p_value = path.clone();
+    // A date or text is typed; a choice is picked.
+    let typed = kind != "choice";
     let set_value = move |raw: String| {
-        editor.edit_condition(&p_value, |c| {
+        editor.edit_condition(&p_value, typed, |c| {
             if let Condition::Custom { value, .. } = c {
                 *value = raw;
             }

@@ -464,6 +464,8 @@ pub struct SegmentSummary {
 pub struct SegmentInput {
     pub name: String,
     pub description: String,
+    /// An unticked box is not sent at all.
+    #[serde(default)]
     pub shared: bool,
     pub rule_json: String,
 }

@@ -1,5 +1,7 @@
-//! The segment list and the builder: a nested rule editor with a live, debounced member
-//! count and the member list below it.
+//! The segment list and the builder. The builder is one form: its rule editor (an
+//! island) sends it as a GET to this page after each edit, and the server renders the
+//! page with the count and members of the rule in the address (`input[…]` fields, the
+//! names the save function reads); its save button posts it.
 
 use crate::auth::pages::Protected;
 use crate::customers::filter::CustomerPage;
@@ -7,12 +9,14 @@ use crate::customers::model::level_short_label;
 use crate::error::AppError;
 use crate::i18n::{t, use_i18n, Key};
 use crate::segments::api::*;
-use crate::segments::editor::{group_view, Editor};
-use crate::segments::model::{BuilderOptions, Segment, SegmentInput};
-use crate::ui::ErrorNotice;
+use crate::segments::editor::{path_name, problem_list, RuleEditor, RULE_FIELD};
+use crate::segments::model::{parse_rule_json, BuilderOptions, Segment, SegmentRule};
+use crate::ui::{field_error, ErrorNotice};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
 #[component]
 pub fn SegmentsPage() -> impl IntoView {
@@ -71,30 +75,90 @@ pub fn SegmentEditPage() -> impl IntoView {
     view! { <Protected><SegmentEdit /></Protected> }
 }
 
+const NAME_FIELD: &str = "input[name]";
+const DESCRIPTION_FIELD: &str = "input[description]";
+const SHARED_FIELD: &str = "input[shared]";
+// The member page's cursor, and what the save and the task batch came back with.
+const AFTER: &str = "after";
+const SAVED: &str = "saved";
+const TASKS_CREATED: &str = "tasks_created";
+const TASKS_REFUSED: &str = "tasks_refused";
+
+/// The unsaved edits the builder's form put in the address, if it did.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Edits {
+    name: String,
+    description: String,
+    shared: bool,
+    rule_json: String,
+}
+
+impl Edits {
+    fn from_query(q: &ParamsMap) -> Option<Edits> {
+        Some(Edits {
+            rule_json: q.get(RULE_FIELD)?,
+            name: q.get(NAME_FIELD).unwrap_or_default(),
+            description: q.get(DESCRIPTION_FIELD).unwrap_or_default(),
+            shared: q.get(SHARED_FIELD).is_some(),
+        })
+    }
+}
+
+/// What the builder shows, loaded in one go before the page is sent.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Loaded {
+    options: BuilderOptions,
+    segment: Option<Segment>,
+    edits: Option<Edits>,
+    /// The rule counted: the edited one, else the saved one.
+    rule: SegmentRule,
+    count: Result<i64, AppError>,
+    members: Result<CustomerPage, AppError>,
+}
+
 #[component]
 fn SegmentEdit() -> impl IntoView {
     let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let data = Resource::new(id, |id| async move {
-        let options = segment_builder_options().await?;
-        let segment = if id > 0 {
-            Some(get_segment(id).await?)
-        } else {
-            None
-        };
-        Ok::<_, AppError>((options, segment))
-    });
+    let query = use_query_map();
+    let id =
+        params.with_untracked(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
+    let (edits, after) =
+        query.with_untracked(|q| (Edits::from_query(q), q.get(AFTER).unwrap_or_default()));
+    let data = Resource::new(
+        || (),
+        move |_| {
+            let (edits, after) = (edits.clone(), after.clone());
+            async move {
+                let options = segment_builder_options().await?;
+                let segment = if id > 0 {
+                    Some(get_segment(id).await?)
+                } else {
+                    None
+                };
+                // An edited rule that does not parse (a hand-made address) shows the saved one.
+                let rule = edits
+                    .as_ref()
+                    .and_then(|e| parse_rule_json(&e.rule_json).ok())
+                    .or_else(|| segment.as_ref().map(|s| s.rule.clone()))
+                    .unwrap_or_default();
+                let count = count_segment(rule.to_json()).await;
+                let members = segment_members(rule.to_json(), after).await;
+                Ok::<_, AppError>(Loaded {
+                    options,
+                    segment,
+                    edits,
+                    rule,
+                    count,
+                    members,
+                })
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((options, segment)) => view! { <Builder options segment /> }.into_any(),
+                    Ok(loaded) => view! { <Builder id loaded /> }.into_any(),
                     Err(e) => view! { <section class="page"><ErrorNotice error=e /></section> }.into_any(),
                 }
             })}
@@ -103,74 +167,46 @@ fn SegmentEdit() -> impl IntoView {
 }
 
 #[component]
-fn Builder(options: BuilderOptions, segment: Option<Segment>) -> impl IntoView {
-    let i18n = use_i18n();
-    let id = segment.as_ref().map(|s| s.id).unwrap_or(0);
+fn Builder(id: i64, loaded: Loaded) -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let Loaded {
+        options,
+        segment,
+        edits,
+        rule,
+        count,
+        members,
+    } = loaded;
     let may_edit = segment.as_ref().is_none_or(|s| s.may_edit);
-    let editor = Editor {
-        rule: RwSignal::new(segment.as_ref().map(|s| s.rule.clone()).unwrap_or_default()),
-        edits: RwSignal::new(0),
-        problems: RwSignal::new(Vec::new()),
-        options: StoredValue::new(options),
-    };
-    let name = RwSignal::new(segment.as_ref().map(|s| s.name.clone()).unwrap_or_default());
-    let description = RwSignal::new(
+    let Edits {
+        name,
+        description,
+        shared,
+        ..
+    } = edits.unwrap_or_else(|| {
         segment
             .as_ref()
-            .map(|s| s.description.clone())
-            .unwrap_or_default(),
-    );
-    let shared = RwSignal::new(segment.as_ref().is_some_and(|s| s.shared));
-
-    // The rule the count and members were last asked for. Edits reach it after a pause.
-    let committed = RwSignal::new(editor.rule.get_untracked().to_json());
-    let after = RwSignal::new(String::new());
-    // Fetched by the browser only: the builder is built once its segment has loaded, so
-    // resources made here would be started again each time the server's `Suspense`
-    // re-checks its children. The live count needs the browser anyway. They are read only
-    // once the page is live (effects never run on the server): the server and the
-    // hydrating browser both render the loading text, so hydration never depends on when
-    // a fetch finishes.
-    let count = LocalResource::new(move || count_segment(committed.get()));
-    let members = LocalResource::new(move || segment_members(committed.get(), after.get()));
-    let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
-    let count_now = move || live.get().then(|| count.get()).flatten();
-    let members_now = move || live.get().then(|| members.get()).flatten();
-    Effect::new(move |_| {
-        if let Some(result) = count_now() {
-            editor.problems.set(match result {
-                Err(AppError::Validation(errors)) => errors,
-                _ => Vec::new(),
-            });
-        }
+            .map(|s| Edits {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                shared: s.shared,
+                rule_json: String::new(),
+            })
+            .unwrap_or_default()
     });
-
-    commit_after_pause(editor, committed, after);
-
     let save = ServerAction::<SaveSegment>::new();
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(saved)) = save.value().get() {
-            if saved != id {
-                navigate(&format!("/segments/{saved}"), Default::default());
-            }
-        }
-    });
-    let on_save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        save.dispatch(SaveSegment {
-            id,
-            input: SegmentInput {
-                name: name.get_untracked(),
-                description: description.get_untracked(),
-                shared: shared.get_untracked(),
-                rule_json: editor.rule.get_untracked().to_json(),
-            },
-        });
-    };
+    let save_url = <SaveSegment as ServerFn>::PATH;
     let save_error = move || save.value().get().and_then(|r| r.err());
-    let delete = ServerAction::<DeleteSegment>::new();
+    let saved = query.get(SAVED).is_some() && save_error().is_none();
+    let problems = match &count {
+        Err(AppError::Validation(errors)) => errors.clone(),
+        _ => Vec::new(),
+    };
+    let page_path = if id > 0 {
+        format!("/segments/{id}")
+    } else {
+        "/segments/new".to_string()
+    };
 
     view! {
         <section class="page segment-builder">
@@ -178,134 +214,136 @@ fn Builder(options: BuilderOptions, segment: Option<Segment>) -> impl IntoView {
                 <h1>{if id > 0 { t(Key::SegEdit).into_any() } else { t(Key::SegNew).into_any() }}</h1>
                 <A href="/segments" attr:class="button">{t(Key::SegBackToList)}</A>
             </div>
-            <form class="stack" on:submit=on_save data-testid="segment-form">
+            <form class="stack" method="get" action=page_path.clone() data-testid="segment-form">
+                <input type="hidden" name="id" value=id />
                 <label>
                     {t(Key::Name)}
-                    <input
-                        name="name"
-                        required
-                        maxlength="120"
-                        data-testid="segment-name"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                    {move || save_error().and_then(|e| e.field_error("name")).map(|k| view! { <span class="field-error">{move || i18n.t(k)}</span> })}
+                    <input name=NAME_FIELD required=true maxlength="120" data-testid="segment-name" value=name />
+                    {field_error(save_error, "name")}
                 </label>
                 <label>
                     {t(Key::SegDescription)}
-                    <input
-                        name="description"
-                        maxlength="1000"
-                        prop:value=move || description.get()
-                        on:input=move |ev| description.set(event_target_value(&ev))
-                    />
+                    <input name=DESCRIPTION_FIELD maxlength="1000" value=description />
+                    {field_error(save_error, "description")}
                 </label>
                 <label class="check">
-                    <input type="checkbox" prop:checked=move || shared.get() on:change=move |ev| shared.set(event_target_checked(&ev)) />
+                    <input type="checkbox" name=SHARED_FIELD value="true" checked=shared />
                     {t(Key::SegShareWithTeam)}
                 </label>
 
                 <fieldset class="rule-editor" data-testid="rule-editor">
                     <legend>{t(Key::SegRule)}</legend>
-                    {move || {
-                        let root = editor.rule.with(|r| r.root.clone());
-                        group_view(editor, root, Vec::new())
-                    }}
+                    <RuleEditor options rule>
+                        {problem_list(problems)}
+                    </RuleEditor>
                 </fieldset>
 
                 <div class="segment-count" aria-live="polite">
                     <span>{t(Key::SegMatching)}</span>
-                    {move || count_view(count_now())}
+                    {count_view(count)}
                 </div>
 
-                {move || save_error().filter(|e| e.field_error("name").is_none()).map(|e| view! { <ErrorNotice error=e /> })}
-                <Show when=move || may_edit>
+                {move || save_error().filter(|e| e.field_error("name").is_none() && e.field_error("description").is_none()).map(|e| view! { <ErrorNotice error=e /> })}
+                {may_edit.then(|| view! {
                     <div class="actions">
-                        <button type="submit" class="primary" data-testid="segment-save">{t(Key::Save)}</button>
-                        {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! {
-                            <span class="notice ok" role="status">{t(Key::SegSaved)}</span>
-                        })}
+                        <button type="submit" formmethod="post" formaction=save_url class="primary" data-testid="segment-save">{t(Key::Save)}</button>
+                        {saved.then(|| view! { <span class="notice ok" role="status">{t(Key::SegSaved)}</span> })}
                     </div>
-                </Show>
+                })}
             </form>
 
-            {segment_actions(id, may_edit, delete)}
+            {(id > 0).then(|| segment_actions(id, may_edit, &query))}
 
             <h2>{t(Key::SegMembers)}</h2>
-            {move || match members_now() {
-                None => view! { <p class="loading">"…"</p> }.into_any(),
-                Some(Ok(page)) => member_table(page, after).into_any(),
-                Some(Err(AppError::Validation(_))) => view! { <p class="hint">{t(Key::SegRuleIncomplete)}</p> }.into_any(),
-                Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+            {match members {
+                Ok(page) => member_table(page, &query).into_any(),
+                Err(AppError::Validation(_)) => view! { <p class="hint">{t(Key::SegRuleIncomplete)}</p> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
             }}
         </section>
     }
 }
 
-/// Debounce: every edit restarts a short timer; when it fires, the latest rule is
-/// committed and the count refetches. The page never reloads.
-fn commit_after_pause(editor: Editor, committed: RwSignal<String>, after: RwSignal<String>) {
-    #[cfg(feature = "hydrate")]
-    {
-        let generation = StoredValue::new(0u64);
-        Effect::new(move |first: Option<()>| {
-            editor.rule.track();
-            editor.edits.track();
-            if first.is_none() {
-                return;
-            }
-            let mine = generation.get_value() + 1;
-            generation.set_value(mine);
-            leptos::task::spawn_local(async move {
-                gloo_timers::future::TimeoutFuture::new(350).await;
-                if generation.get_value() == mine {
-                    after.set(String::new());
-                    committed.set(editor.rule.get_untracked().to_json());
-                }
-            });
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (editor, committed, after);
-}
-
-/// The live count, or why there is none yet.
-fn count_view(count: Option<Result<i64, AppError>>) -> AnyView {
+/// The count, or why there is none: an incomplete rule (its problems show on the
+/// conditions), or a problem of the whole rule.
+fn count_view(count: Result<i64, AppError>) -> AnyView {
     match count {
-        None => view! { <output data-testid="segment-count">"…"</output> }.into_any(),
-        Some(Ok(n)) => {
+        Ok(n) => {
             view! { <output data-testid="segment-count" class="count">{n}</output> }.into_any()
         }
-        Some(Err(AppError::Validation(_))) => view! {
-            <output data-testid="segment-count" class="count incomplete">"–"</output>
-            <span class="hint">{t(Key::SegRuleIncomplete)}</span>
+        Err(AppError::Validation(errors)) => {
+            let whole_rule = errors
+                .into_iter()
+                .filter(|e| e.field == "rule" || e.field == path_name(&[]))
+                .map(|e| view! { <span class="field-error" role="alert">{t(e.message)}</span> })
+                .collect_view();
+            view! {
+                <output data-testid="segment-count" class="count incomplete">"–"</output>
+                <span class="hint">{t(Key::SegRuleIncomplete)}</span>
+                {whole_rule}
+            }
+            .into_any()
         }
-        .into_any(),
-        Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
     }
 }
 
 /// Opening, exporting and deleting a saved segment, and its task batch.
-fn segment_actions(id: i64, may_edit: bool, delete: ServerAction<DeleteSegment>) -> impl IntoView {
+fn segment_actions(id: i64, may_edit: bool, query: &ParamsMap) -> impl IntoView {
+    let delete = ServerAction::<DeleteSegment>::new();
     view! {
-        <Show when=move || { id > 0 }>
-            <div class="segment-actions">
-                <a class="button" href=format!("/customers?segment={id}") data-testid="segment-open-list">{t(Key::SegOpenInList)}</a>
-                <a class="button" href=format!("/customers/export.csv?segment={id}") data-testid="segment-export">{t(Key::ExportCsv)}</a>
-                <Show when=move || may_edit>
-                    <ActionForm action=delete attr:class="inline">
-                        <input type="hidden" name="id" value=id />
-                        <button type="submit" class="danger">{t(Key::SegDelete)}</button>
-                    </ActionForm>
-                </Show>
-            </div>
-            <TaskBatchForm id />
-        </Show>
+        <div class="segment-actions">
+            <a class="button" href=format!("/customers?segment={id}") data-testid="segment-open-list">{t(Key::SegOpenInList)}</a>
+            <a class="button" href=format!("/customers/export.csv?segment={id}") data-testid="segment-export">{t(Key::ExportCsv)}</a>
+            {may_edit.then(|| view! {
+                <ActionForm action=delete attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="danger">{t(Key::SegDelete)}</button>
+                </ActionForm>
+                {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e /> })}
+            })}
+        </div>
+        <TaskBatchForm id outcome=task_batch_outcome(query) />
     }
 }
 
-fn member_table(page: CustomerPage, after: RwSignal<String>) -> impl IntoView {
-    let next = page.next_after.clone();
+/// The outcome of a task batch, from the address its form came back to.
+fn task_batch_outcome(query: &ParamsMap) -> Option<(usize, usize)> {
+    let number = |k: &str| query.get(k).and_then(|v| v.parse::<usize>().ok());
+    Some((number(TASKS_CREATED)?, number(TASKS_REFUSED)?))
+}
+
+/// The current address with the member page's cursor set (`None`: the first page).
+fn member_page_href(query: &ParamsMap, after: Option<&str>) -> String {
+    let mut query = query.clone();
+    for k in [
+        AFTER,
+        SAVED,
+        TASKS_CREATED,
+        TASKS_REFUSED,
+        "__err",
+        "__path",
+    ] {
+        query.remove(k);
+    }
+    if let Some(after) = after {
+        query.insert(AFTER, after.to_string());
+    }
+    let q = query.to_query_string();
+    if q.is_empty() {
+        "?".to_string()
+    } else {
+        q
+    }
+}
+
+fn member_table(page: CustomerPage, query: &ParamsMap) -> impl IntoView {
+    let paged = query.get(AFTER).is_some_and(|a| !a.is_empty());
+    let first = paged.then(|| member_page_href(query, None));
+    let next = page
+        .next_after
+        .as_deref()
+        .map(|cursor| member_page_href(query, Some(cursor)));
     view! {
         <table class="data" data-testid="segment-members">
             <thead><tr>
@@ -328,23 +366,20 @@ fn member_table(page: CustomerPage, after: RwSignal<String>) -> impl IntoView {
             </tbody>
         </table>
         <div class="pager">
-            <Show when=move || !after.get().is_empty()>
-                <button type="button" on:click=move |_| after.set(String::new())>{t(Key::FirstPage)}</button>
-            </Show>
-            {next.map(|cursor| view! {
-                <button type="button" data-testid="segment-next" on:click=move |_| after.set(cursor.clone())>{t(Key::NextPage)}</button>
-            })}
+            {first.map(|href| view! { <a class="button" href=href>{t(Key::FirstPage)}</a> })}
+            {next.map(|href| view! { <a class="button" href=href data-testid="segment-next">{t(Key::NextPage)}</a> })}
         </div>
     }
 }
 
 #[component]
-fn TaskBatchForm(id: i64) -> impl IntoView {
+fn TaskBatchForm(id: i64, outcome: Option<(usize, usize)>) -> impl IntoView {
     let i18n = use_i18n();
     let batch = ServerAction::<CreateSegmentTaskBatch>::new();
-    let result = move || batch.value().get();
+    let error = move || batch.value().get().and_then(|r| r.err());
+    let open = outcome.is_some() || error().is_some();
     view! {
-        <details class="task-batch">
+        <details class="task-batch" open=open>
             <summary data-testid="task-batch-open">{t(Key::SegTaskBatch)}</summary>
             <p class="hint">{t(Key::SegTaskBatchHint)}</p>
             <ActionForm action=batch attr:class="stack" attr:data-testid="task-batch-form">
@@ -352,24 +387,21 @@ fn TaskBatchForm(id: i64) -> impl IntoView {
                 <label>
                     {t(Key::TitleField)}
                     <input name="title" required maxlength="200" data-testid="task-batch-title" />
-                    {move || result().and_then(|r| r.err()).and_then(|e| e.field_error("title")).map(|k| view! { <span class="field-error">{move || i18n.t(k)}</span> })}
+                    {field_error(error, "title")}
                 </label>
                 <label>
                     {t(Key::DueAt)}
                     <input name="due" type="datetime-local" required data-testid="task-batch-due" />
-                    {move || result().and_then(|r| r.err()).and_then(|e| e.field_error("due")).map(|k| view! { <span class="field-error">{move || i18n.t(k)}</span> })}
+                    {field_error(error, "due")}
                 </label>
                 <button type="submit" class="primary" data-testid="task-batch-submit">{t(Key::SegCreateTasks)}</button>
             </ActionForm>
-            {move || result().map(|r| match r {
-                Ok(outcome) => view! {
-                    <p class="notice ok" role="status" data-testid="task-batch-result">
-                        {move || i18n.t(Key::SegTasksCreated).replace("{created}", &outcome.created.to_string()).replace("{refused}", &outcome.refused.to_string())}
-                    </p>
-                }.into_any(),
-                Err(e) if e.field_error("title").is_none() && e.field_error("due").is_none() => view! { <ErrorNotice error=e /> }.into_any(),
-                Err(_) => ().into_any(),
+            {outcome.map(|(created, refused)| view! {
+                <p class="notice ok" role="status" data-testid="task-batch-result">
+                    {move || i18n.t(Key::SegTasksCreated).replace("{created}", &created.to_string()).replace("{refused}", &refused.to_string())}
+                </p>
             })}
+            {move || error().filter(|e| e.field_error("title").is_none() && e.field_error("due").is_none()).map(|e| view! { <ErrorNotice error=e /> })}
         </details>
     }
 }
