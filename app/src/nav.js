@@ -54,10 +54,14 @@
         headers: { Accept: "text/html" },
       });
     }
-    // One submission at a time: a second click must not send the form again.
-    if (form.getAttribute("aria-busy") === "true") return;
+    // A save is sent once: a second click while it is on its way is dropped. A newer
+    // view (a filter, a preview) simply supersedes the one still loading.
+    if (form.dataset.saving === "true") return;
+    if (method === "post") form.dataset.saving = "true";
     form.setAttribute("aria-busy", "true");
-    go(request, { push: method === "get", typed: method === "post" ? snapshot(form) : null, form });
+    // A form adds a history entry only when it leads to another page: typing a search
+    // or saving on the same page replaces the entry, and leaves one, not one per pause.
+    go(request, { push: "new page", typed: method === "post" ? snapshot(form) : null, form });
   });
 
   window.addEventListener("popstate", () => go(new Request(location.href, { headers: { Accept: "text/html" } }), { push: false, pop: true }));
@@ -86,6 +90,7 @@
       return;
     } finally {
       form?.removeAttribute("aria-busy");
+      if (form) delete form.dataset.saving;
       if (nav === current) document.documentElement.removeAttribute("aria-busy");
     }
     if (nav !== current) return;
@@ -111,7 +116,7 @@
     };
     morph(document.body, doc.body, ctx);
     if (typed && failed) restore(typed);
-    if (push && !samePage) history.pushState(null, "", url.href);
+    if (push && !samePage && (push !== "new page" || !ctx.samePath)) history.pushState(null, "", url.href);
     else history.replaceState(history.state, "", url.href);
     hydrateIslands(ctx.arrived);
     if (failed) {
@@ -119,7 +124,7 @@
       alert?.scrollIntoView({ block: "nearest" });
     } else if (url.hash && !pop) {
       document.getElementById(decodeURIComponent(url.hash.slice(1)))?.scrollIntoView();
-    } else if (!samePage && !pop) {
+    } else if (!ctx.samePath && !pop) {
       window.scrollTo(0, 0);
       document.getElementById("content")?.focus({ preventScroll: true });
     }
