@@ -8,7 +8,7 @@
 use crate::complaints::model::Severity;
 use crate::error::FieldError;
 use crate::feedback::model::*;
-use crate::i18n::{t, use_i18n, Key};
+use crate::i18n::{t, use_i18n, IslandStrings, Key};
 use crate::ids::UserId;
 use leptos::prelude::*;
 
@@ -95,14 +95,51 @@ fn definition_json(def: &FormDefinition) -> String {
     serde_json::to_string(def).unwrap_or_default()
 }
 
+/// Every text the form editor may show, for its props.
+pub fn definition_editor_strings() -> IslandStrings {
+    IslandStrings::of(definition_editor_keys())
+}
+
+fn definition_editor_keys() -> Vec<Key> {
+    let fixed = [
+        Key::FbAddQuestion,
+        Key::FbFormTitle,
+        Key::FbIntro,
+        Key::FbMoveDown,
+        Key::FbMoveUp,
+        Key::FbOptionsOnePerLine,
+        Key::FbQuestionKind,
+        Key::FbQuestionLabel,
+        Key::FbQuestions,
+        Key::FbRemove,
+        Key::FbRequiredLabel,
+        Key::FbRuleAssignee,
+        Key::FbRuleAssigneeOwner,
+        Key::FbRuleCategory,
+        Key::FbRuleEnable,
+        Key::FbRuleOption,
+        Key::FbRuleQuestion,
+        Key::FbRuleSeverity,
+        Key::FbRuleThreshold,
+        Key::FbThanks,
+    ];
+    fixed
+        .into_iter()
+        .chain(QuestionKind::ALL.into_iter().map(|k| k.label()))
+        .chain(Severity::ALL.into_iter().map(|s| s.label()))
+        .collect()
+}
+
 /// The editor inside the builder form. `children` is the server's list of the last save's
 /// problems ([`problem_list`]), kept hidden: each shows by its field.
 #[island]
 pub fn DefinitionEditor(
     definition: FormDefinition,
     assignees: Vec<(UserId, String)>,
+    strings: IslandStrings,
     children: Children,
 ) -> impl IntoView {
+    strings.install();
     let json = definition_json(&definition);
     let draft = Draft {
         def: RwSignal::new(definition),
@@ -549,5 +586,25 @@ mod tests {
         assert_eq!(options[2], Localized::new("Quality", ""));
         assert_eq!(options[0], Localized::new("Price", "价格"));
         assert_eq!(lines_of(&options, false), "Price\nSpeed\nQuality");
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod strings_tests {
+    use super::*;
+
+    /// Every key this file names is among the editor's texts (the labels of the choices
+    /// come from the lists they are drawn from).
+    #[test]
+    fn the_editor_carries_every_text_it_names() {
+        let keys = definition_editor_keys();
+        let named = crate::i18n::keys_named_in(include_str!("editor.rs"));
+        assert!(named.len() > 10, "the file names its keys as Key::Name");
+        for key in named {
+            assert!(
+                keys.contains(&key),
+                "{key:?} missing from definition_editor_keys"
+            );
+        }
     }
 }

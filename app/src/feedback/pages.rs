@@ -233,7 +233,7 @@ fn Builder(
                         <input type="checkbox" name="open" value="true" data-testid="fb-open" checked=open />
                         {t(Key::FbOpenForAnswers)}
                     </label>
-                    <DefinitionEditor definition assignees>
+                    <DefinitionEditor definition assignees strings=crate::feedback::editor::definition_editor_strings()>
                         {problem_list(problems)}
                     </DefinitionEditor>
                 </fieldset>

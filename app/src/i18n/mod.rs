@@ -72,9 +72,91 @@ pub struct I18n {
 }
 
 impl I18n {
+    /// The text of `key`: from the table on the server; in the browser, from what the
+    /// page's islands brought ([`IslandStrings`]).
     pub fn t(&self, key: Key) -> &'static str {
-        key.text(self.lang.get())
+        #[cfg(feature = "ssr")]
+        {
+            key.text(self.lang.get())
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            self.lang.track();
+            island_text(key)
+        }
     }
+}
+
+/// The texts an island shows, sent in its props in the page's language: the bundle then
+/// carries no translation table, which would be a tenth of it. The server lists the keys
+/// an island may show ([`IslandStrings::of`]); a test per island holds the list complete.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IslandStrings(Vec<(u16, String)>);
+
+impl IslandStrings {
+    /// The texts of `keys` in the page's language (called on the server).
+    pub fn of(keys: impl IntoIterator<Item = Key>) -> Self {
+        let lang = use_i18n().lang.get_untracked();
+        let mut texts: Vec<(u16, String)> = keys
+            .into_iter()
+            .map(|k| (k as u16, k.text(lang).to_string()))
+            .collect();
+        texts.sort();
+        texts.dedup();
+        Self(texts)
+    }
+
+    /// Whether `key` is among the texts.
+    pub fn has(&self, key: Key) -> bool {
+        self.0.iter().any(|(k, _)| *k == key as u16)
+    }
+
+    /// Makes these the texts `t` finds in the browser. The islands of a page share its
+    /// language; a page in another language brings its islands again, with its texts.
+    pub fn install(&self) {
+        #[cfg(not(feature = "ssr"))]
+        ISLAND_TEXTS.with_borrow_mut(|texts| {
+            for (key, text) in &self.0 {
+                let text: &'static str = Box::leak(text.clone().into_boxed_str());
+                match texts.binary_search_by_key(key, |(k, _)| *k) {
+                    Ok(i) => texts[i].1 = text,
+                    Err(i) => texts.insert(i, (*key, text)),
+                }
+            }
+        });
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+thread_local! {
+    static ISLAND_TEXTS: std::cell::RefCell<Vec<(u16, &'static str)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(not(feature = "ssr"))]
+fn island_text(key: Key) -> &'static str {
+    ISLAND_TEXTS.with_borrow(|texts| {
+        texts
+            .binary_search_by_key(&(key as u16), |(k, _)| *k)
+            .map(|i| texts[i].1)
+            .unwrap_or("")
+    })
+}
+
+/// The message keys named in a source file (`Key::Name`), for the tests that hold an
+/// island's [`IslandStrings`] complete.
+#[cfg(test)]
+pub fn keys_named_in(source: &str) -> Vec<Key> {
+    source
+        .split("Key::")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            Key::from_name(&name)
+        })
+        .collect()
 }
 
 pub fn provide_i18n(initial: Lang) -> I18n {

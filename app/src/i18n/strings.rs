@@ -396,7 +396,6 @@ strings! {
     ImportKindActivities => "Activities", "活动记录";
     ImportFile => "CSV file (at most 20 MB)", "CSV 文件（最大 20 MB）";
     ImportUpload => "Upload", "上传";
-    ImportUploading => "Uploading…", "正在上传…";
     ImportChooseFile => "Choose a file first.", "请先选择文件。";
     ImportMappingTitle => "Match columns to fields", "将列对应到字段";
     ImportIgnoreColumn => "(ignore)", "（忽略）";

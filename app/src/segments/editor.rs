@@ -6,7 +6,7 @@
 //! the condition they name. Groups and conditions are edited in place, by index path.
 
 use crate::error::FieldError;
-use crate::i18n::{t, use_i18n, Key};
+use crate::i18n::{t, use_i18n, IslandStrings, Key};
 use crate::segments::model::{
     Attr, BuilderOptions, Cmp, Combine, Condition, Measure, RuleGroup, RuleNode, SegmentRule, SetOp,
 };
@@ -23,6 +23,9 @@ struct Editor {
     /// (condition path, message) of the problems the server found in the rule it counted.
     problems: RwSignal<Vec<(String, String)>>,
     options: StoredValue<BuilderOptions>,
+    /// Its texts, as the server sent them: part of the props the page is rendered with.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    strings: StoredValue<IslandStrings>,
     root: NodeRef<leptos::html::Div>,
     field: NodeRef<leptos::html::Input>,
     #[cfg(feature = "hydrate")]
@@ -71,6 +74,54 @@ pub fn path_name(path: &[usize]) -> String {
     s
 }
 
+/// Every text the rule editor may show, for its props.
+pub fn rule_editor_strings() -> IslandStrings {
+    IslandStrings::of(rule_editor_keys())
+}
+
+fn rule_editor_keys() -> Vec<Key> {
+    use crate::customers::model::{CustomerKind, Grade};
+    use crate::rfm::model::RfmSegment;
+    let fixed = [
+        Key::LevelKey,
+        Key::LevelStandard,
+        Key::NavCustomFields,
+        Key::SegAddCondition,
+        Key::SegAddGroup,
+        Key::SegAllOf,
+        Key::SegAllTime,
+        Key::SegAnyOf,
+        Key::SegAttributes,
+        Key::SegBehaviour,
+        Key::SegCombine,
+        Key::SegDays,
+        Key::SegField,
+        Key::SegInLastDays,
+        Key::SegIsAnyOf,
+        Key::SegIsNoneOf,
+        Key::SegNoneOf,
+        Key::SegNotAllOf,
+        Key::SegOperator,
+        Key::SegRemoveCondition,
+        Key::SegRemoveGroup,
+        Key::SegValue,
+        Key::SegValuesHint,
+    ];
+    fixed
+        .into_iter()
+        .chain(Attr::ALL.into_iter().map(|a| a.label()))
+        .chain(Measure::ALL.into_iter().map(|m| m.label()))
+        .chain(Grade::ALL.into_iter().map(|g| g.label()))
+        .chain([CustomerKind::Person, CustomerKind::Company].map(|k| k.label()))
+        .chain(RfmSegment::ALL.into_iter().map(|r| r.label()))
+        .chain(
+            crate::lifecycle::model::Stage::ALL
+                .into_iter()
+                .map(|s| s.label()),
+        )
+        .collect()
+}
+
 /// The server's list of a rule's problems, the children of [`RuleEditor`].
 pub fn problem_list(problems: Vec<FieldError>) -> impl IntoView {
     view! {
@@ -83,11 +134,18 @@ pub fn problem_list(problems: Vec<FieldError>) -> impl IntoView {
 /// The rule editor inside the builder form. `children` is the server's list of the rule's
 /// problems ([`problem_list`]), kept hidden: each shows on its condition.
 #[island]
-pub fn RuleEditor(options: BuilderOptions, rule: SegmentRule, children: Children) -> impl IntoView {
+pub fn RuleEditor(
+    options: BuilderOptions,
+    rule: SegmentRule,
+    strings: IslandStrings,
+    children: Children,
+) -> impl IntoView {
+    strings.install();
     let editor = Editor {
         rule: RwSignal::new(rule),
         problems: RwSignal::new(Vec::new()),
         options: StoredValue::new(options),
+        strings: StoredValue::new(strings),
         root: NodeRef::new(),
         field: NodeRef::new(),
         #[cfg(feature = "hydrate")]
@@ -96,14 +154,8 @@ pub fn RuleEditor(options: BuilderOptions, rule: SegmentRule, children: Children
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::start(editor));
     let json = editor.rule.with_untracked(|r| r.to_json());
-    let on_focus = move |ev: leptos::ev::FocusEvent| {
-        #[cfg(feature = "hydrate")]
-        browser::remember_focus(editor, &ev);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
     view! {
-        <div class="contents" node_ref=editor.root on:focusin=on_focus>
+        <div class="contents" node_ref=editor.root>
             <input type="hidden" name=RULE_FIELD value=json node_ref=editor.field />
             {move || {
                 let root = editor.rule.with(|r| r.root.clone());
@@ -132,14 +184,8 @@ mod browser {
     pub struct Pending {
         /// The preview that waits for a pause in typing.
         timer: Option<Timeout>,
-        /// An edit came while the form was being sent: preview again once it is back.
-        again: bool,
         /// Set while this editor submits the form itself.
         own_submit: bool,
-        /// Where the page was scrolled when the last preview left, and the editor's field
-        /// last focused: following the preview's address moves both, and they are put back.
-        scroll: Option<(f64, f64)>,
-        focused: Option<web_sys::HtmlElement>,
     }
 
     pub fn changed(editor: Editor, typed: bool) {
@@ -168,12 +214,9 @@ mod browser {
 
     /// Submits the builder form as a GET to the page, which comes back with the count.
     fn preview(editor: Editor) {
+        // A newer preview supersedes one still loading (the navigation script keeps the
+        // latest), and the page keeps its scroll and focus: the address stays the page's.
         let Some(form) = form_of(editor) else { return };
-        // The navigation script sends one submission of a form at a time.
-        if form.get_attribute("aria-busy").as_deref() == Some("true") {
-            editor.pending.update_value(|p| p.again = true);
-            return;
-        }
         // The page that comes back renders this island with these props; saying so keeps
         // this island, and what is being typed into it, instead of a fresh copy.
         let host = editor
@@ -183,22 +226,13 @@ mod browser {
         let props = serde_json::to_string(&RuleEditorProps {
             options: editor.options.get_value(),
             rule: editor.rule.get_untracked(),
+            strings: editor.strings.get_value(),
             children: Box::new(|| ().into_any()),
         });
         if let (Some(host), Ok(props)) = (host, props) {
             let _ = host.set_attribute("data-props", &props);
         }
-        let scroll = web_sys::window().map(|w| {
-            (
-                w.scroll_x().unwrap_or_default(),
-                w.scroll_y().unwrap_or_default(),
-            )
-        });
-        editor.pending.update_value(|p| {
-            p.again = false;
-            p.scroll = scroll;
-            p.own_submit = true;
-        });
+        editor.pending.update_value(|p| p.own_submit = true);
         // A preview needs no name yet: the form's checks are for saving.
         form.set_no_validate(true);
         let _ = form.request_submit();
@@ -206,16 +240,8 @@ mod browser {
         editor.pending.update_value(|p| p.own_submit = false);
     }
 
-    pub fn remember_focus(editor: Editor, ev: &web_sys::FocusEvent) {
-        let focused = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
-        editor.pending.update_value(|p| p.focused = focused);
-    }
-
-    /// Once hydrated: shows the server's problems, and after each navigation shows the new
-    /// ones, puts back focus and scroll after a preview and sends a preview that had to
-    /// wait. Any other submission of the form (a save) drops a preview still waiting.
+    /// Once hydrated: shows the server's problems, and after each navigation the new ones.
+    /// Any other submission of the form (a save) drops a preview still waiting.
     pub fn start(editor: Editor) {
         read_problems(editor);
         let Some(root) = editor.root.get_untracked() else {
@@ -227,10 +253,6 @@ mod browser {
         let on_navigated = Closure::<dyn Fn()>::new(move || {
             if root.is_connected() {
                 read_problems(editor);
-                restore_view(editor);
-                if editor.pending.with_value(|p| p.again) {
-                    preview(editor);
-                }
             }
         });
         let _ = document.add_event_listener_with_callback(
@@ -244,8 +266,6 @@ mod browser {
                 editor.pending.update_value(|p| {
                     if !p.own_submit {
                         p.timer = None;
-                        p.again = false;
-                        p.scroll = None;
                     }
                 });
             });
@@ -267,27 +287,6 @@ mod browser {
             .filter_map(|el| Some((el.get_attribute(PROBLEM_ATTR)?, el.text_content()?)))
             .collect();
         editor.problems.set(problems);
-    }
-
-    fn restore_view(editor: Editor) {
-        let Some((scroll, focused)) = editor
-            .pending
-            .try_update_value(|p| (p.scroll.take(), p.focused.clone()))
-        else {
-            return;
-        };
-        let (Some((x, y)), Some(window)) = (scroll, web_sys::window()) else {
-            return;
-        };
-        let root = editor.root.get_untracked();
-        let within = |el: &web_sys::Element| root.as_ref().is_some_and(|r| r.contains(Some(el)));
-        let active = window.document().and_then(|d| d.active_element());
-        if !active.as_ref().is_some_and(within) {
-            if let Some(el) = focused.filter(|el| el.is_connected() && within(el)) {
-                let _ = el.focus();
-            }
-        }
-        window.scroll_to_with_x_and_y(x, y);
     }
 }
 
@@ -719,4 +718,21 @@ fn custom_inputs(editor: Editor, key: &str, op: Cmp, value: String, path: &[usiz
         .into_any()
     };
     view! { {cmp_select(editor, op, path.clone(), text_only)} {input} }.into_any()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod strings_tests {
+    use super::*;
+
+    /// Every key this file names is among the editor's texts (the labels of the choices
+    /// come from the lists they are drawn from).
+    #[test]
+    fn the_editor_carries_every_text_it_names() {
+        let keys = rule_editor_keys();
+        let named = crate::i18n::keys_named_in(include_str!("editor.rs"));
+        assert!(named.len() > 10, "the file names its keys as Key::Name");
+        for key in named {
+            assert!(keys.contains(&key), "{key:?} missing from rule_editor_keys");
+        }
+    }
 }

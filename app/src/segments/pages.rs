@@ -233,7 +233,7 @@ fn Builder(id: i64, loaded: Loaded) -> impl IntoView {
 
                 <fieldset class="rule-editor" data-testid="rule-editor">
                     <legend>{t(Key::SegRule)}</legend>
-                    <RuleEditor options rule>
+                    <RuleEditor options rule strings=crate::segments::editor::rule_editor_strings()>
                         {problem_list(problems)}
                     </RuleEditor>
                 </fieldset>

@@ -72,30 +72,6 @@ pub fn format_local_time(ts: i64) -> String {
     format_time(ts + crate::dates::user_offset_minutes() * 60)
 }
 
-/// A `NodeRef` for an `ActionForm` that empties the form after each successful save, so an
-/// entry that was saved is not sent again by mistake: a refreshed card keeps its DOM, and
-/// with it whatever was typed. Only results that arrive after the form was built count, so
-/// a form rebuilt later starts as typed.
-pub fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
-where
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |previous: Option<()>| {
-        // The result first: it must be read on every run to be tracked.
-        let succeeded = action.value().with(|v| matches!(v, Some(Ok(_))));
-        if succeeded && previous.is_some() {
-            #[cfg(feature = "hydrate")]
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
-        }
-    });
-    form
-}
-
 /// What every page does in the browser once the bundle has loaded: register the service
 /// worker that keeps the app shell for offline use, remember the browser's UTC offset for
 /// the server's dates, and mark the page as ready for end-to-end tests.
