@@ -89,7 +89,7 @@ fn TiersView() -> impl IntoView {
             </div>
             <p class="muted">{t(Key::TierQueueIntro)}</p>
             {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e /> })}
-            <form method="get" action="/tiers" class="chips" role="group" aria-label=move || use_i18n().t(Key::TierDirection)>
+            <form method="get" action="/tiers"><div class="chips" role="group" aria-label=move || use_i18n().t(Key::TierDirection)>
                 <button type="submit" name="direction" value="" class="chip" aria-pressed=direction.is_empty().to_string()>
                     {t(Key::TierAllDirections)}
                 </button>
@@ -97,7 +97,7 @@ fn TiersView() -> impl IntoView {
                     <button type="submit" name="direction" value=d.as_str() class="chip" data-testid=format!("tier-filter-{}", d.as_str())
                         aria-pressed=(direction == d.as_str()).to_string()>{t(d.label())}</button>
                 }).collect_view()}
-            </form>
+            </div></form>
             <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match queue.await {

@@ -286,13 +286,13 @@ pub fn Timeline(customer: Memo<Option<CustomerId>>, data: TimelineData) -> impl 
                                 <section class="card timeline" id="timeline" data-testid="timeline">
                                     <h2>{t(Key::Timeline)}</h2>
                                     // Submit buttons rather than links, so the chosen kind shows as pressed.
-                                    <form method="get" action=format!("{path}#timeline") class="chips" role="group" aria-label=t(Key::FilterByKind)>
+                                    <form method="get" action=format!("{path}#timeline")><div class="chips" role="group" aria-label=t(Key::FilterByKind)>
                                         <button type="submit" class="chip" name=KIND_PARAM value="" aria-pressed=kind.is_empty().to_string()>{t(Key::All)}</button>
                                         {page.kinds.into_iter().map(|k| view! {
                                             <button type="submit" class="chip" name=KIND_PARAM value=k.as_str() data-testid=format!("timeline-filter-{}", k.as_str())
                                                 aria-pressed=(kind == k.as_str()).to_string()>{t(k.label())}</button>
                                         }).collect_view()}
-                                    </form>
+                                    </div></form>
                                     {page.entries.is_empty().then(|| view! { <p class="empty">{t(Key::NothingHere)}</p> })}
                                     <ol class="timeline-list">
                                         {page.entries.into_iter().map(|e| view! { <EntryView entry=e /> }).collect_view()}
