@@ -146,7 +146,10 @@ async fn sign_in_without_javascript_and_session_cookie_flags() {
         assert_eq!(status, StatusCode::FOUND);
         let back = headers.get(header::LOCATION).unwrap().to_str().unwrap();
         let back = back.strip_prefix("http://localhost").unwrap_or(back);
-        assert!(back.starts_with("/login?") && back.contains("__err="), "{back}");
+        assert!(
+            back.starts_with("/login?") && back.contains("__err="),
+            "{back}"
+        );
         assert!(session_cookie(&headers).is_none());
         let (status, _, page) = send(&app, get(back, None)).await;
         assert_eq!(status, StatusCode::OK);
