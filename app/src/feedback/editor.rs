@@ -599,7 +599,7 @@ mod strings_tests {
     fn the_editor_carries_every_text_it_names() {
         let keys = definition_editor_keys();
         let named = crate::i18n::keys_named_in(include_str!("editor.rs"));
-        assert!(named.len() > 10, "the file names its keys as Key::Name");
+        assert!(named.len() > 10, "the file names its keys in full");
         for key in named {
             assert!(
                 keys.contains(&key),
