@@ -865,6 +865,9 @@ fn cases() -> Vec<Case> {
         // --- imports -------------------------------------------------------------------------
         case!("imports/start", |f, r, _| q(&imports::api::StartImport { upload_id: f.rec(r).upload.clone(), kind: imports::model::ImportKind::Customers, mapping: vec!["name".into(), "email".into()] }),
             K => "NONNNNFFU", S => "NNNONNFFU"),
+        // The mapping step of a staged file: only its uploader, and only a role that imports.
+        case!("imports/preview", |f, r, _| q(&imports::api::StagedPreview { upload_id: f.rec(r).upload.clone(), kind: imports::model::ImportKind::Customers }),
+            K => "NONNNNFFU", S => "NNNONNFFU"),
         case!("imports/status", |f, r, _| q(&imports::api::ImportStatus { job: f.rec(r).job.clone() }),
             K => "NONNNNNNU", S => "NNNONNNNU"),
     ]
